@@ -1,0 +1,589 @@
+//! Bibliographies and citation formatting.
+//!
+//! 1. [`load_bibliography`] reads CSL-JSON (`.json`, canonical), BibTeX /
+//!    BibLaTeX (`.bib`) files into CSL-JSON items, each with its file and line.
+//!    BibTeX is converted field by field (so an `@incollection` keeps its book
+//!    title once, and an `eid` becomes the article number).
+//! 2. [`Formatter`] formats every citation group of the site and the
+//!    bibliography entries once, with hayagriva's CSL engine (APA by default).
+//! 3. [`elem_html`] turns hayagriva's element tree into HTML ourselves,
+//!    escaping every string and using classes, never inline styles.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use hayagriva::citationberg::json::Item;
+use hayagriva::citationberg::{taxonomy::Locator, IndependentStyle, Locale, Style};
+use hayagriva::{
+    BibliographyDriver, BibliographyRequest, CitationItem, CitationRequest, CitePurpose, ElemChild, ElemChildren,
+    LocatorPayload, SpecificLocator,
+};
+
+use crate::config::Config;
+use crate::diag::{Diagnostic, Diagnostics, LineIndex};
+use crate::site::{CiteItem, Source};
+
+/// Read every bibliography file named in the config.
+pub fn load_bibliography(config: &Config, diags: &mut Diagnostics) -> Vec<Source> {
+    let mut sources: Vec<Source> = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for name in &config.site.citations.bibliography {
+        let path = config.root.join(name);
+        let shown = PathBuf::from(name);
+        if name.split(['/', '\\']).any(|s| s == "..") {
+            diags.push(
+                Diagnostic::error(format!("bibliography path `{name}` leaves the site folder"))
+                    .in_file(crate::config::CONFIG_FILE)
+                    .help("keep bibliography files inside the site folder"),
+            );
+            continue;
+        }
+        let text = match crate::fsx::read(&path).map_err(|e| e.to_string()).and_then(|b| {
+            crate::load::decode(&b).map_err(|d| d.message)
+        }) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.push(Diagnostic::error(e).in_file(crate::config::CONFIG_FILE).help("check `[citations] bibliography` in haven.toml"));
+                continue;
+            }
+        };
+        let parsed = if name.ends_with(".json") {
+            parse_csl_json(&text)
+        } else if name.ends_with(".bib") {
+            parse_bibtex(&text)
+        } else {
+            Err(vec![Diagnostic::error(format!("unknown bibliography format `{name}`"))
+                .help("use CSL-JSON (.json) or BibTeX/BibLaTeX (.bib)")])
+        };
+        match parsed {
+            Ok(entries) => {
+                for (key, line, item) in entries {
+                    if let Some(&prev) = seen.get(&key) {
+                        let p = &sources[prev];
+                        diags.push(
+                            Diagnostic::error(format!("citation key `{key}` is defined twice"))
+                                .in_file(&shown)
+                                .at(&text, line_span(&text, line))
+                                .help(format!("it is also defined at {}:{}; rename one of them", p.file.display(), p.line)),
+                        );
+                        continue;
+                    }
+                    let note = item.0.get("note").and_then(|v| v.to_str()).map(|s| s.into_owned()).unwrap_or_default();
+                    seen.insert(key.clone(), sources.len());
+                    sources.push(Source {
+                        key,
+                        file: shown.clone(),
+                        line,
+                        entry: item,
+                        note,
+                        html: String::new(),
+                        text: String::new(),
+                        cited_by: Vec::new(),
+                    });
+                }
+            }
+            Err(ds) => diags.extend(ds.into_iter().map(|d| d.in_file(&shown))),
+        }
+    }
+    sources
+}
+
+fn line_span(text: &str, line: usize) -> std::ops::Range<usize> {
+    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let end = text[start..].find('\n').map_or(text.len(), |e| start + e);
+    start..end
+}
+
+/// CSL-JSON → (key, line, item). Every entry must have a string `id` and `type`.
+pub fn parse_csl_json(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diagnostic>> {
+    let values: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| {
+        let idx = LineIndex::new(text);
+        let _ = &idx;
+        let start: usize = text.split_inclusive('\n').take(e.line().saturating_sub(1)).map(str::len).sum();
+        let off = (start + e.column().saturating_sub(1)).min(text.len());
+        vec![Diagnostic::error(format!("invalid CSL-JSON: {}", strip_position(&e.to_string())))
+            .at(text, off..off + 1)
+            .help("a CSL-JSON bibliography is an array of objects, as Zotero's \"Export → CSL JSON\" writes")]
+    })?;
+    // Entry start lines: each top-level `{` of the array, in order.
+    let starts = top_level_object_lines(text);
+    let mut out = Vec::new();
+    let mut errs = Vec::new();
+    for (i, v) in values.into_iter().enumerate() {
+        let line = starts.get(i).copied().unwrap_or(1);
+        let id = v.get("id").and_then(|x| x.as_str().map(String::from).or_else(|| x.as_i64().map(|n| n.to_string())));
+        let Some(id) = id else {
+            errs.push(Diagnostic::error("CSL-JSON entry has no `id`").at(text, line_span(text, line)).help("add \"id\": \"familyYEAR\""));
+            continue;
+        };
+        if v.get("type").and_then(|t| t.as_str()).is_none() {
+            errs.push(
+                Diagnostic::error(format!("CSL-JSON entry `{id}` has no `type`"))
+                    .at(text, line_span(text, line))
+                    .help("add e.g. \"type\": \"article-journal\", \"book\" or \"chapter\""),
+            );
+            continue;
+        }
+        match serde_json::from_value::<Item>(v) {
+            Ok(item) => out.push((id, line, item)),
+            Err(e) => errs.push(
+                Diagnostic::error(format!("CSL-JSON entry `{id}` is malformed: {e}"))
+                    .at(text, line_span(text, line))
+                    .help("check names (family/given), dates (date-parts) and field types"),
+            ),
+        }
+    }
+    if errs.is_empty() {
+        Ok(out)
+    } else {
+        Err(errs)
+    }
+}
+
+fn strip_position(msg: &str) -> String {
+    msg.split(" at line ").next().unwrap_or(msg).to_string()
+}
+
+fn top_level_object_lines(text: &str) -> Vec<usize> {
+    let mut depth = 0i32;
+    let mut in_str = false;
+    let mut escape = false;
+    let mut line = 1;
+    let mut out = Vec::new();
+    for c in text.chars() {
+        if c == '\n' {
+            line += 1;
+        }
+        if in_str {
+            match (escape, c) {
+                (true, _) => escape = false,
+                (false, '\\') => escape = true,
+                (false, '"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_str = true,
+            '[' | '{' => {
+                if c == '{' && depth == 1 {
+                    out.push(line);
+                }
+                depth += 1;
+            }
+            ']' | '}' => depth -= 1,
+            _ => {}
+        }
+    }
+    out
+}
+
+/// BibTeX / BibLaTeX → CSL-JSON items, with a malformed entry reported at its line.
+pub fn parse_bibtex(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diagnostic>> {
+    let bib = biblatex::Bibliography::parse(text).map_err(|e| {
+        vec![Diagnostic::error(format!("malformed BibTeX: {}", e.kind))
+            .at(text, e.span.clone())
+            .help("check the entry's braces, commas between fields, and `key = {value}` pairs")]
+    })?;
+    let mut out = Vec::new();
+    let mut errs = Vec::new();
+    for entry in bib.iter() {
+        let line = entry_line(text, &entry.key);
+        match bibtex_to_csl(entry) {
+            Ok(item) => out.push((entry.key.clone(), line, item)),
+            Err(msg) => errs.push(
+                Diagnostic::error(format!("BibTeX entry `{}`: {msg}", entry.key))
+                    .at(text, line_span(text, line))
+                    .help("fix the field or remove it"),
+            ),
+        }
+    }
+    if errs.is_empty() {
+        Ok(out)
+    } else {
+        Err(errs)
+    }
+}
+
+fn entry_line(text: &str, key: &str) -> usize {
+    let mut line = 1;
+    for l in text.lines() {
+        let t = l.trim_start();
+        if t.starts_with('@') && t.contains('{') && t.split('{').nth(1).is_some_and(|r| r.trim().trim_end_matches(',') == key) {
+            return line;
+        }
+        line += 1;
+    }
+    1
+}
+
+fn bibtex_to_csl(e: &biblatex::Entry) -> Result<Item, String> {
+    use biblatex::{ChunksExt, EntryType as T};
+    use serde_json::{json, Map, Value};
+    let field = |name: &str| e.get(name).map(|c| c.format_verbatim()).filter(|s| !s.trim().is_empty());
+    let kind = match e.entry_type {
+        T::Article => "article-journal",
+        T::Book | T::MvBook | T::Booklet => "book",
+        T::InCollection | T::InBook | T::SuppBook => "chapter",
+        T::InProceedings | T::Proceedings => "paper-conference",
+        T::Thesis | T::MastersThesis | T::PhdThesis => "thesis",
+        T::Report | T::TechReport => "report",
+        T::Online => "webpage",
+        T::InReference | T::Reference => "entry-encyclopedia",
+        _ => "document",
+    };
+    let mut m = Map::new();
+    m.insert("id".into(), json!(e.key));
+    m.insert("type".into(), json!(kind));
+    let persons = |ps: Vec<biblatex::Person>| -> Value {
+        Value::Array(
+            ps.into_iter()
+                .map(|p| {
+                    let family = if p.prefix.is_empty() { p.name } else { format!("{} {}", p.prefix, p.name) };
+                    let mut o = Map::new();
+                    o.insert("family".into(), json!(family));
+                    if !p.given_name.is_empty() {
+                        o.insert("given".into(), json!(p.given_name));
+                    }
+                    if !p.suffix.is_empty() {
+                        o.insert("suffix".into(), json!(p.suffix));
+                    }
+                    Value::Object(o)
+                })
+                .collect(),
+        )
+    };
+    if e.get("author").is_some() {
+        m.insert("author".into(), persons(e.author().map_err(|x| format!("author: {x}"))?));
+    }
+    if e.get("editor").is_some() {
+        let eds: Vec<_> = e.editors().map_err(|x| format!("editor: {x}"))?.into_iter().flat_map(|(ps, _)| ps).collect();
+        m.insert("editor".into(), persons(eds));
+    }
+    if let Some(t) = field("title") {
+        m.insert("title".into(), json!(t));
+    }
+    let container = match kind {
+        "chapter" | "paper-conference" | "entry-encyclopedia" => field("booktitle").or_else(|| field("maintitle")),
+        _ => field("journaltitle").or_else(|| field("journal")),
+    };
+    if let Some(c) = container {
+        m.insert("container-title".into(), json!(c));
+    }
+    for (bib, csl) in [
+        ("publisher", "publisher"),
+        ("volume", "volume"),
+        ("edition", "edition"),
+        ("doi", "DOI"),
+        ("url", "URL"),
+        ("isbn", "ISBN"),
+        ("issn", "ISSN"),
+        ("pmid", "PMID"),
+        ("pmcid", "PMCID"),
+        ("abstract", "abstract"),
+    ] {
+        if let Some(v) = field(bib) {
+            m.insert(csl.into(), json!(v));
+        }
+    }
+    if let Some(p) = field("location").or_else(|| field("address")) {
+        m.insert("publisher-place".into(), json!(p));
+    }
+    if let Some(p) = field("institution").or_else(|| field("school")) {
+        m.entry("publisher").or_insert(json!(p));
+    }
+    if let Some(n) = field("number").or_else(|| field("issue")) {
+        m.insert("issue".into(), json!(n));
+    }
+    // An article number (`eid`) is CSL `number`, which APA prints as "Article N".
+    if let Some(eid) = field("eid") {
+        m.insert("number".into(), json!(eid));
+    }
+    if let Some(p) = field("pages") {
+        m.insert("page".into(), json!(p.replace("--", "–")));
+    }
+    let note = [field("note"), field("verification")].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    if !note.is_empty() {
+        m.insert("note".into(), json!(note));
+    }
+    let date = field("date").or_else(|| field("year"));
+    if let Some(d) = date {
+        let parts: Vec<i64> = d.split('-').take(3).map(|x| x.trim().parse::<i64>()).collect::<Result<_, _>>().map_err(|_| format!("date `{d}` is not YYYY[-MM[-DD]]"))?;
+        m.insert("issued".into(), json!({ "date-parts": [parts] }));
+    }
+    serde_json::from_value(Value::Object(m)).map_err(|x| x.to_string())
+}
+
+/// A CSL style resolved from `haven.toml`, with its locales.
+pub struct Formatter {
+    style: IndependentStyle,
+    locales: Vec<Locale>,
+}
+
+impl Formatter {
+    /// `apa` (default) or another bundled style name, or a path to a `.csl` file.
+    pub fn new(config: &Config) -> Result<Formatter, Diagnostic> {
+        let name = &config.site.citations.style;
+        let style = if name.ends_with(".csl") {
+            let path = config.root.join(name);
+            let xml = crate::fsx::read(&path).map_err(|e| Diagnostic::error(e.to_string()).in_file(crate::config::CONFIG_FILE))?;
+            let xml = String::from_utf8_lossy(&xml);
+            match IndependentStyle::from_xml(&xml) {
+                Ok(s) => s,
+                Err(e) => return Err(Diagnostic::error(format!("cannot read CSL style {name}: {e}")).in_file(crate::config::CONFIG_FILE)),
+            }
+        } else {
+            let archived = hayagriva::archive::ArchivedStyle::by_name(name).ok_or_else(|| {
+                let names: Vec<&str> = hayagriva::archive::ArchivedStyle::all().iter().flat_map(|s| s.names().iter().copied()).collect();
+                Diagnostic::error(format!("unknown citation style `{name}`"))
+                    .in_file(crate::config::CONFIG_FILE)
+                    .help_opt(crate::diag::did_you_mean(name, names.iter().copied()).map(|n| format!("did you mean `{n}`?")))
+            })?;
+            match archived.get() {
+                Style::Independent(s) => s,
+                Style::Dependent(_) => {
+                    return Err(Diagnostic::error(format!("citation style `{name}` is a dependent style")).in_file(crate::config::CONFIG_FILE))
+                }
+            }
+        };
+        Ok(Formatter { style, locales: hayagriva::archive::locales() })
+    }
+
+    /// Format every citation group (in order) and the bibliography of the cited
+    /// entries. Returns (in-text HTML per group, (key, HTML, text) in style order).
+    pub fn format(&self, groups: &[(Vec<(&Item, &CiteItem)>, bool)]) -> (Vec<String>, Vec<(String, String, String)>) {
+        let mut driver: BibliographyDriver<'_, Item> = BibliographyDriver::new();
+        for (items, narrative) in groups {
+            let citems: Vec<CitationItem<'_, Item>> = items
+                .iter()
+                .map(|&(entry, ci)| {
+                    let mut it = CitationItem::with_locator(entry, locator(&ci.locator));
+                    if *narrative {
+                        it = it.kind(CitePurpose::Prose);
+                    } else if ci.suppress_author {
+                        it = it.kind(CitePurpose::Year);
+                    }
+                    it
+                })
+                .collect();
+            driver.citation(CitationRequest::from_items(citems, &self.style, &self.locales));
+        }
+        let rendered = driver.finish(BibliographyRequest::new(&self.style, None, &self.locales));
+        let cites = rendered
+            .citations
+            .iter()
+            .zip(groups)
+            .map(|(c, (items, narrative))| {
+                let mut html = children_html(&c.citation);
+                let suppress = !narrative && items.iter().all(|(_, ci)| ci.suppress_author);
+                if suppress && !html.starts_with('(') {
+                    html = format!("({html})");
+                }
+                let prefix = items.first().map(|(_, ci)| ci.prefix.as_str()).unwrap_or("");
+                if !prefix.is_empty() && !narrative {
+                    let p = escape(prefix);
+                    html = match html.strip_prefix('(') {
+                        Some(rest) => format!("({p} {rest}"),
+                        None => format!("{p} {html}"),
+                    };
+                }
+                html
+            })
+            .collect();
+        let bib = rendered
+            .bibliography
+            .map(|b| b.items.iter().map(|i| (i.key.clone(), children_html(&i.content), children_text(&i.content))).collect())
+            .unwrap_or_default();
+        (cites, bib)
+    }
+}
+
+/// `p. 12` / `pp. 3-5` / `ch. 2` / `sec. 4` → a CSL locator; anything else → page.
+fn locator(raw: &str) -> Option<SpecificLocator<'_>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let table: &[(&str, Locator)] = &[
+        ("pp.", Locator::Page),
+        ("p.", Locator::Page),
+        ("chapter", Locator::Chapter),
+        ("ch.", Locator::Chapter),
+        ("chap.", Locator::Chapter),
+        ("sec.", Locator::Section),
+        ("section", Locator::Section),
+        ("para.", Locator::Paragraph),
+        ("¶", Locator::Paragraph),
+        ("fig.", Locator::Figure),
+        ("vol.", Locator::Volume),
+        ("table", Locator::Table),
+    ];
+    for (pre, loc) in table {
+        if let Some(rest) = raw.strip_prefix(pre) {
+            return Some(SpecificLocator(*loc, LocatorPayload::Str(rest.trim())));
+        }
+    }
+    Some(SpecificLocator(Locator::Page, LocatorPayload::Str(raw)))
+}
+
+/// Escape text for HTML (element content and attribute values).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn children_html(children: &ElemChildren) -> String {
+    let mut out = String::new();
+    for c in &children.0 {
+        elem_html(c, &mut out);
+    }
+    out.trim().to_string()
+}
+
+fn children_text(children: &ElemChildren) -> String {
+    let mut out = String::new();
+    for c in &children.0 {
+        elem_text(c, &mut out);
+    }
+    out.trim().to_string()
+}
+
+fn formatted_html(f: &hayagriva::Formatted, out: &mut String) {
+    use hayagriva::citationberg::{FontStyle, FontWeight};
+    let italic = f.formatting.font_style == FontStyle::Italic;
+    let bold = f.formatting.font_weight == FontWeight::Bold;
+    if italic {
+        out.push_str("<i>");
+    }
+    if bold {
+        out.push_str("<b>");
+    }
+    out.push_str(&escape(&f.text));
+    if bold {
+        out.push_str("</b>");
+    }
+    if italic {
+        out.push_str("</i>");
+    }
+}
+
+/// hayagriva's element tree → HTML, escaping every string; classes, no styles.
+pub fn elem_html(child: &ElemChild, out: &mut String) {
+    match child {
+        ElemChild::Text(f) => formatted_html(f, out),
+        ElemChild::Elem(e) => {
+            for c in &e.children.0 {
+                elem_html(c, out);
+            }
+        }
+        ElemChild::Markup(m) => out.push_str(&escape(m)),
+        ElemChild::Link { text, url } => {
+            let safe = url.starts_with("https://") || url.starts_with("http://");
+            if safe {
+                out.push_str(&format!("<a class=\"ref-link\" href=\"{}\">", escape(url)));
+                formatted_html(text, out);
+                out.push_str("</a>");
+            } else {
+                formatted_html(text, out);
+            }
+        }
+        ElemChild::Transparent { .. } => {}
+    }
+}
+
+fn elem_text(child: &ElemChild, out: &mut String) {
+    match child {
+        ElemChild::Text(f) => out.push_str(&f.text),
+        ElemChild::Elem(e) => e.children.0.iter().for_each(|c| elem_text(c, out)),
+        ElemChild::Markup(m) => out.push_str(m),
+        ElemChild::Link { text, .. } => out.push_str(&text.text),
+        ElemChild::Transparent { .. } => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BIB: &str = r#"@incollection{opland2024,
+  author = {Opland, C. and Torrico, Tyler J.},
+  title = {Psychotherapy and therapeutic relationship},
+  booktitle = {{StatPearls}},
+  publisher = {{StatPearls} Publishing},
+  year = {2024},
+}
+
+@article{ardito2011,
+  author = {Ardito, Rita B. and Rabellino, Daniela},
+  title = {Therapeutic alliance and outcome of psychotherapy},
+  journal = {Frontiers in Psychology},
+  year = {2011},
+  volume = {2},
+  eid = {270},
+  doi = {10.3389/fpsyg.2011.00270},
+}
+"#;
+
+    fn apa() -> Formatter {
+        let style = match hayagriva::archive::ArchivedStyle::by_name("apa").unwrap().get() {
+            Style::Independent(s) => s,
+            _ => unreachable!(),
+        };
+        Formatter { style, locales: hayagriva::archive::locales() }
+    }
+
+    #[test]
+    fn bibtex_incollection_prints_book_title_once_and_eid_as_article_number() {
+        let entries = parse_bibtex(BIB).unwrap();
+        assert_eq!(entries[0].1, 1);
+        assert_eq!(entries[1].1, 9);
+        let ci = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
+        let groups = vec![(vec![(&entries[0].2, &ci)], false), (vec![(&entries[1].2, &ci)], false)];
+        let (_, bib) = apa().format(&groups);
+        let text: Vec<&str> = bib.iter().map(|b| b.2.as_str()).collect();
+        let chapter = text.iter().find(|t| t.starts_with("Opland")).unwrap();
+        assert_eq!(chapter.matches("StatPearls").count(), 2, "{chapter}"); // book title + publisher, not "StatPearls: StatPearls"
+        assert!(!chapter.contains("StatPearls: StatPearls"), "{chapter}");
+        let article = text.iter().find(|t| t.starts_with("Ardito")).unwrap();
+        assert!(article.contains("Article 270"), "{article}");
+        assert!(article.contains("https://doi.org/10.3389/fpsyg.2011.00270"), "{article}");
+    }
+
+    #[test]
+    fn malformed_bibtex_points_at_line() {
+        let bad = "@article{a,\n  title = {x},\n}\n\n@article{b,\n  title = {unclosed,\n  year = 2020\n";
+        let errs = parse_bibtex(bad).unwrap_err();
+        assert!(errs[0].message.starts_with("malformed BibTeX"), "{:?}", errs[0]);
+        assert!(errs[0].location.as_ref().unwrap().line >= 5, "{:?}", errs[0]);
+    }
+
+    #[test]
+    fn in_text_forms() {
+        let entries = parse_bibtex(BIB).unwrap();
+        let plain = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
+        let loc = CiteItem { locator: "p. 2".into(), prefix: "see".into(), ..plain.clone() };
+        let sup = CiteItem { suppress_author: true, ..plain.clone() };
+        let e = &entries[1].2;
+        let groups = vec![(vec![(e, &plain)], false), (vec![(e, &loc)], false), (vec![(e, &plain)], true), (vec![(e, &sup)], false)];
+        let (c, _) = apa().format(&groups);
+        assert_eq!(c[0], "(Ardito &amp; Rabellino, 2011)");
+        assert_eq!(c[1], "(see Ardito &amp; Rabellino, 2011, p. 2)");
+        assert_eq!(c[2], "Ardito &amp; Rabellino (2011)");
+        assert_eq!(c[3], "(2011)");
+    }
+
+    #[test]
+    fn escape_handles_markup() {
+        assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
+}

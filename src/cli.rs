@@ -1,0 +1,90 @@
+//! Command-line interface (clap derive): one `Args` struct per subcommand.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Haven builds a psychoeducation knowledge base — markdown articles with
+/// citations — into a cross-linked static website.
+#[derive(Debug, Parser)]
+#[command(name = "haven", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Print only errors.
+    #[arg(long, short, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print timings per stage and every warning in full.
+    #[arg(long, short, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Build the site into the output folder (atomically: a failed build leaves the old site).
+    Build(BuildArgs),
+    /// Build, serve on 127.0.0.1, rebuild on change and live-reload open pages.
+    Serve(ServeArgs),
+    /// Run every validation without writing output.
+    Check(CheckArgs),
+    /// Create a new site with example articles, citations and a bibliography.
+    New(NewArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct SiteArgs {
+    /// The site folder (holding haven.toml and content/).
+    #[arg(long, default_value = ".")]
+    pub root: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// Where to write the site [default: ROOT/public].
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Override `base_url` from haven.toml (e.g. https://example.org/kb/).
+    #[arg(long)]
+    pub base_url: Option<String>,
+    /// Include pages marked `draft = true`.
+    #[arg(long)]
+    pub drafts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// Port on 127.0.0.1.
+    #[arg(long, short, default_value_t = 1111)]
+    pub port: u16,
+    /// Include pages marked `draft = true`.
+    #[arg(long)]
+    pub drafts: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Include pages marked `draft = true`.
+    #[arg(long)]
+    pub drafts: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Folder to create (must not exist or be empty).
+    pub dir: PathBuf,
+}

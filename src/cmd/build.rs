@@ -1,0 +1,44 @@
+use crate::cli::BuildArgs;
+use crate::cmd::{failure_code, print_diagnostics, spinner, Verbosity};
+use crate::config::{Config, Overrides};
+
+pub fn run(args: BuildArgs, v: Verbosity) -> u8 {
+    let overrides = Overrides { output: args.output, base_url: args.base_url, drafts: args.drafts, live_reload: false };
+    let config = match Config::load(&args.site.root, overrides) {
+        Ok(c) => c,
+        Err(d) => {
+            let code = failure_code(std::slice::from_ref(&d));
+            print_diagnostics(&[d], v);
+            return code;
+        }
+    };
+    let pb = spinner(v, "Building…");
+    let result = crate::build(&config);
+    if let Some(pb) = pb {
+        pb.finish_and_clear();
+    }
+    match result {
+        Ok(built) => {
+            print_diagnostics(&built.diagnostics, v);
+            if v != Verbosity::Quiet {
+                eprintln!(
+                    "Built {} pages, {} citations from {} sources in {:.2} s ({} files, {:.1} MB) → {}",
+                    built.pages,
+                    built.citations,
+                    built.sources,
+                    built.seconds,
+                    built.files,
+                    built.bytes as f64 / 1e6,
+                    config.output.display()
+                );
+            }
+            0
+        }
+        Err(failed) => {
+            print_diagnostics(&failed.diagnostics, v);
+            let n = failed.diagnostics.iter().filter(|d| d.severity == crate::diag::Severity::Error).count();
+            eprintln!("Build failed with {n} error{}; the previous output was left untouched.", if n == 1 { "" } else { "s" });
+            failure_code(&failed.diagnostics)
+        }
+    }
+}

@@ -1,0 +1,76 @@
+use crate::cli::{CheckArgs, Format};
+use crate::cmd::{failure_code, print_diagnostics, Verbosity};
+use crate::config::{Config, Overrides};
+use crate::diag::{Diagnostics, Severity};
+use crate::site::Date;
+
+pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
+    let overrides = Overrides { drafts: args.drafts, ..Overrides::default() };
+    let config = match Config::load(&args.site.root, overrides) {
+        Ok(c) => c,
+        Err(d) => {
+            let code = failure_code(std::slice::from_ref(&d));
+            print_diagnostics(&[d], v);
+            return code;
+        }
+    };
+    let mut diags = Diagnostics::new();
+    let site = crate::analyse(&config, &mut diags);
+    let mut report = None;
+    if let Some(site) = &site {
+        // Templates are part of the check: a broken override fails here too.
+        match crate::theme::resolve(&config.root) {
+            Ok(theme) => {
+                let _rendered = crate::render::run(site, &theme, &mut diags);
+            }
+            Err(d) => diags.push(d),
+        }
+        report = Some(crate::check::run(site, Date::today(), &mut diags));
+    }
+    let errors = diags.error_count();
+    let warnings = diags.warning_count();
+    let sorted = diags.sorted();
+    match args.format {
+        Format::Json => {
+            let out = serde_json::json!({
+                "ok": errors == 0,
+                "errors": errors,
+                "warnings": warnings,
+                "diagnostics": sorted,
+                "report": report,
+            });
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        }
+        Format::Text => {
+            print_diagnostics(&sorted, v);
+            if let Some(r) = &report {
+                if v != Verbosity::Quiet {
+                    println!("{:<58} {:>6} {:>7} {:>6} {:>5}", "article", "claims", "sources", "grade", "links");
+                    for a in &r.articles {
+                        println!(
+                            "{:<58} {:>6} {:>7} {:>6.1} {:>2}/{:<2}{}",
+                            a.file,
+                            a.cited_claims,
+                            a.sources,
+                            a.grade,
+                            a.links_out,
+                            a.linked_from,
+                            if a.client_facing { "  (clients)" } else { "" }
+                        );
+                    }
+                    println!(
+                        "{} pages, {} internal links, {} of {} bibliography entries cited; {} errors, {} warnings",
+                        r.pages, r.link_edges, r.distinct_sources_cited, r.bibliography_entries, errors, warnings
+                    );
+                }
+            } else {
+                eprintln!("check failed with {errors} error{}", if errors == 1 { "" } else { "s" });
+            }
+        }
+    }
+    if sorted.iter().any(|d| d.severity == Severity::Error) {
+        failure_code(&sorted)
+    } else {
+        0
+    }
+}

@@ -1,0 +1,275 @@
+//! `haven serve`: build into a private folder, serve it on 127.0.0.1, watch
+//! the sources, rebuild on change and live-reload open pages. A failed
+//! rebuild keeps the last good site, prints the errors, and shows them as an
+//! overlay in the page; the server keeps running.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::cli::ServeArgs;
+use crate::cmd::{print_diagnostics, Verbosity};
+use crate::config::{Config, Overrides};
+
+#[derive(Default)]
+struct State {
+    version: u64,
+    error: Option<String>,
+}
+
+const LIVERELOAD_JS: &str = r#"// Haven dev server: reload when the site is rebuilt; show build errors.
+(function () {
+  "use strict";
+  var base = document.currentScript.src.replace(/livereload\.js.*$/, "");
+  var seen = null;
+  var css = document.createElement("link");
+  css.rel = "stylesheet";
+  css.href = base + "overlay.css";
+  document.head.appendChild(css);
+  function overlay(text) {
+    var el = document.getElementById("haven-error-overlay");
+    if (!text) { if (el) el.remove(); return; }
+    if (!el) {
+      el = document.createElement("div");
+      el.id = "haven-error-overlay";
+      el.setAttribute("role", "alert");
+      el.className = "haven-error-overlay";
+      document.body.appendChild(el);
+    }
+    el.textContent = "";
+    var h = document.createElement("strong");
+    h.textContent = "Build failed — showing the last good version";
+    var pre = document.createElement("pre");
+    pre.textContent = text;
+    el.appendChild(h);
+    el.appendChild(pre);
+  }
+  function poll() {
+    fetch(base + "status", { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (s) {
+      if (seen !== null && s.version !== seen && !s.error) { location.reload(); return; }
+      seen = s.version;
+      overlay(s.error);
+    }).catch(function () {}).then(function () { setTimeout(poll, 400); });
+  }
+  poll();
+})();
+"#;
+
+const OVERLAY_CSS: &str = ".haven-error-overlay{position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#2b0b0b;color:#ffe4e4;padding:1rem;z-index:9999;font:14px/1.4 ui-monospace,monospace}.haven-error-overlay pre{white-space:pre-wrap}";
+
+pub fn run(args: ServeArgs, v: Verbosity) -> u8 {
+    let out_dir = std::env::temp_dir().join(format!("haven-serve-{}", std::process::id()));
+    let overrides = Overrides { output: Some(out_dir.clone()), base_url: Some("/".into()), drafts: args.drafts, live_reload: true };
+    let root = args.site.root.clone();
+    let config = match Config::load(&root, overrides.clone()) {
+        Ok(c) => c,
+        Err(d) => {
+            print_diagnostics(&[d], v);
+            return 2;
+        }
+    };
+    let state = Arc::new(Mutex::new(State::default()));
+    rebuild(&root, &overrides, &state, v);
+    let addr = format!("127.0.0.1:{}", args.port);
+    let server = match tiny_http::Server::http(&addr) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("error: cannot listen on {addr}: {e}");
+            return 2;
+        }
+    };
+    eprintln!("Serving {} at http://{addr}/ (Ctrl+C to stop)", config.site.title);
+
+    // Watch sources and rebuild (debounced).
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut watcher = match notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        if res.is_ok() {
+            let _closed = tx.send(());
+        }
+    }) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: cannot watch files: {e}");
+            return 2;
+        }
+    };
+    use notify::Watcher;
+    for p in ["content", "themes", "templates", "static", "haven.toml"] {
+        let path = root.join(p);
+        if path.exists() {
+            if let Err(e) = watcher.watch(&path, notify::RecursiveMode::Recursive) {
+                eprintln!("warning: cannot watch {}: {e}", path.display());
+            }
+        }
+    }
+    {
+        let state = Arc::clone(&state);
+        let root = root.clone();
+        let overrides = overrides.clone();
+        std::thread::spawn(move || {
+            while rx.recv().is_ok() {
+                // Collect the burst of events an editor's save produces.
+                let until = Instant::now() + Duration::from_millis(60);
+                while let Some(left) = until.checked_duration_since(Instant::now()) {
+                    if rx.recv_timeout(left).is_err() {
+                        break;
+                    }
+                }
+                rebuild(&root, &overrides, &state, v);
+            }
+        });
+    }
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let server = Arc::clone(&server);
+            let state = Arc::clone(&state);
+            let dir = out_dir.clone();
+            std::thread::spawn(move || {
+                for req in server.incoming_requests() {
+                    respond(req, &dir, &state);
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        let _joined = w.join();
+    }
+    let _removed = std::fs::remove_dir_all(&out_dir);
+    0
+}
+
+fn rebuild(root: &Path, overrides: &Overrides, state: &Mutex<State>, v: Verbosity) {
+    let started = Instant::now();
+    let result = Config::load(root, overrides.clone()).map_err(|d| vec![d]).and_then(|c| crate::build(&c).map_err(|f| f.diagnostics));
+    let mut s = match state.lock() {
+        Ok(s) => s,
+        Err(p) => p.into_inner(),
+    };
+    s.version += 1;
+    match result {
+        Ok(built) => {
+            s.error = None;
+            if v != Verbosity::Quiet {
+                eprintln!("Rebuilt {} pages in {:.0} ms", built.pages, started.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        Err(diags) => {
+            print_diagnostics(&diags, v);
+            let text: String = diags.iter().map(|d| d.render()).collect::<Vec<_>>().join("\n");
+            s.error = Some(text);
+        }
+    }
+}
+
+fn respond(req: tiny_http::Request, dir: &Path, state: &Mutex<State>) {
+    let url = req.url().split(['?', '#']).next().unwrap_or("/").to_string();
+    let header = |k: &str, v: &str| tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).ok();
+    let reply = |req: tiny_http::Request, code: u16, ctype: &str, body: Vec<u8>| {
+        let mut resp = tiny_http::Response::from_data(body).with_status_code(code);
+        for h in [header("Content-Type", ctype), header("Cache-Control", "no-store")].into_iter().flatten() {
+            resp = resp.with_header(h);
+        }
+        // The client may have gone away; nothing to do about it.
+        let _sent = req.respond(resp);
+    };
+    match url.as_str() {
+        "/__haven/livereload.js" => {
+            return reply(req, 200, "text/javascript; charset=utf-8", LIVERELOAD_JS.as_bytes().to_vec());
+        }
+        "/__haven/overlay.css" => return reply(req, 200, "text/css; charset=utf-8", OVERLAY_CSS.as_bytes().to_vec()),
+        "/__haven/status" => {
+            let (version, error) = match state.lock() {
+                Ok(s) => (s.version, s.error.clone()),
+                Err(p) => (p.get_ref().version, p.get_ref().error.clone()),
+            };
+            let body = serde_json::json!({ "version": version, "error": error }).to_string();
+            return reply(req, 200, "application/json", body.into_bytes());
+        }
+        _ => {}
+    }
+    match resolve_path(dir, &url) {
+        Some(path) => match std::fs::read(&path) {
+            Ok(bytes) => {
+                let ctype = content_type(&path);
+                reply(req, 200, ctype, bytes)
+            }
+            Err(_) => not_found(req, dir, reply),
+        },
+        None => reply(req, 403, "text/plain; charset=utf-8", b"Forbidden".to_vec()),
+    }
+}
+
+fn not_found(req: tiny_http::Request, dir: &Path, reply: impl Fn(tiny_http::Request, u16, &str, Vec<u8>)) {
+    let body = std::fs::read(dir.join("404.html")).unwrap_or_else(|_| b"Not found".to_vec());
+    reply(req, 404, "text/html; charset=utf-8", body)
+}
+
+/// Map a URL path to a file under `dir`; `None` for anything that tries to
+/// leave it (`..`, encoded or not).
+pub fn resolve_path(dir: &Path, url: &str) -> Option<PathBuf> {
+    let decoded = percent_decode(url)?;
+    let rel = decoded.trim_start_matches('/');
+    let mut path = dir.to_path_buf();
+    for c in Path::new(rel).components() {
+        match c {
+            Component::Normal(seg) => path.push(seg),
+            Component::CurDir => {}
+            _ => return None,
+        }
+    }
+    if decoded.ends_with('/') || path.is_dir() {
+        path.push("index.html");
+    }
+    Some(path)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    let s = String::from_utf8(out).ok()?;
+    (!s.contains('\\') && !s.contains('\0')).then_some(s)
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "txt" => "text/plain; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_cannot_escape_the_output() {
+        let d = Path::new("/srv/site");
+        assert_eq!(resolve_path(d, "/a/b/").unwrap(), Path::new("/srv/site/a/b/index.html"));
+        assert!(resolve_path(d, "/../etc/passwd").is_none());
+        assert!(resolve_path(d, "/%2e%2e/etc/passwd").is_none());
+        assert!(resolve_path(d, "/a/%2E%2E/%2E%2E/x").is_none());
+        assert!(resolve_path(d, "/a/..%2f..%2fx").is_none());
+    }
+}

@@ -1,0 +1,347 @@
+//! `haven.toml` → [`Config`]: parsed once, validated, resolved with the CLI
+//! flags. Nothing downstream reads flags or the environment.
+//!
+//! Unknown keys and wrong types are errors pointing at their line in `haven.toml`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diag::{did_you_mean, Diagnostic};
+
+/// The site's configuration file, as written by the author.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// Absolute URL the site is served from, e.g. `https://example.org/kb/`.
+    #[serde(default = "default_base_url")]
+    pub base_url: String,
+    #[serde(default = "default_language")]
+    pub language: String,
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    #[serde(default)]
+    pub practice: Practice,
+    /// The crisis / emergency notice shown in the same place on every page.
+    pub notice: Notice,
+    /// "This is education, not therapy" text shown on every page.
+    #[serde(default = "default_disclaimer")]
+    pub disclaimer: String,
+    #[serde(default)]
+    pub defaults: Defaults,
+    #[serde(default)]
+    pub citations: Citations,
+    #[serde(default)]
+    pub search: Search,
+    #[serde(default)]
+    pub check: Check,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Practice {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub contact: String,
+    #[serde(default)]
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Notice {
+    pub text: String,
+    #[serde(default)]
+    pub link_text: String,
+    #[serde(default)]
+    pub link_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    #[serde(default)]
+    pub author: String,
+    #[serde(default)]
+    pub reviewed_by: String,
+    /// Months between reviews, used when an article sets no `next_review`.
+    #[serde(default = "default_review_months")]
+    pub review_interval_months: u32,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults { author: String::new(), reviewed_by: String::new(), review_interval_months: default_review_months() }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Citations {
+    /// Bibliography files relative to the site root (`.json` CSL-JSON, `.bib`, `.yml`).
+    #[serde(default)]
+    pub bibliography: Vec<String>,
+    /// A bundled CSL style name (`apa`, `chicago-author-date`, …) or a `.csl` path.
+    #[serde(default = "default_style")]
+    pub style: String,
+}
+
+impl Default for Citations {
+    fn default() -> Self {
+        Citations { bibliography: Vec::new(), style: default_style() }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Search {
+    #[serde(default = "yes")]
+    pub enabled: bool,
+}
+
+impl Default for Search {
+    fn default() -> Self {
+        Search { enabled: true }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// Phrases that mark a sentence as an empirical claim needing a citation.
+    #[serde(default = "default_claim_phrases")]
+    pub claim_phrases: Vec<String>,
+}
+
+impl Default for Check {
+    fn default() -> Self {
+        Check { claim_phrases: default_claim_phrases() }
+    }
+}
+
+fn default_claim_phrases() -> Vec<String> {
+    [
+        "research shows",
+        "research suggests",
+        "research has found",
+        "research finds",
+        "studies show",
+        "studies suggest",
+        "studies have found",
+        "a study",
+        "one study",
+        "meta-analysis",
+        "meta-analyses",
+        "evidence suggests",
+        "evidence shows",
+        "the evidence",
+        "findings",
+        "randomized",
+        "randomised",
+        "trial",
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_base_url() -> String {
+    "/".into()
+}
+fn default_language() -> String {
+    "en".into()
+}
+fn default_theme() -> String {
+    "default".into()
+}
+fn default_style() -> String {
+    "apa".into()
+}
+fn default_review_months() -> u32 {
+    36
+}
+fn default_disclaimer() -> String {
+    "This site is education, not therapy. It cannot assess or treat you.".into()
+}
+
+/// Everything one run needs: the author's config plus resolved paths and flags.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub root: PathBuf,
+    pub output: PathBuf,
+    pub search_index: PathBuf,
+    pub drafts: bool,
+    /// Serve mode: inject the live-reload script.
+    pub live_reload: bool,
+    pub site: SiteConfig,
+    /// Base URL's path part, always starting and ending with `/` (e.g. `/kb/`).
+    pub base_path: String,
+    /// Base URL without trailing slash, for absolute links in feeds and sitemaps.
+    pub base_url: String,
+}
+
+pub const CONFIG_FILE: &str = "haven.toml";
+
+/// Options from the command line that override or complete `haven.toml`.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub output: Option<PathBuf>,
+    pub base_url: Option<String>,
+    pub drafts: bool,
+    pub live_reload: bool,
+}
+
+impl Config {
+    /// Read `ROOT/haven.toml` and resolve it with `overrides`.
+    pub fn load(root: &Path, overrides: Overrides) -> Result<Config, Diagnostic> {
+        let path = root.join(CONFIG_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                return Err(Diagnostic::error(format!("cannot read {}: {e}", path.display()))
+                    .help("run `haven new DIR` to create a site, or pass `--root` to point at one"))
+            }
+        };
+        let site = parse_site_config(&text).map_err(|d| d.in_file(CONFIG_FILE))?;
+        let base = overrides.base_url.clone().unwrap_or_else(|| site.base_url.clone());
+        let (base_url, base_path) = split_base_url(&base);
+        let root = root.to_path_buf();
+        let output = overrides.output.unwrap_or_else(|| root.join("public"));
+        Ok(Config {
+            search_index: root.join("search-index"),
+            root,
+            output,
+            drafts: overrides.drafts,
+            live_reload: overrides.live_reload,
+            site,
+            base_path,
+            base_url,
+        })
+    }
+}
+
+/// `https://x.org/kb` → (`https://x.org/kb`, `/kb/`); `/` → (``, `/`).
+fn split_base_url(base: &str) -> (String, String) {
+    let trimmed = base.trim_end_matches('/');
+    let path = match trimmed.find("://") {
+        Some(i) => match trimmed[i + 3..].find('/') {
+            Some(j) => &trimmed[i + 3 + j..],
+            None => "",
+        },
+        None => trimmed,
+    };
+    let path = format!("/{}/", path.trim_matches('/')).replace("//", "/");
+    (trimmed.to_string(), path)
+}
+
+/// Parse `haven.toml` text; errors point at the offending key.
+pub fn parse_site_config(text: &str) -> Result<SiteConfig, Diagnostic> {
+    toml::from_str::<SiteConfig>(text).map_err(|e| toml_diagnostic(&e, text, 0, text, CONFIG_KEYS))
+}
+
+const CONFIG_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "base_url",
+    "language",
+    "theme",
+    "practice",
+    "notice",
+    "disclaimer",
+    "defaults",
+    "citations",
+    "search",
+    "check",
+    "name",
+    "contact",
+    "url",
+    "text",
+    "link_text",
+    "link_url",
+    "author",
+    "reviewed_by",
+    "review_interval_months",
+    "bibliography",
+    "style",
+    "enabled",
+    "claim_phrases",
+];
+
+/// Turn a `toml` error into a diagnostic. `offset` is where `fragment` starts in
+/// `file_text` (front matter sits a line below the file start), so the
+/// location is file-absolute.
+pub fn toml_diagnostic(e: &toml::de::Error, fragment: &str, offset: usize, file_text: &str, keys: &[&str]) -> Diagnostic {
+    let raw = e.message().trim().to_string();
+    let (message, help) = if let Some(field) = backticked_after(&raw, "unknown field ") {
+        let help = did_you_mean(&field, keys.iter().copied())
+            .map(|k| format!("did you mean `{k}`?"))
+            .unwrap_or_else(|| format!("known keys: {}", expected_list(&raw)));
+        (format!("unknown key `{field}`"), Some(help))
+    } else if let Some(field) = backticked_after(&raw, "missing field ") {
+        (format!("missing required key `{field}`"), Some(format!("add `{field} = \"…\"`")))
+    } else {
+        (raw, None)
+    };
+    let d = Diagnostic::error(message).help_opt(help);
+    match e.span() {
+        Some(span) => {
+            let _ = fragment;
+            d.at(file_text, offset + span.start..offset + span.end)
+        }
+        None => d,
+    }
+}
+
+fn backticked_after(msg: &str, prefix: &str) -> Option<String> {
+    let rest = &msg[msg.find(prefix)? + prefix.len()..];
+    let rest = rest.strip_prefix('`')?;
+    Some(rest[..rest.find('`')?].to_string())
+}
+
+fn expected_list(msg: &str) -> String {
+    msg.find("expected").map_or(String::new(), |i| msg[i + "expected".len()..].trim().trim_start_matches("one of").trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: &str = "title = \"T\"\n[notice]\ntext = \"Call 999\"\n";
+
+    #[test]
+    fn minimal_config_parses_with_defaults() {
+        let c = parse_site_config(MIN).unwrap();
+        assert_eq!(c.citations.style, "apa");
+        assert_eq!(c.defaults.review_interval_months, 36);
+    }
+
+    #[test]
+    fn unknown_key_points_at_its_line_with_suggestion() {
+        let text = format!("{MIN}[citations]\nstlye = \"apa\"\n");
+        let d = parse_site_config(&text).unwrap_err();
+        let loc = d.location.clone().unwrap();
+        assert_eq!(loc.line, 5, "{d:?}");
+        assert_eq!(d.message, "unknown key `stlye`");
+        assert_eq!(d.help.as_deref(), Some("did you mean `style`?"));
+    }
+
+    #[test]
+    fn wrong_type_points_at_value() {
+        let text = "title = 3\n[notice]\ntext = \"x\"\n";
+        let d = parse_site_config(text).unwrap_err();
+        assert_eq!(d.location.unwrap().line, 1);
+    }
+
+    #[test]
+    fn base_url_path_is_extracted() {
+        assert_eq!(split_base_url("https://x.org/kb/"), ("https://x.org/kb".into(), "/kb/".into()));
+        assert_eq!(split_base_url("https://x.org"), ("https://x.org".into(), "/".into()));
+        assert_eq!(split_base_url("/"), ("".into(), "/".into()));
+    }
+}

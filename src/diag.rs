@@ -1,0 +1,232 @@
+//! Diagnostics: problems in the author's input, reported as `file:line:col`
+//! with the offending source line, a caret under the offending text, and help.
+//!
+//! Stages push into a [`Diagnostics`] sink and keep going, so one build reports
+//! every problem at once; the pipeline stops *between* stages when the sink
+//! holds an error. Rendering is plain text (rustc-style) or JSON for tools.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// How bad a problem is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A location in a source file: 1-based line and column (columns count characters).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct Location {
+    pub line: usize,
+    pub col: usize,
+    /// The whole source line, for display.
+    #[serde(skip)]
+    pub source_line: String,
+    /// How many characters to underline (at least 1).
+    #[serde(skip)]
+    pub width: usize,
+}
+
+/// One problem in the input.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Path as shown to the user (relative to the site root where possible).
+    pub file: Option<PathBuf>,
+    pub location: Option<Location>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Error, file: None, location: None, message: message.into(), help: None }
+    }
+    pub fn warning(message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(message) }
+    }
+    pub fn in_file(mut self, file: impl Into<PathBuf>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+    /// Point at a byte range of `source` (the whole file's text).
+    pub fn at(mut self, source: &str, span: std::ops::Range<usize>) -> Self {
+        self.location = Some(LineIndex::new(source).location(source, span));
+        self
+    }
+    pub fn at_location(mut self, loc: Location) -> Self {
+        self.location = Some(loc);
+        self
+    }
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+    pub fn help_opt(mut self, help: Option<String>) -> Self {
+        self.help = help;
+        self
+    }
+
+    fn sort_key(&self) -> (Option<&Path>, usize, usize, Severity, &str) {
+        let (l, c) = self.location.as_ref().map_or((0, 0), |l| (l.line, l.col));
+        (self.file.as_deref(), l, c, self.severity, &self.message)
+    }
+
+    /// Render like rustc: `error: msg\n  --> file:line:col\n   |\n 3 | text\n   |   ^^^\n   = help: …`
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let _ = writeln!(out, "{sev}: {}", self.message);
+        if let Some(file) = &self.file {
+            match &self.location {
+                Some(loc) => {
+                    let _ = writeln!(out, "  --> {}:{}:{}", file.display(), loc.line, loc.col);
+                    let num = loc.line.to_string();
+                    let pad = " ".repeat(num.len());
+                    let text = loc.source_line.replace('\t', " ");
+                    let _ = writeln!(out, " {pad} |");
+                    let _ = writeln!(out, " {num} | {text}");
+                    let _ = writeln!(
+                        out,
+                        " {pad} | {}{}",
+                        " ".repeat(loc.col.saturating_sub(1)),
+                        "^".repeat(loc.width.max(1))
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "  --> {}", file.display());
+                }
+            }
+        }
+        if let Some(help) = &self.help {
+            let _ = writeln!(out, "  = help: {help}");
+        }
+        out
+    }
+}
+
+/// Byte offsets of line starts, to turn a byte span into line:col.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    pub fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    /// 1-based line and character column of a byte offset.
+    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
+        let offset = clamp_to_char_boundary(text, offset);
+        let line = self.starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.starts[line - 1];
+        let col = text[start..offset].chars().count() + 1;
+        (line, col)
+    }
+
+    pub fn location(&self, text: &str, span: std::ops::Range<usize>) -> Location {
+        let (line, col) = self.line_col(text, span.start);
+        let start = self.starts[line - 1];
+        let end = text[start..].find('\n').map_or(text.len(), |e| start + e);
+        let source_line = text[start..end].trim_end_matches('\r').to_string();
+        let span_end = clamp_to_char_boundary(text, span.end.min(end).max(span.start));
+        let width = text[clamp_to_char_boundary(text, span.start)..span_end].chars().count().max(1);
+        Location { line, col, source_line, width }
+    }
+}
+
+fn clamp_to_char_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The closest candidate to `word` (by normalised Levenshtein / Jaro-Winkler), if close enough.
+pub fn did_you_mean<'a, I: IntoIterator<Item = &'a str>>(word: &str, candidates: I) -> Option<&'a str> {
+    let w = word.to_lowercase();
+    let mut best: Option<(f64, &'a str)> = None;
+    for c in candidates {
+        let score = strsim::jaro_winkler(&w, &c.to_lowercase());
+        if score >= 0.8 && best.is_none_or(|(s, b)| score > s || (score == s && c < b)) {
+            best = Some((score, c));
+        }
+    }
+    best.map(|(_, c)| c)
+}
+
+/// The sink every stage reports into.
+#[derive(Debug, Default)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn push(&mut self, d: Diagnostic) {
+        self.items.push(d);
+    }
+    pub fn extend(&mut self, ds: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(ds);
+    }
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+    pub fn warning_count(&self) -> usize {
+        self.items.iter().filter(|d| d.severity == Severity::Warning).count()
+    }
+    /// All diagnostics, sorted by file, line, column (deterministic output).
+    pub fn sorted(mut self) -> Vec<Diagnostic> {
+        self.items.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.items.dedup_by(|a, b| a.sort_key() == b.sort_key());
+        self.items
+    }
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_is_one_based_and_counts_chars() {
+        let text = "ab\ncé d\n";
+        let idx = LineIndex::new(text);
+        assert_eq!(idx.line_col(text, 0), (1, 1));
+        assert_eq!(idx.line_col(text, 3), (2, 1));
+        // 'd' sits after "cé " = 4 bytes, 3 chars
+        assert_eq!(idx.line_col(text, 3 + 4), (2, 4));
+    }
+
+    #[test]
+    fn render_shows_caret_under_span() {
+        let src = "title = 1\ntitel = \"x\"\n";
+        let d = Diagnostic::error("unknown key `titel`").in_file("a.md").at(src, 10..15).help("did you mean `title`?");
+        let r = d.render();
+        assert!(r.contains("--> a.md:2:1"), "{r}");
+        assert!(r.contains(" 2 | titel = \"x\""), "{r}");
+        assert!(r.contains("   | ^^^^^\n"), "{r}");
+        assert!(r.contains("= help: did you mean `title`?"), "{r}");
+    }
+
+    #[test]
+    fn did_you_mean_finds_close_words_only() {
+        assert_eq!(did_you_mean("titel", ["title", "tags", "date"]), Some("title"));
+        assert_eq!(did_you_mean("zzzz", ["title", "tags"]), None);
+    }
+}

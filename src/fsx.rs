@@ -1,0 +1,176 @@
+//! Filesystem helpers that always name the path in their errors, and the
+//! staging-directory / atomic-swap used to publish a site.
+//!
+//! Invariant: nothing outside the output directory's parent-level staging
+//! names (`.NAME.haven-staging-*`, `.NAME.haven-old-*`) and the output
+//! directory itself is ever created or removed.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// An I/O error with the path it happened on.
+#[derive(Debug, thiserror::Error)]
+#[error("{action} {path}: {source}")]
+pub struct FsError {
+    pub action: &'static str,
+    pub path: PathBuf,
+    #[source]
+    pub source: io::Error,
+}
+
+fn wrap<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> FsError + 'a {
+    move |source| FsError { action, path: path.to_path_buf(), source }
+}
+
+pub fn read(path: &Path) -> Result<Vec<u8>, FsError> {
+    std::fs::read(path).map_err(wrap("cannot read", path))
+}
+
+pub fn write(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    if let Some(parent) = path.parent() {
+        create_dir_all(parent)?;
+    }
+    std::fs::write(path, bytes).map_err(wrap("cannot write", path))
+}
+
+pub fn create_dir_all(path: &Path) -> Result<(), FsError> {
+    std::fs::create_dir_all(path).map_err(wrap("cannot create directory", path))
+}
+
+pub fn remove_dir_all(path: &Path) -> Result<(), FsError> {
+    match std::fs::remove_dir_all(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        r => r.map_err(wrap("cannot remove", path)),
+    }
+}
+
+pub fn rename(from: &Path, to: &Path) -> Result<(), FsError> {
+    std::fs::rename(from, to).map_err(wrap("cannot move into place", to))
+}
+
+/// A directory being filled beside `target`, published by [`Staging::publish`].
+/// Dropping an unpublished `Staging` removes it, so a failed build leaves the
+/// previous `target` untouched and no stray directory behind.
+pub struct Staging {
+    dir: PathBuf,
+    target: PathBuf,
+    published: bool,
+}
+
+fn sibling(target: &Path, kind: &str) -> Result<PathBuf, FsError> {
+    let name = target.file_name().ok_or_else(|| FsError {
+        action: "output must be a named directory:",
+        path: target.to_path_buf(),
+        source: io::Error::new(io::ErrorKind::InvalidInput, "no directory name"),
+    })?;
+    let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    Ok(parent.join(format!(".{}.haven-{kind}-{}", name.to_string_lossy(), std::process::id())))
+}
+
+impl Staging {
+    /// Create an empty staging directory next to `target`, first removing
+    /// leftovers of interrupted earlier runs (only directories with our naming).
+    pub fn new(target: &Path) -> Result<Staging, FsError> {
+        remove_stale_siblings(target)?;
+        let dir = sibling(target, "staging")?;
+        remove_dir_all(&dir)?;
+        create_dir_all(&dir)?;
+        Ok(Staging { dir, target: target.to_path_buf(), published: false })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Swap the staging directory in for the target: old target → `.old`,
+    /// staging → target, then delete the old one. The window in which the
+    /// target is missing is two renames long; it never holds a partial site.
+    pub fn publish(mut self) -> Result<(), FsError> {
+        let old = sibling(&self.target, "old")?;
+        remove_dir_all(&old)?;
+        let had_old = self.target.exists();
+        if had_old {
+            rename(&self.target, &old)?;
+        }
+        if let Err(e) = rename(&self.dir, &self.target) {
+            if had_old {
+                // Put the previous site back; report the original failure.
+                let _restored = std::fs::rename(&old, &self.target);
+            }
+            return Err(e);
+        }
+        self.published = true;
+        if had_old {
+            remove_dir_all(&old)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.published {
+            // Best effort: a leftover is also removed by the next build.
+            let _ignored = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Remove `.NAME.haven-staging-*` / `.NAME.haven-old-*` left by killed builds.
+fn remove_stale_siblings(target: &Path) -> Result<(), FsError> {
+    let Some(name) = target.file_name() else { return Ok(()) };
+    let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let prefix_a = format!(".{}.haven-staging-", name.to_string_lossy());
+    let prefix_b = format!(".{}.haven-old-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(parent) else { return Ok(()) };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let n = file_name.to_string_lossy();
+        if (n.starts_with(&prefix_a) || n.starts_with(&prefix_b)) && entry.path().is_dir() {
+            remove_dir_all(&entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publish_replaces_target_and_drop_keeps_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("public");
+        std::fs::create_dir_all(&target).unwrap();
+        std::fs::write(target.join("old.html"), "old").unwrap();
+
+        // An abandoned staging dir leaves the target as it was.
+        {
+            let s = Staging::new(&target).unwrap();
+            write(&s.path().join("new.html"), b"new").unwrap();
+        }
+        assert_eq!(std::fs::read_to_string(target.join("old.html")).unwrap(), "old");
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1, "no stray staging dir");
+
+        let s = Staging::new(&target).unwrap();
+        write(&s.path().join("new.html"), b"new").unwrap();
+        s.publish().unwrap();
+        assert!(!target.join("old.html").exists());
+        assert_eq!(std::fs::read_to_string(target.join("new.html")).unwrap(), "new");
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn stale_staging_dirs_from_killed_runs_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("public");
+        let stale = tmp.path().join(".public.haven-staging-99999");
+        std::fs::create_dir_all(&stale).unwrap();
+        let unrelated = tmp.path().join(".other");
+        std::fs::create_dir_all(&unrelated).unwrap();
+        let s = Staging::new(&target).unwrap();
+        assert!(!stale.exists());
+        assert!(unrelated.exists());
+        s.publish().unwrap();
+    }
+}

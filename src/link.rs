@@ -1,0 +1,610 @@
+//! Stage 3, **link**: every fact that involves more than one page.
+//!
+//! 1. Drop drafts (unless `--drafts`), give every page its slug, section and
+//!    URL path; duplicate URLs are errors naming both files.
+//! 2. Build the sections, tags, audiences, dated series and reading paths.
+//! 3. Resolve internal links (`[[slug#h]]`, `[t](rel.md#h)`) against the
+//!    page table and each target's heading ids; record backlinks with context.
+//! 4. Resolve citation keys against the bibliography and format every
+//!    citation and reference once (see [`crate::cite`]).
+//! 5. Link the first mention of each glossary term in every page.
+//! 6. Rank related pages through inverted indexes (no all-pairs loop).
+//!
+//! After `link`: every `LinkRef` and `CiteItem` is resolved or reported, and
+//! the page table, taxonomies and Sources index are complete.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::cite::Formatter;
+use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
+use crate::site::{Backlink, LinkKind, Node, PageId, ReadingPath, Resolved, Section, Site, SortBy};
+
+pub fn run(mut site: Site, diags: &mut Diagnostics) -> Site {
+    if !site.config.drafts {
+        site.pages.retain(|p| !p.meta.draft);
+    }
+    for (i, p) in site.pages.iter_mut().enumerate() {
+        p.id = i;
+    }
+    assign_paths(&mut site, diags);
+    build_sections(&mut site);
+    build_taxonomies(&mut site, diags);
+    resolve_links(&mut site, diags);
+    resolve_citations(&mut site, diags);
+    link_glossary(&mut site);
+    rank_related(&mut site);
+    site
+}
+
+fn assign_paths(site: &mut Site, diags: &mut Diagnostics) {
+    let mut by_path: HashMap<String, PageId> = HashMap::new();
+    for page in &mut site.pages {
+        let (dir, file) = match page.rel_path.rsplit_once('/') {
+            Some((d, f)) => (d.to_string(), f.to_string()),
+            None => (String::new(), page.rel_path.clone()),
+        };
+        let stem = file.trim_end_matches(".md").to_string();
+        if page.is_section {
+            page.section = dir.clone();
+            page.slug = dir.rsplit('/').next().unwrap_or("").to_string();
+            page.path = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        } else {
+            page.section = dir.clone();
+            page.slug = page.meta.slug.clone().unwrap_or_else(|| url_slug(&stem));
+            page.path = if dir.is_empty() { format!("{}/", page.slug) } else { format!("{dir}/{}/", page.slug) };
+        }
+    }
+    for i in 0..site.pages.len() {
+        let path = site.pages[i].path.clone();
+        if let Some(&other) = by_path.get(&path) {
+            let (a, b) = (&site.pages[other], &site.pages[i]);
+            diags.push(
+                Diagnostic::error(format!("two pages have the URL /{path}"))
+                    .in_file(&b.file)
+                    .help(format!("{} has the same URL; give one of them another `slug`", a.file.display())),
+            );
+        } else {
+            by_path.insert(path, i);
+        }
+    }
+    for page in &site.pages {
+        for alias in &page.meta.aliases {
+            let a = format!("{}/", alias.trim_matches('/'));
+            if by_path.contains_key(&a) {
+                let line = page.meta.key_lines.get("aliases").copied().unwrap_or(1);
+                diags.push(
+                    Diagnostic::error(format!("alias /{a} is the URL of another page"))
+                        .in_file(&page.file)
+                        .at(&page.source, line_range(&page.source, line))
+                        .help("remove the alias or rename the other page"),
+                );
+            } else {
+                site.aliases.push((a, page.id));
+            }
+        }
+    }
+    site.aliases.sort();
+}
+
+/// A file stem as a URL segment: lower-case, spaces → hyphens.
+fn url_slug(stem: &str) -> String {
+    stem.trim().to_lowercase().replace([' ', '_'], "-")
+}
+
+pub fn line_range(src: &str, line: usize) -> std::ops::Range<usize> {
+    let start: usize = src.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let end = src[start..].find('\n').map_or(src.len(), |e| start + e);
+    start..end
+}
+
+fn build_sections(site: &mut Site) {
+    let mut sections: BTreeMap<String, Section> = BTreeMap::new();
+    sections.insert(String::new(), Section { key: String::new(), index: None, title: site.config.site.title.clone(), pages: vec![], subsections: vec![] });
+    for page in &site.pages {
+        let key = page.section.clone();
+        // Make sure every ancestor section exists.
+        let mut k = key.clone();
+        loop {
+            sections.entry(k.clone()).or_insert_with(|| Section {
+                key: k.clone(),
+                index: None,
+                title: title_case(k.rsplit('/').next().unwrap_or(&k)),
+                pages: vec![],
+                subsections: vec![],
+            });
+            match k.rsplit_once('/') {
+                Some((parent, _)) => k = parent.to_string(),
+                None if !k.is_empty() => k = String::new(),
+                None => break,
+            }
+        }
+        let s = sections.get_mut(&key).expect("inserted above");
+        if page.is_section {
+            s.index = Some(page.id);
+            s.title = page.meta.title.clone();
+        } else {
+            s.pages.push(page.id);
+        }
+    }
+    let keys: Vec<String> = sections.keys().cloned().collect();
+    for k in keys.iter().filter(|k| !k.is_empty()) {
+        let parent = k.rsplit_once('/').map_or(String::new(), |(p, _)| p.to_string());
+        if let Some(p) = sections.get_mut(&parent) {
+            p.subsections.push(k.clone());
+        }
+    }
+    for s in sections.values_mut() {
+        let sort_by = s.index.map_or(SortBy::Weight, |i| site.pages[i].meta.sort_by);
+        let pages = &site.pages;
+        s.pages.sort_by(|&a, &b| {
+            let (pa, pb) = (&pages[a], &pages[b]);
+            match sort_by {
+                SortBy::Weight => (pa.meta.weight, &pa.meta.title).cmp(&(pb.meta.weight, &pb.meta.title)),
+                SortBy::Title => pa.meta.title.to_lowercase().cmp(&pb.meta.title.to_lowercase()),
+                SortBy::Date => (pb.meta.date, &pa.meta.title).cmp(&(pa.meta.date, &pb.meta.title)),
+            }
+        });
+        let pages = &site.pages;
+        let weight = |k: &String| sections_weight(pages, k);
+        s.subsections.sort_by_key(|k| (weight(k), k.clone()));
+    }
+    site.sections = sections;
+}
+
+fn sections_weight(pages: &[crate::site::Page], key: &str) -> i64 {
+    pages.iter().find(|p| p.is_section && p.section == key).map_or(0, |p| p.meta.weight)
+}
+
+fn title_case(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect::<String>().replace('-', " "),
+        None => String::new(),
+    }
+}
+
+fn build_taxonomies(site: &mut Site, diags: &mut Diagnostics) {
+    for page in site.pages.iter().filter(|p| !p.is_section && p.section != "glossary") {
+        for t in &page.meta.tags {
+            site.tags.entry(crate::parse::slugify(t)).or_default().push(page.id);
+        }
+        for a in &page.meta.audience {
+            site.audiences.entry(crate::parse::slugify(a)).or_default().push(page.id);
+        }
+        if let Some(series) = &page.meta.series {
+            if page.meta.date.is_none() {
+                let line = page.meta.key_lines.get("series").copied().unwrap_or(1);
+                diags.push(
+                    Diagnostic::error(format!("page is in series `{series}` but has no `date`"))
+                        .in_file(&page.file)
+                        .at(&page.source, line_range(&page.source, line))
+                        .help("add `date = YYYY-MM-DD`: series are ordered by date"),
+                );
+            }
+            site.series.entry(series.clone()).or_default().push(page.id);
+        }
+    }
+    let pages = &site.pages;
+    for list in site.tags.values_mut().chain(site.audiences.values_mut()) {
+        list.sort_by(|&a, &b| pages[a].meta.title.to_lowercase().cmp(&pages[b].meta.title.to_lowercase()));
+    }
+    for list in site.series.values_mut() {
+        list.sort_by(|&a, &b| (pages[b].meta.date, &pages[a].meta.title).cmp(&(pages[a].meta.date, &pages[b].meta.title)));
+    }
+    // Reading paths.
+    let by_slug = slug_table(&site.pages);
+    let mut paths = Vec::new();
+    for page in site.pages.iter().filter(|p| p.is_section && !p.meta.reading_path.is_empty()) {
+        let mut ids = Vec::new();
+        for slug in &page.meta.reading_path {
+            match by_slug.get(slug.as_str()).map(Vec::as_slice) {
+                Some([id]) => ids.push(*id),
+                _ => {
+                    let line = page.meta.key_lines.get("reading_path").copied().unwrap_or(1);
+                    diags.push(
+                        Diagnostic::error(format!("reading path names unknown page `{slug}`"))
+                            .in_file(&page.file)
+                            .at(&page.source, line_range(&page.source, line))
+                            .help_opt(did_you_mean(slug, by_slug.keys().copied()).map(|s| format!("did you mean `{s}`?"))),
+                    )
+                }
+            }
+        }
+        let title = if page.meta.reading_path_title.is_empty() { page.meta.title.clone() } else { page.meta.reading_path_title.clone() };
+        paths.push(ReadingPath { title, section: page.section.clone(), pages: ids });
+    }
+    for (pi, path) in paths.iter().enumerate() {
+        for (step, &id) in path.pages.iter().enumerate() {
+            site.pages[id].path_step = Some((pi, step));
+        }
+    }
+    site.reading_paths = paths;
+}
+
+fn slug_table(pages: &[crate::site::Page]) -> HashMap<&str, Vec<PageId>> {
+    let mut m: HashMap<&str, Vec<PageId>> = HashMap::new();
+    for p in pages.iter().filter(|p| !p.is_section) {
+        m.entry(p.slug.as_str()).or_default().push(p.id);
+    }
+    m
+}
+
+const RESERVED_ANCHORS: &[&str] = &["references", "linked-from", "related", "main", "top"];
+
+fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
+    let by_slug = slug_table(&site.pages);
+    let by_path: HashMap<&str, PageId> = site.pages.iter().map(|p| (p.path.trim_end_matches('/'), p.id)).collect();
+    let by_rel: HashMap<&str, PageId> = site.pages.iter().map(|p| (p.rel_path.as_str(), p.id)).collect();
+    let mut resolved: Vec<(PageId, usize, Resolved)> = Vec::new();
+    let mut found_diags = Vec::new();
+    for page in &site.pages {
+        for (li, link) in page.links.iter().enumerate() {
+            let (target, anchor) = match link.target.split_once('#') {
+                Some((t, a)) => (t, Some(a)),
+                None => (link.target.as_str(), None),
+            };
+            let target_id = match link.kind {
+                LinkKind::Wiki { .. } if target.is_empty() => Ok(page.id),
+                LinkKind::Wiki { .. } => match by_slug.get(target).map(Vec::as_slice) {
+                    Some([id]) => Ok(*id),
+                    Some(many) => match by_path.get(target.trim_matches('/')) {
+                        Some(id) => Ok(*id),
+                        None => Err((
+                            format!("`[[{target}]]` is ambiguous: {} pages have that slug", many.len()),
+                            Some(format!(
+                                "write the section too, e.g. [[{}]]",
+                                site.pages[many[0]].path.trim_end_matches('/')
+                            )),
+                        )),
+                    },
+                    None => match by_path.get(target.trim_matches('/')) {
+                        Some(id) => Ok(*id),
+                        None => Err((
+                            format!("link to a missing page `{target}`"),
+                            did_you_mean(target, by_slug.keys().copied()).map(|s| format!("did you mean `[[{s}]]`?")),
+                        )),
+                    },
+                },
+                LinkKind::Markdown => {
+                    let base = page.rel_path.rsplit_once('/').map_or("", |(d, _)| d);
+                    match normalize_rel(base, target) {
+                        None => Err((format!("link `{target}` points outside the content folder"), Some("link to pages inside content/".into()))),
+                        Some(rel) => match by_rel.get(rel.as_str()) {
+                            Some(id) => Ok(*id),
+                            None => Err((
+                                format!("link to a missing file `{target}` (content/{rel})"),
+                                did_you_mean(&rel, by_rel.keys().copied()).map(|s| format!("did you mean `{s}`?")),
+                            )),
+                        },
+                    }
+                }
+            };
+            match target_id {
+                Ok(id) => {
+                    let t = &site.pages[id];
+                    let href = match anchor {
+                        Some(a) if !a.is_empty() => {
+                            if !t.headings.iter().any(|h| h.id == a) && !RESERVED_ANCHORS.contains(&a) {
+                                found_diags.push(
+                                    Diagnostic::error(format!("`{}` has no heading `#{a}`", t.meta.title))
+                                        .in_file(&page.file)
+                                        .at(&page.source, link.span.clone())
+                                        .help_opt(
+                                            did_you_mean(a, t.headings.iter().map(|h| h.id.as_str()))
+                                                .map(|s| format!("did you mean `#{s}`?"))
+                                                .or_else(|| {
+                                                    let ids: Vec<_> = t.headings.iter().map(|h| h.id.as_str()).collect();
+                                                    (!ids.is_empty()).then(|| format!("its headings are: #{}", ids.join(", #")))
+                                                }),
+                                        ),
+                                );
+                                continue;
+                            }
+                            format!("{}{}#{a}", site.config.base_path, t.path)
+                        }
+                        _ => format!("{}{}", site.config.base_path, t.path),
+                    };
+                    resolved.push((page.id, li, Resolved { page: id, href }));
+                }
+                Err((msg, help)) => {
+                    found_diags.push(Diagnostic::error(msg).in_file(&page.file).at(&page.source, link.span.clone()).help_opt(help))
+                }
+            }
+        }
+    }
+    diags.extend(found_diags);
+    let mut backlinks: Vec<(PageId, Backlink)> = Vec::new();
+    for (from, li, r) in resolved {
+        if r.page != from {
+            backlinks.push((r.page, Backlink { from, context: site.pages[from].links[li].context.clone() }));
+        }
+        site.pages[from].links[li].resolved = Some(r);
+    }
+    backlinks.sort();
+    for (to, bl) in backlinks {
+        let list = &mut site.pages[to].backlinks;
+        if !list.iter().any(|b| b.from == bl.from) {
+            list.push(bl);
+        }
+    }
+}
+
+/// Resolve `target` relative to the folder `base` (both inside content/);
+/// `None` if it climbs out.
+fn normalize_rel(base: &str, target: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if target.starts_with('/') { vec![] } else { base.split('/').filter(|s| !s.is_empty()).collect() };
+    for seg in target.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+fn resolve_citations(site: &mut Site, diags: &mut Diagnostics) {
+    let key_index: HashMap<String, usize> = site.sources.iter().enumerate().map(|(i, s)| (s.key.clone(), i)).collect();
+    let any_cites = site.pages.iter().any(|p| !p.cites.is_empty());
+    if !any_cites {
+        return;
+    }
+    let mut ok = true;
+    for page in &site.pages {
+        for group in &page.cites {
+            for item in &group.items {
+                if !key_index.contains_key(&item.key) {
+                    ok = false;
+                    let help = did_you_mean(&item.key, site.sources.iter().map(|s| s.key.as_str()))
+                        .map(|k| format!("did you mean `@{k}`?"))
+                        .unwrap_or_else(|| {
+                            if site.sources.is_empty() {
+                                "no bibliography is loaded: add `[citations] bibliography = [\"references.json\"]` to haven.toml".into()
+                            } else {
+                                "add the source to the bibliography, or write \\@ for a literal @".into()
+                            }
+                        });
+                    diags.push(
+                        Diagnostic::error(format!("unknown citation key `{}`", item.key))
+                            .in_file(&page.file)
+                            .at(&page.source, group.span.clone())
+                            .help(help),
+                    );
+                }
+            }
+        }
+    }
+    if !ok {
+        return;
+    }
+    let formatter = match Formatter::new(&site.config) {
+        Ok(f) => f,
+        Err(d) => {
+            diags.push(d);
+            return;
+        }
+    };
+    let mut groups = Vec::new();
+    for page in &site.pages {
+        for group in &page.cites {
+            let items = group.items.iter().map(|it| (&site.sources[key_index[&it.key]].entry, it)).collect::<Vec<_>>();
+            groups.push((items, group.narrative));
+        }
+    }
+    let (rendered, bib) = formatter.format(&groups);
+    let mut it = rendered.into_iter();
+    let mut cited_by: Vec<(usize, PageId, usize)> = Vec::new();
+    for page in &mut site.pages {
+        let mut keys: Vec<String> = Vec::new();
+        for group in &mut page.cites {
+            group.rendered = it.next().unwrap_or_default();
+            for item in &group.items {
+                if !keys.contains(&item.key) {
+                    keys.push(item.key.clone());
+                }
+                cited_by.push((key_index[&item.key], page.id, group.claim));
+            }
+        }
+        page.cited_keys = keys;
+    }
+    cited_by.sort();
+    cited_by.dedup();
+    for (si, pid, claim) in cited_by {
+        site.sources[si].cited_by.push((pid, claim));
+    }
+    let mut order = Vec::new();
+    for (key, html, text) in bib {
+        if let Some(&i) = key_index.get(&key) {
+            site.sources[i].html = html;
+            site.sources[i].text = text;
+            order.push(i);
+        }
+    }
+    // Each page lists its references in the style's order.
+    let rank: HashMap<&str, usize> = order.iter().enumerate().map(|(r, &i)| (site.sources[i].key.as_str(), r)).collect();
+    let ranks: Vec<Vec<String>> = site
+        .pages
+        .iter()
+        .map(|p| {
+            let mut k = p.cited_keys.clone();
+            k.sort_by_key(|k| rank.get(k.as_str()).copied().unwrap_or(usize::MAX));
+            k
+        })
+        .collect();
+    for (p, k) in site.pages.iter_mut().zip(ranks) {
+        p.cited_keys = k;
+    }
+    site.cited_order = order;
+}
+
+/// Surface forms of a glossary term: title, synonyms, simple plurals; lower-case.
+fn term_forms(title: &str, synonyms: &[String]) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    for f in std::iter::once(title).chain(synonyms.iter().map(String::as_str)) {
+        let f = f.trim().to_lowercase();
+        if f.is_empty() {
+            continue;
+        }
+        if f.ends_with('s') || f.ends_with('x') || f.ends_with("ch") || f.ends_with("sh") {
+            out.insert(format!("{f}es"));
+        } else if let Some(stem) = f.strip_suffix('y').filter(|s| !s.ends_with(['a', 'e', 'i', 'o', 'u'])) {
+            out.insert(format!("{stem}ies"));
+        } else {
+            out.insert(format!("{f}s"));
+        }
+        out.insert(f);
+    }
+    // Longest first, so "secure base" wins over "base".
+    let mut v: Vec<String> = out.into_iter().collect();
+    v.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    v
+}
+
+fn link_glossary(site: &mut Site) {
+    let terms: Vec<(PageId, Vec<String>)> = site
+        .pages
+        .iter()
+        .filter(|p| p.is_glossary_term())
+        .map(|p| (p.id, term_forms(&p.meta.title, &p.meta.synonyms)))
+        .collect();
+    if terms.is_empty() {
+        return;
+    }
+    // Flattened (form, term) list, longest form first.
+    let mut forms: Vec<(&str, PageId)> = terms.iter().flat_map(|(id, fs)| fs.iter().map(move |f| (f.as_str(), *id))).collect();
+    forms.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
+    let results: Vec<Vec<(PageId, usize, std::ops::Range<usize>)>> = {
+        use rayon::prelude::*;
+        site.pages
+            .par_iter()
+            .map(|page| {
+                if page.is_section && page.section == "glossary" {
+                    return vec![];
+                }
+                let mut linked: BTreeSet<PageId> = BTreeSet::new();
+                linked.insert(page.id); // never inside its own definition
+                let mut out = Vec::new();
+                for (ni, node) in page.nodes.iter().enumerate() {
+                    let Node::Text(text) = node else { continue };
+                    let lower = text.to_lowercase();
+                    if lower.len() != text.len() {
+                        continue; // case folding changed byte offsets; skip this run
+                    }
+                    let mut taken: Vec<std::ops::Range<usize>> = out.iter().filter(|(_, n, _)| *n == ni).map(|(_, _, r): &(PageId, usize, std::ops::Range<usize>)| r.clone()).collect();
+                    for (form, term) in &forms {
+                        if linked.contains(term) {
+                            continue;
+                        }
+                        if let Some(r) = find_word(&lower, form) {
+                            if taken.iter().any(|t| t.start < r.end && r.start < t.end) {
+                                continue;
+                            }
+                            linked.insert(*term);
+                            taken.push(r.clone());
+                            out.push((*term, ni, r));
+                        }
+                    }
+                }
+                out.sort_by_key(|(_, n, r)| (*n, r.start));
+                out
+            })
+            .collect()
+    };
+    for (page, links) in site.pages.iter_mut().zip(results) {
+        page.glossary_links = links;
+    }
+}
+
+/// First whole-word occurrence of `word` in `text`.
+fn find_word(text: &str, word: &str) -> Option<std::ops::Range<usize>> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find(word) {
+        let s = from + i;
+        let e = s + word.len();
+        let before = text[..s].chars().next_back();
+        let after = text[e..].chars().next();
+        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric() && c != '-');
+        if boundary(before) && boundary(after) {
+            return Some(s..e);
+        }
+        from = s + word.chars().next().map_or(1, char::len_utf8);
+    }
+    None
+}
+
+/// Related pages: score = 3 × shared link targets (or a direct link) + 2 ×
+/// shared sources + 1 × shared tags. Candidates come from inverted indexes;
+/// features shared by more than 200 pages carry no signal and are skipped,
+/// which keeps the work linear in the number of pages.
+fn rank_related(site: &mut Site) {
+    const CAP: usize = 200;
+    let eligible = |p: &crate::site::Page| !p.is_section && p.section != "glossary";
+    let mut feats: HashMap<(u8, String), Vec<PageId>> = HashMap::new();
+    for p in site.pages.iter().filter(|p| eligible(p)) {
+        let mut own: BTreeSet<(u8, String)> = BTreeSet::new();
+        for l in &p.links {
+            if let Some(r) = &l.resolved {
+                own.insert((3, format!("p{}", r.page)));
+            }
+        }
+        own.insert((3, format!("p{}", p.id)));
+        for k in &p.cited_keys {
+            own.insert((2, k.clone()));
+        }
+        for t in &p.meta.tags {
+            own.insert((1, t.to_lowercase()));
+        }
+        for f in own {
+            feats.entry(f).or_default().push(p.id);
+        }
+    }
+    let mut scores: Vec<HashMap<PageId, u32>> = vec![HashMap::new(); site.pages.len()];
+    let mut keys: Vec<&(u8, String)> = feats.keys().collect();
+    keys.sort();
+    for f in keys {
+        let list = &feats[f];
+        if list.len() > CAP {
+            continue;
+        }
+        for &a in list {
+            for &b in list {
+                if a != b {
+                    *scores[a].entry(b).or_default() += u32::from(f.0);
+                }
+            }
+        }
+    }
+    for (id, s) in scores.into_iter().enumerate() {
+        let mut v: Vec<(u32, PageId)> = s.into_iter().filter(|(p, _)| eligible(&site.pages[*p])).map(|(p, sc)| (sc, p)).collect();
+        v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        site.pages[id].related = v.into_iter().take(5).map(|(_, p)| p).collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_normalise_and_cannot_escape() {
+        assert_eq!(normalize_rel("a/b", "../c/d.md").as_deref(), Some("a/c/d.md"));
+        assert_eq!(normalize_rel("", "x.md").as_deref(), Some("x.md"));
+        assert_eq!(normalize_rel("a", "../../etc/passwd"), None);
+    }
+
+    #[test]
+    fn term_forms_include_plurals_longest_first() {
+        let f = term_forms("Secure base", &["safe haven".into()]);
+        assert_eq!(f[0], "secure bases");
+        assert!(f.contains(&"safe havens".to_string()));
+        assert!(term_forms("Therapy", &[]).contains(&"therapies".to_string()));
+    }
+
+    #[test]
+    fn find_word_respects_boundaries() {
+        assert_eq!(find_word("the bond and bonding", "bond"), Some(4..8));
+        assert_eq!(find_word("bonding", "bond"), None);
+    }
+}

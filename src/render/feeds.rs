@@ -1,0 +1,83 @@
+//! Machine-readable files: Atom feeds (site-wide and one per series),
+//! `sitemap.xml` and `robots.txt`. All text is XML-escaped.
+
+use super::{xml_escape as esc, OutputFile};
+use crate::site::{Date, PageId, Site};
+
+pub fn run(site: &Site) -> Vec<OutputFile> {
+    let mut out = Vec::new();
+    let mut all: Vec<PageId> = site.articles().map(|p| p.id).collect();
+    all.sort_by(|&a, &b| (feed_date(site, b), &site.pages[a].path).cmp(&(feed_date(site, a), &site.pages[b].path)));
+    all.truncate(50);
+    out.push(OutputFile { path: "atom.xml".into(), bytes: atom(site, &site.config.site.title, "atom.xml", "", &all).into_bytes() });
+    for (name, list) in &site.series {
+        let Some(&first) = list.first() else { continue };
+        let sec = site.pages[first].section.clone();
+        let dir = if sec.is_empty() { String::new() } else { format!("{sec}/") };
+        let title = site.sections.get(&sec).map_or(name.clone(), |s| s.title.clone());
+        let path = format!("{dir}atom.xml");
+        out.push(OutputFile { path: path.clone(), bytes: atom(site, &format!("{} — {}", site.config.site.title, title), &path, &dir, list).into_bytes() });
+    }
+    out.push(OutputFile { path: "sitemap.xml".into(), bytes: sitemap(site).into_bytes() });
+    let robots = if site.config.base_url.is_empty() {
+        "User-agent: *\nAllow: /\n".to_string()
+    } else {
+        format!("User-agent: *\nAllow: /\nSitemap: {}/sitemap.xml\n", site.config.base_url)
+    };
+    out.push(OutputFile { path: "robots.txt".into(), bytes: robots.into_bytes() });
+    out
+}
+
+fn feed_date(site: &Site, id: PageId) -> Option<Date> {
+    let m = &site.pages[id].meta;
+    m.updated.or(m.date).or(m.last_reviewed)
+}
+
+fn abs(site: &Site, path: &str) -> String {
+    format!("{}/{}", site.config.base_url, path)
+}
+
+fn atom(site: &Site, title: &str, self_path: &str, home: &str, ids: &[PageId]) -> String {
+    let updated = ids.iter().filter_map(|&i| feed_date(site, i)).max().unwrap_or(Date { year: 1970, month: 1, day: 1 });
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    s.push_str(&format!("  <title>{}</title>\n", esc(title)));
+    s.push_str(&format!("  <link rel=\"self\" href=\"{}\"/>\n", esc(&abs(site, self_path))));
+    s.push_str(&format!("  <link rel=\"alternate\" href=\"{}\"/>\n", esc(&abs(site, home))));
+    s.push_str(&format!("  <id>{}</id>\n", esc(&abs(site, self_path))));
+    s.push_str(&format!("  <updated>{updated}T00:00:00Z</updated>\n"));
+    for &i in ids {
+        let p = &site.pages[i];
+        let d = feed_date(site, i).unwrap_or(updated);
+        let author = if p.meta.author.is_empty() { &site.config.site.defaults.author } else { &p.meta.author };
+        s.push_str("  <entry>\n");
+        s.push_str(&format!("    <title>{}</title>\n", esc(&p.meta.title)));
+        s.push_str(&format!("    <link rel=\"alternate\" href=\"{}\"/>\n", esc(&abs(site, &p.path))));
+        s.push_str(&format!("    <id>{}</id>\n", esc(&abs(site, &p.path))));
+        if let Some(pd) = p.meta.date {
+            s.push_str(&format!("    <published>{pd}T00:00:00Z</published>\n"));
+        }
+        s.push_str(&format!("    <updated>{d}T00:00:00Z</updated>\n"));
+        if !author.is_empty() {
+            s.push_str(&format!("    <author><name>{}</name></author>\n", esc(author)));
+        }
+        s.push_str(&format!("    <summary>{}</summary>\n", esc(&p.meta.description)));
+        s.push_str("  </entry>\n");
+    }
+    s.push_str("</feed>\n");
+    s
+}
+
+fn sitemap(site: &Site) -> String {
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut pages: Vec<&crate::site::Page> = site.pages.iter().filter(|p| !p.is_glossary_term()).collect();
+    pages.sort_by(|a, b| a.path.cmp(&b.path));
+    for p in pages {
+        s.push_str(&format!("  <url><loc>{}</loc>", esc(&abs(site, &p.path))));
+        if let Some(d) = p.meta.updated.or(p.meta.last_reviewed).or(p.meta.date) {
+            s.push_str(&format!("<lastmod>{d}</lastmod>"));
+        }
+        s.push_str("</url>\n");
+    }
+    s.push_str("</urlset>\n");
+    s
+}

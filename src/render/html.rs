@@ -1,0 +1,147 @@
+//! A page's body: the parsed [`Node`]s turned into HTML, with Haven's own
+//! markup for internal links, citations (in-text links, margin notes and
+//! under-claim disclosures) and glossary terms. Every string that came from an
+//! author or a bibliography is escaped here; pulldown-cmark escapes the rest.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use pulldown_cmark::{html::push_html, CowStr, Event};
+
+use crate::cite::escape;
+use crate::site::{Node, Page, Site};
+
+/// Render `page`'s body to HTML.
+pub fn body(site: &Site, page: &Page) -> String {
+    let mut events: Vec<Event<'_>> = Vec::with_capacity(page.nodes.len());
+    let key_source: BTreeMap<&str, usize> = site.sources.iter().enumerate().map(|(i, s)| (s.key.as_str(), i)).collect();
+    let glossary_by_node = group_glossary(page);
+    let mut wiki_label: Vec<Option<String>> = Vec::new();
+    let mut tip = 0usize;
+    for (ni, node) in page.nodes.iter().enumerate() {
+        match node {
+            Node::Md(e) => events.push(e.clone()),
+            Node::Text(t) => match glossary_by_node.get(&ni) {
+                None => events.push(Event::Text(CowStr::Borrowed(t))),
+                Some(hits) => {
+                    let mut at = 0;
+                    for (term, r) in hits {
+                        events.push(Event::Text(CowStr::Borrowed(&t[at..r.start])));
+                        let tp = &site.pages[*term];
+                        tip += 1;
+                        events.push(Event::InlineHtml(CowStr::from(format!(
+                            "<span class=\"term\"><a class=\"term-link\" href=\"{}#{}\" aria-describedby=\"term-tip-{tip}\">{}</a><span class=\"term-tip\" role=\"tooltip\" id=\"term-tip-{tip}\"><b>{}</b>: {}</span></span>",
+                            site.url(&glossary_path(site)),
+                            escape(&tp.slug),
+                            escape(&t[r.clone()]),
+                            escape(&tp.meta.title),
+                            escape(&tp.meta.description),
+                        ))));
+                        at = r.end;
+                    }
+                    events.push(Event::Text(CowStr::Borrowed(&t[at..])));
+                }
+            },
+            Node::LinkStart(i) => {
+                let link = &page.links[*i];
+                let (href, title) = match &link.resolved {
+                    Some(r) => (r.href.clone(), site.pages[r.page].meta.title.clone()),
+                    None => ("#".into(), link.target.clone()),
+                };
+                events.push(Event::InlineHtml(CowStr::from(format!("<a class=\"internal\" href=\"{}\">", escape(&href)))));
+                let label = match link.kind {
+                    crate::site::LinkKind::Wiki { has_label: false } => Some(escape(&title)),
+                    _ => None,
+                };
+                wiki_label.push(label);
+            }
+            Node::LinkEnd => {
+                let label = wiki_label.pop().flatten().unwrap_or_default();
+                events.push(Event::InlineHtml(CowStr::from(format!("{label}</a>"))));
+            }
+            Node::Cite(i) => {
+                let g = &page.cites[*i];
+                let keys: Vec<&str> = g.items.iter().map(|it| it.key.as_str()).collect();
+                events.push(Event::InlineHtml(CowStr::from(format!(
+                    "<a class=\"cite\" id=\"cite-{}\" href=\"#ref-{}\" data-cites=\"{}\">{}</a>",
+                    i + 1,
+                    escape(keys.first().copied().unwrap_or("")),
+                    escape(&keys.join(" ")),
+                    g.rendered,
+                ))));
+            }
+            Node::ClaimBlockStart(b) => {
+                let refs = block_sources(site, page, *b, &key_source);
+                let mut h = String::new();
+                for c in page.claims.iter().filter(|c| c.block == *b) {
+                    h.push_str(&format!("<span class=\"claim-anchor\" id=\"{}\"></span>", c.id));
+                }
+                h.push_str("<aside class=\"margin-sources\" aria-label=\"Sources\">");
+                for s in &refs {
+                    h.push_str(&format!("<p class=\"margin-source\">{s}</p>"));
+                }
+                h.push_str("</aside>\n");
+                events.push(Event::Html(CowStr::from(h)));
+            }
+            Node::ClaimBlockEnd(b) => {
+                let refs = block_sources(site, page, *b, &key_source);
+                let mut h = format!(
+                    "<details class=\"claim-sources\"><summary>Sources <span class=\"count\">({})</span></summary><ul>",
+                    refs.len()
+                );
+                for s in &refs {
+                    h.push_str(&format!("<li>{s}</li>"));
+                }
+                h.push_str("</ul></details>\n");
+                events.push(Event::Html(CowStr::from(h)));
+            }
+            Node::Code { lang, code } => events.push(Event::Html(CowStr::from(super::highlight::code_block(lang, code)))),
+            Node::HeadingAnchor(h) => {
+                let hd = &page.headings[*h];
+                events.push(Event::InlineHtml(CowStr::from(format!(
+                    " <a class=\"heading-anchor\" href=\"#{}\" aria-label=\"Link to the section: {}\">#</a>",
+                    escape(&hd.id),
+                    escape(&hd.text)
+                ))));
+            }
+        }
+    }
+    let mut out = String::with_capacity(page.source.len() * 2);
+    push_html(&mut out, events.into_iter());
+    out
+}
+
+/// Site-relative path of the glossary page.
+pub fn glossary_path(site: &Site) -> String {
+    site.sections.get("glossary").and_then(|s| s.index).map_or_else(|| "glossary/".into(), |i| site.pages[i].path.clone())
+}
+
+fn group_glossary(page: &Page) -> BTreeMap<usize, Vec<(usize, std::ops::Range<usize>)>> {
+    let mut m: BTreeMap<usize, Vec<(usize, std::ops::Range<usize>)>> = BTreeMap::new();
+    for (term, node, r) in &page.glossary_links {
+        m.entry(*node).or_default().push((*term, r.clone()));
+    }
+    m
+}
+
+/// The formatted references cited by the claims of one block, in citation order.
+fn block_sources(site: &Site, page: &Page, block: usize, key_source: &BTreeMap<&str, usize>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for c in page.claims.iter().filter(|c| c.block == block) {
+        for &ci in &c.cites {
+            for it in &page.cites[ci].items {
+                if seen.insert(it.key.as_str()) {
+                    if let Some(&si) = key_source.get(it.key.as_str()) {
+                        let s = &site.sources[si];
+                        out.push(format!(
+                            "<a class=\"ref-jump\" href=\"#ref-{}\" aria-label=\"Go to reference\">↓</a> {}",
+                            escape(&s.key),
+                            s.html
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
+}

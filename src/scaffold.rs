@@ -1,0 +1,14 @@
+//! The starter site written by `haven new`: embedded in the binary, so it
+//! works anywhere after `cargo install`.
+
+/// `(path inside the new site, contents)`.
+pub const FILES: &[(&str, &str)] = &[
+    ("haven.toml", include_str!("scaffold/haven.toml")),
+    ("content/_index.md", include_str!("scaffold/_index.md")),
+    ("content/articles/_index.md", include_str!("scaffold/articles_index.md")),
+    ("content/articles/working-alliance.md", include_str!("scaffold/working-alliance.md")),
+    ("content/articles/when-things-feel-off.md", include_str!("scaffold/when-things-feel-off.md")),
+    ("content/references.json", include_str!("scaffold/references.json")),
+    ("templates/README.txt", "Put a template here with the same name as one in Haven's default theme (base.html, page.html, …) to override it.\n"),
+    ("static/README.txt", "Files here are copied to the site as they are (images, PDFs, favicon).\n"),
+];

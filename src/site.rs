@@ -1,0 +1,385 @@
+//! The one model that flows through the pipeline: [`Site`] and its [`Page`]s.
+//!
+//! Who fills what:
+//! - `load`  → `Site::pages[*].{file, source}`, `Site::bibliography`
+//! - `parse` → `Page::{meta, body_offset, nodes, headings, links, cites, text, claims}`
+//! - `link`  → `Page::{url, slug, section}`, resolved links and citations,
+//!             backlinks, sections, taxonomies, series, the Sources index
+//!
+//! `render` and `index` only borrow the finished `Site`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use pulldown_cmark::Event;
+
+use crate::config::Config;
+
+pub type PageId = usize;
+
+/// A calendar date (proleptic Gregorian), as written in front matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct Date {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+}
+
+impl Date {
+    /// Parse `YYYY-MM-DD` (a time part after `T` or a space is ignored).
+    pub fn parse(s: &str) -> Option<Date> {
+        let s = s.trim();
+        let date = s.split(['T', ' ']).next()?;
+        let mut it = date.splitn(3, '-');
+        let year: i32 = it.next()?.parse().ok()?;
+        let month: u32 = it.next()?.parse().ok()?;
+        let day: u32 = it.next()?.parse().ok()?;
+        let d = Date { year, month, day };
+        (month >= 1 && month <= 12 && day >= 1 && day <= d.days_in_month()).then_some(d)
+    }
+
+    fn days_in_month(&self) -> u32 {
+        match self.month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            _ if (self.year % 4 == 0 && self.year % 100 != 0) || self.year % 400 == 0 => 29,
+            _ => 28,
+        }
+    }
+
+    /// The same day `months` later (clamped to the month's last day).
+    pub fn add_months(&self, months: u32) -> Date {
+        let total = self.year * 12 + (self.month as i32 - 1) + months as i32;
+        let mut d = Date { year: total.div_euclid(12), month: total.rem_euclid(12) as u32 + 1, day: 1 };
+        d.day = self.day.min(d.days_in_month());
+        d
+    }
+
+    /// Today in UTC, from the system clock.
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        Date::from_days_since_epoch((secs / 86_400) as i64)
+    }
+
+    /// Howard Hinnant's `civil_from_days`.
+    pub fn from_days_since_epoch(z: i64) -> Date {
+        let z = z + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+
+    /// "25 November 2026"
+    pub fn human(&self) -> String {
+        const M: [&str; 12] = [
+            "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+            "November", "December",
+        ];
+        format!("{} {} {}", self.day, M[(self.month - 1) as usize], self.year)
+    }
+
+    pub fn month_name(&self) -> &'static str {
+        const M: [&str; 12] = [
+            "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+            "November", "December",
+        ];
+        M[(self.month - 1) as usize]
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+/// Validated front matter of one page.
+#[derive(Debug, Clone, Default)]
+pub struct Meta {
+    pub title: String,
+    pub description: String,
+    pub date: Option<Date>,
+    pub updated: Option<Date>,
+    pub author: String,
+    pub reviewed_by: String,
+    pub last_reviewed: Option<Date>,
+    pub next_review: Option<Date>,
+    pub tags: Vec<String>,
+    pub audience: Vec<String>,
+    pub series: Option<String>,
+    pub weight: i64,
+    pub slug: Option<String>,
+    pub aliases: Vec<String>,
+    pub draft: bool,
+    pub synonyms: Vec<String>,
+    pub sort_by: SortBy,
+    pub reading_path: Vec<String>,
+    pub reading_path_title: String,
+    /// 1-based line of each front-matter key, for later diagnostics.
+    pub key_lines: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SortBy {
+    #[default]
+    Weight,
+    Date,
+    Title,
+}
+
+/// A heading in a page, with its unique id.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Heading {
+    pub level: u8,
+    pub text: String,
+    pub id: String,
+}
+
+/// An internal link found in markdown: `[[slug#h|label]]` or `[t](rel.md#h)`.
+#[derive(Debug, Clone)]
+pub struct LinkRef {
+    pub kind: LinkKind,
+    /// Raw target as written (`slug#heading`, `../a/b.md#x`).
+    pub target: String,
+    /// Byte span in the page's source.
+    pub span: std::ops::Range<usize>,
+    /// The sentence around the link, for backlink context.
+    pub context: String,
+    /// Filled by `link`: the resolved URL (site-absolute path with fragment).
+    pub resolved: Option<Resolved>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub page: PageId,
+    pub href: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    /// `[[target]]`: label defaults to the target's title.
+    Wiki { has_label: bool },
+    /// `[text](relative.md)`.
+    Markdown,
+}
+
+/// One cited source inside a citation group.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CiteItem {
+    pub key: String,
+    pub prefix: String,
+    /// Locator as written, e.g. `p. 2001` or `ch. 2`.
+    pub locator: String,
+    pub suppress_author: bool,
+}
+
+/// A citation as written: `[@a; @b, p. 3]` or narrative `@a`.
+#[derive(Debug, Clone)]
+pub struct CiteGroup {
+    pub items: Vec<CiteItem>,
+    pub narrative: bool,
+    pub span: std::ops::Range<usize>,
+    /// Index into `Page::claims`.
+    pub claim: usize,
+    /// Filled by `link`: the formatted in-text citation (plain text, e.g. "(Levy et al., 2018)").
+    pub rendered: String,
+}
+
+/// The sentence (or list item, or table cell) that carries one or more citations.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub id: String,
+    pub text: String,
+    /// Leaf block this claim belongs to (index into the block counter of the page).
+    pub block: usize,
+    pub cites: Vec<usize>,
+}
+
+/// The parsed document: markdown events plus Haven's own inline nodes.
+#[derive(Debug, Clone)]
+pub enum Node {
+    Md(Event<'static>),
+    /// Index into `Page::links`; the link's label nodes follow until `LinkEnd`.
+    LinkStart(usize),
+    LinkEnd,
+    /// Index into `Page::cites`.
+    Cite(usize),
+    /// Start of a leaf block (paragraph, item, cell) that carries claims.
+    ClaimBlockStart(usize),
+    ClaimBlockEnd(usize),
+    /// Candidate text for glossary linking: a text run outside links, code, headings.
+    Text(String),
+    /// A fenced or indented code block, highlighted at render time.
+    Code { lang: String, code: String },
+    /// A heading's closing self-link (index into `Page::headings`).
+    HeadingAnchor(usize),
+}
+
+/// One markdown file.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    pub id: PageId,
+    /// Path relative to `content/`, with `/` separators: `attachment/secure.md`.
+    pub rel_path: String,
+    /// Path as shown in diagnostics: `content/attachment/secure.md`.
+    pub file: PathBuf,
+    pub source: String,
+    pub is_section: bool,
+    pub meta: Meta,
+    pub body_offset: usize,
+    pub nodes: Vec<Node>,
+    pub headings: Vec<Heading>,
+    pub links: Vec<LinkRef>,
+    pub cites: Vec<CiteGroup>,
+    pub claims: Vec<Claim>,
+    /// Plain text of the body, for search, reading time and readability.
+    pub text: String,
+    pub word_count: usize,
+    // --- filled by `link` ---
+    pub slug: String,
+    /// Section key (`attachment`; `""` for the home section).
+    pub section: String,
+    /// Site-relative URL path without the base: `attachment/secure/` (`""` = home).
+    pub path: String,
+    /// Pages that link here, with the sentence that links (sorted, deduplicated).
+    pub backlinks: Vec<Backlink>,
+    pub related: Vec<PageId>,
+    /// Distinct bibliography keys cited, in order of first citation.
+    pub cited_keys: Vec<String>,
+    /// Glossary terms linked in this page: term page, node index of the
+    /// `Node::Text` holding the first mention, and the byte range in it.
+    pub glossary_links: Vec<(PageId, usize, std::ops::Range<usize>)>,
+    /// Position on a reading path: (path index, step index).
+    pub path_step: Option<(usize, usize)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Backlink {
+    pub from: PageId,
+    pub context: String,
+}
+
+impl Page {
+    pub fn is_glossary_term(&self) -> bool {
+        !self.is_section && self.section == "glossary"
+    }
+    /// Reading time in minutes at 200 words a minute, at least 1.
+    pub fn reading_minutes(&self) -> usize {
+        self.word_count.div_ceil(200).max(1)
+    }
+}
+
+/// A folder of pages.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// `attachment`, `""` for the root.
+    pub key: String,
+    /// The `_index.md` page, if present.
+    pub index: Option<PageId>,
+    pub title: String,
+    pub pages: Vec<PageId>,
+    pub subsections: Vec<String>,
+}
+
+/// A bibliography source that the site knows.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub key: String,
+    /// File it was defined in (as shown) and 1-based line.
+    pub file: PathBuf,
+    pub line: usize,
+    /// The entry in CSL-JSON form (every bibliography format is converted to it).
+    pub entry: hayagriva::citationberg::json::Item,
+    /// Free-text note (CSL `note`), used for "unverified" warnings.
+    pub note: String,
+    /// Formatted reference, filled by `link` (HTML, escaped, class-styled).
+    pub html: String,
+    /// Formatted reference as plain text.
+    pub text: String,
+    /// Pages and claims that cite it, filled by `link`.
+    pub cited_by: Vec<(PageId, usize)>,
+}
+
+/// An ordered reading path defined in a section's `_index.md`.
+#[derive(Debug, Clone)]
+pub struct ReadingPath {
+    pub title: String,
+    pub section: String,
+    pub pages: Vec<PageId>,
+}
+
+/// The whole site.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub config: Config,
+    pub pages: Vec<Page>,
+    /// Bibliography in load order; `link` sorts the cited ones into style order.
+    pub sources: Vec<Source>,
+    // --- filled by `link` ---
+    pub sections: BTreeMap<String, Section>,
+    pub tags: BTreeMap<String, Vec<PageId>>,
+    pub audiences: BTreeMap<String, Vec<PageId>>,
+    /// Series name → pages, newest first.
+    pub series: BTreeMap<String, Vec<PageId>>,
+    pub reading_paths: Vec<ReadingPath>,
+    /// Keys of cited sources in the style's bibliography order.
+    pub cited_order: Vec<usize>,
+    /// Redirects from `aliases`: (old site-relative path, target page).
+    pub aliases: Vec<(String, PageId)>,
+    /// Static files (site `static/`), as (relative path, bytes).
+    pub assets: Vec<(String, Vec<u8>)>,
+}
+
+impl Site {
+    pub fn new(config: Config) -> Site {
+        Site {
+            config,
+            pages: Vec::new(),
+            sources: Vec::new(),
+            sections: BTreeMap::new(),
+            tags: BTreeMap::new(),
+            audiences: BTreeMap::new(),
+            series: BTreeMap::new(),
+            reading_paths: Vec::new(),
+            cited_order: Vec::new(),
+            aliases: Vec::new(),
+            assets: Vec::new(),
+        }
+    }
+
+    /// Site-absolute URL of a site-relative path (`attachment/x/` → `/kb/attachment/x/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.config.base_path, path)
+    }
+
+    /// Articles: pages that are neither section indexes nor glossary terms.
+    pub fn articles(&self) -> impl Iterator<Item = &Page> {
+        self.pages.iter().filter(|p| !p.is_section && !p.is_glossary_term())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_validate_and_add_months() {
+        assert_eq!(Date::parse("2024-02-29").unwrap().to_string(), "2024-02-29");
+        assert!(Date::parse("2023-02-29").is_none());
+        assert!(Date::parse("2023-13-01").is_none());
+        assert_eq!(Date::parse("2024-02-29").unwrap().add_months(36).to_string(), "2027-02-28");
+        assert_eq!(Date::parse("2025-11-30").unwrap().add_months(3).to_string(), "2026-02-28");
+    }
+
+    #[test]
+    fn civil_from_days_matches_known_dates() {
+        assert_eq!(Date::from_days_since_epoch(0).to_string(), "1970-01-01");
+        assert_eq!(Date::from_days_since_epoch(20_417).to_string(), "2025-11-25");
+    }
+}

@@ -1,0 +1,75 @@
+//! The theme: the default theme embedded from `themes/default/` (so the
+//! binary works anywhere after `cargo install`), with the site's own
+//! `templates/` files overriding any template of the same name.
+
+use std::path::Path;
+
+use crate::diag::Diagnostic;
+
+/// `(name, source)` of every default template, embedded at compile time.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../themes/default/templates/base.html")),
+    ("page.html", include_str!("../themes/default/templates/page.html")),
+    ("section.html", include_str!("../themes/default/templates/section.html")),
+    ("index.html", include_str!("../themes/default/templates/index.html")),
+    ("series.html", include_str!("../themes/default/templates/series.html")),
+    ("glossary.html", include_str!("../themes/default/templates/glossary.html")),
+    ("taxonomy.html", include_str!("../themes/default/templates/taxonomy.html")),
+    ("taxonomy_term.html", include_str!("../themes/default/templates/taxonomy_term.html")),
+    ("sources.html", include_str!("../themes/default/templates/sources.html")),
+    ("404.html", include_str!("../themes/default/templates/404.html")),
+    ("redirect.html", include_str!("../themes/default/templates/redirect.html")),
+];
+
+/// `(name, bytes)` of the default theme's static files.
+pub const STATIC: &[(&str, &str)] = &[
+    ("haven.css", include_str!("../themes/default/static/haven.css")),
+    ("haven.js", include_str!("../themes/default/static/haven.js")),
+];
+
+/// A resolved theme: templates compiled, ready to render.
+pub struct Theme {
+    pub tera: tera::Tera,
+}
+
+/// Load the default templates, then the site's `templates/*.html` over them.
+pub fn resolve(root: &Path) -> Result<Theme, Diagnostic> {
+    let mut sources: Vec<(String, String)> = TEMPLATES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect();
+    let dir = root.join("templates");
+    if dir.is_dir() {
+        let mut entries: Vec<_> = std::fs::read_dir(&dir)
+            .map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", dir.display())))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "html"))
+            .collect();
+        entries.sort();
+        for path in entries {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let bytes = crate::fsx::read(&path).map_err(|e| Diagnostic::error(e.to_string()))?;
+            let text = crate::load::decode(&bytes).map_err(|d| d.in_file(format!("templates/{name}")))?;
+            match sources.iter_mut().find(|(n, _)| *n == name) {
+                Some(slot) => slot.1 = text,
+                None => sources.push((name, text)),
+            }
+        }
+    }
+    let mut tera = tera::Tera::default();
+    tera.autoescape_on(vec![".html", ".xml"]);
+    tera.add_raw_templates(sources).map_err(|e| {
+        Diagnostic::error(format!("template error: {}", tera_chain(&e))).help("fix the template named above (in templates/ of your site, or the theme)")
+    })?;
+    Ok(Theme { tera })
+}
+
+/// Tera hides the useful part of an error in its source chain.
+pub fn tera_chain(e: &tera::Error) -> String {
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        src = s.source();
+    }
+    msg
+}
