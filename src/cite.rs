@@ -38,12 +38,17 @@ pub fn load_bibliography(config: &Config, diags: &mut Diagnostics) -> Vec<Source
             );
             continue;
         }
-        let text = match crate::fsx::read(&path).map_err(|e| e.to_string()).and_then(|b| {
-            crate::load::decode(&b).map_err(|d| d.message)
-        }) {
+        let text = match crate::fsx::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| crate::load::decode(&b).map_err(|d| d.message))
+        {
             Ok(t) => t,
             Err(e) => {
-                diags.push(Diagnostic::error(e).in_file(crate::config::CONFIG_FILE).help("check `[citations] bibliography` in haven.toml"));
+                diags.push(
+                    Diagnostic::error(e)
+                        .in_file(crate::config::CONFIG_FILE)
+                        .help("check `[citations] bibliography` in haven.toml"),
+                );
                 continue;
             }
         };
@@ -64,7 +69,11 @@ pub fn load_bibliography(config: &Config, diags: &mut Diagnostics) -> Vec<Source
                             Diagnostic::error(format!("citation key `{key}` is defined twice"))
                                 .in_file(&shown)
                                 .at(&text, line_span(&text, line))
-                                .help(format!("it is also defined at {}:{}; rename one of them", p.file.display(), p.line)),
+                                .help(format!(
+                                    "it is also defined at {}:{}; rename one of them",
+                                    p.file.display(),
+                                    p.line
+                                )),
                         );
                         continue;
                     }
@@ -113,7 +122,11 @@ pub fn parse_csl_json(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diag
         let line = starts.get(i).copied().unwrap_or(1);
         let id = v.get("id").and_then(|x| x.as_str().map(String::from).or_else(|| x.as_i64().map(|n| n.to_string())));
         let Some(id) = id else {
-            errs.push(Diagnostic::error("CSL-JSON entry has no `id`").at(text, line_span(text, line)).help("add \"id\": \"familyYEAR\""));
+            errs.push(
+                Diagnostic::error("CSL-JSON entry has no `id`")
+                    .at(text, line_span(text, line))
+                    .help("add \"id\": \"familyYEAR\""),
+            );
             continue;
         };
         if v.get("type").and_then(|t| t.as_str()).is_none() {
@@ -206,13 +219,14 @@ pub fn parse_bibtex(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diagno
 }
 
 fn entry_line(text: &str, key: &str) -> usize {
-    let mut line = 1;
-    for l in text.lines() {
+    for (line, l) in (1..).zip(text.lines()) {
         let t = l.trim_start();
-        if t.starts_with('@') && t.contains('{') && t.split('{').nth(1).is_some_and(|r| r.trim().trim_end_matches(',') == key) {
+        if t.starts_with('@')
+            && t.contains('{')
+            && t.split('{').nth(1).is_some_and(|r| r.trim().trim_end_matches(',') == key)
+        {
             return line;
         }
-        line += 1;
     }
     1
 }
@@ -308,7 +322,12 @@ fn bibtex_to_csl(e: &biblatex::Entry) -> Result<Item, String> {
     }
     let date = field("date").or_else(|| field("year"));
     if let Some(d) = date {
-        let parts: Vec<i64> = d.split('-').take(3).map(|x| x.trim().parse::<i64>()).collect::<Result<_, _>>().map_err(|_| format!("date `{d}` is not YYYY[-MM[-DD]]"))?;
+        let parts: Vec<i64> = d
+            .split('-')
+            .take(3)
+            .map(|x| x.trim().parse::<i64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| format!("date `{d}` is not YYYY[-MM[-DD]]"))?;
         m.insert("issued".into(), json!({ "date-parts": [parts] }));
     }
     serde_json::from_value(Value::Object(m)).map_err(|x| x.to_string())
@@ -326,23 +345,31 @@ impl Formatter {
         let name = &config.site.citations.style;
         let style = if name.ends_with(".csl") {
             let path = config.root.join(name);
-            let xml = crate::fsx::read(&path).map_err(|e| Diagnostic::error(e.to_string()).in_file(crate::config::CONFIG_FILE))?;
+            let xml = crate::fsx::read(&path)
+                .map_err(|e| Diagnostic::error(e.to_string()).in_file(crate::config::CONFIG_FILE))?;
             let xml = String::from_utf8_lossy(&xml);
             match IndependentStyle::from_xml(&xml) {
                 Ok(s) => s,
-                Err(e) => return Err(Diagnostic::error(format!("cannot read CSL style {name}: {e}")).in_file(crate::config::CONFIG_FILE)),
+                Err(e) => {
+                    return Err(Diagnostic::error(format!("cannot read CSL style {name}: {e}"))
+                        .in_file(crate::config::CONFIG_FILE))
+                }
             }
         } else {
             let archived = hayagriva::archive::ArchivedStyle::by_name(name).ok_or_else(|| {
-                let names: Vec<&str> = hayagriva::archive::ArchivedStyle::all().iter().flat_map(|s| s.names().iter().copied()).collect();
+                let names: Vec<&str> =
+                    hayagriva::archive::ArchivedStyle::all().iter().flat_map(|s| s.names().iter().copied()).collect();
                 Diagnostic::error(format!("unknown citation style `{name}`"))
                     .in_file(crate::config::CONFIG_FILE)
-                    .help_opt(crate::diag::did_you_mean(name, names.iter().copied()).map(|n| format!("did you mean `{n}`?")))
+                    .help_opt(
+                        crate::diag::did_you_mean(name, names.iter().copied()).map(|n| format!("did you mean `{n}`?")),
+                    )
             })?;
             match archived.get() {
                 Style::Independent(s) => s,
                 Style::Dependent(_) => {
-                    return Err(Diagnostic::error(format!("citation style `{name}` is a dependent style")).in_file(crate::config::CONFIG_FILE))
+                    return Err(Diagnostic::error(format!("citation style `{name}` is a dependent style"))
+                        .in_file(crate::config::CONFIG_FILE))
                 }
             }
         };
@@ -392,7 +419,9 @@ impl Formatter {
             .collect();
         let bib = rendered
             .bibliography
-            .map(|b| b.items.iter().map(|i| (i.key.clone(), children_html(&i.content), children_text(&i.content))).collect())
+            .map(|b| {
+                b.items.iter().map(|i| (i.key.clone(), children_html(&i.content), children_text(&i.content))).collect()
+            })
             .unwrap_or_default();
         (cites, bib)
     }
@@ -570,11 +599,17 @@ mod tests {
     #[test]
     fn in_text_forms() {
         let entries = parse_bibtex(BIB).unwrap();
-        let plain = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
+        let plain =
+            CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
         let loc = CiteItem { locator: "p. 2".into(), prefix: "see".into(), ..plain.clone() };
         let sup = CiteItem { suppress_author: true, ..plain.clone() };
         let e = &entries[1].2;
-        let groups = vec![(vec![(e, &plain)], false), (vec![(e, &loc)], false), (vec![(e, &plain)], true), (vec![(e, &sup)], false)];
+        let groups = vec![
+            (vec![(e, &plain)], false),
+            (vec![(e, &loc)], false),
+            (vec![(e, &plain)], true),
+            (vec![(e, &sup)], false),
+        ];
         let (c, _) = apa().format(&groups);
         assert_eq!(c[0], "(Ardito &amp; Rabellino, 2011)");
         assert_eq!(c[1], "(see Ardito &amp; Rabellino, 2011, p. 2)");

@@ -45,7 +45,7 @@ pub struct BuildArgs {
     /// Where to write the site [default: ROOT/public].
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Override `base_url` from haven.toml (e.g. https://example.org/kb/).
+    /// Override `base_url` from haven.toml (e.g. `https://example.org/kb/`).
     #[arg(long)]
     pub base_url: Option<String>,
     /// Include pages marked `draft = true`.

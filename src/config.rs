@@ -276,7 +276,13 @@ const CONFIG_KEYS: &[&str] = &[
 /// Turn a `toml` error into a diagnostic. `offset` is where `fragment` starts in
 /// `file_text` (front matter sits a line below the file start), so the
 /// location is file-absolute.
-pub fn toml_diagnostic(e: &toml::de::Error, fragment: &str, offset: usize, file_text: &str, keys: &[&str]) -> Diagnostic {
+pub fn toml_diagnostic(
+    e: &toml::de::Error,
+    fragment: &str,
+    offset: usize,
+    file_text: &str,
+    keys: &[&str],
+) -> Diagnostic {
     let raw = e.message().trim().to_string();
     let (message, help) = if let Some(field) = backticked_after(&raw, "unknown field ") {
         let help = did_you_mean(&field, keys.iter().copied())
@@ -305,7 +311,8 @@ fn backticked_after(msg: &str, prefix: &str) -> Option<String> {
 }
 
 fn expected_list(msg: &str) -> String {
-    msg.find("expected").map_or(String::new(), |i| msg[i + "expected".len()..].trim().trim_start_matches("one of").trim().to_string())
+    msg.find("expected")
+        .map_or(String::new(), |i| msg[i + "expected".len()..].trim().trim_start_matches("one of").trim().to_string())
 }
 
 #[cfg(test)]

@@ -35,7 +35,7 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// Path as shown to the user (relative to the site root where possible).
     pub file: Option<PathBuf>,
-    pub location: Option<Location>,
+    pub location: Option<Box<Location>>,
     pub message: String,
     pub help: Option<String>,
 }
@@ -53,11 +53,11 @@ impl Diagnostic {
     }
     /// Point at a byte range of `source` (the whole file's text).
     pub fn at(mut self, source: &str, span: std::ops::Range<usize>) -> Self {
-        self.location = Some(LineIndex::new(source).location(source, span));
+        self.location = Some(Box::new(LineIndex::new(source).location(source, span)));
         self
     }
     pub fn at_location(mut self, loc: Location) -> Self {
-        self.location = Some(loc);
+        self.location = Some(Box::new(loc));
         self
     }
     pub fn help(mut self, help: impl Into<String>) -> Self {

@@ -99,7 +99,16 @@ pub fn line_range(src: &str, line: usize) -> std::ops::Range<usize> {
 
 fn build_sections(site: &mut Site) {
     let mut sections: BTreeMap<String, Section> = BTreeMap::new();
-    sections.insert(String::new(), Section { key: String::new(), index: None, title: site.config.site.title.clone(), pages: vec![], subsections: vec![] });
+    sections.insert(
+        String::new(),
+        Section {
+            key: String::new(),
+            index: None,
+            title: site.config.site.title.clone(),
+            pages: vec![],
+            subsections: vec![],
+        },
+    );
     for page in &site.pages {
         let key = page.section.clone();
         // Make sure every ancestor section exists.
@@ -189,7 +198,9 @@ fn build_taxonomies(site: &mut Site, diags: &mut Diagnostics) {
         list.sort_by(|&a, &b| pages[a].meta.title.to_lowercase().cmp(&pages[b].meta.title.to_lowercase()));
     }
     for list in site.series.values_mut() {
-        list.sort_by(|&a, &b| (pages[b].meta.date, &pages[a].meta.title).cmp(&(pages[a].meta.date, &pages[b].meta.title)));
+        list.sort_by(|&a, &b| {
+            (pages[b].meta.date, &pages[a].meta.title).cmp(&(pages[a].meta.date, &pages[b].meta.title))
+        });
     }
     // Reading paths.
     let by_slug = slug_table(&site.pages);
@@ -205,12 +216,18 @@ fn build_taxonomies(site: &mut Site, diags: &mut Diagnostics) {
                         Diagnostic::error(format!("reading path names unknown page `{slug}`"))
                             .in_file(&page.file)
                             .at(&page.source, line_range(&page.source, line))
-                            .help_opt(did_you_mean(slug, by_slug.keys().copied()).map(|s| format!("did you mean `{s}`?"))),
+                            .help_opt(
+                                did_you_mean(slug, by_slug.keys().copied()).map(|s| format!("did you mean `{s}`?")),
+                            ),
                     )
                 }
             }
         }
-        let title = if page.meta.reading_path_title.is_empty() { page.meta.title.clone() } else { page.meta.reading_path_title.clone() };
+        let title = if page.meta.reading_path_title.is_empty() {
+            page.meta.title.clone()
+        } else {
+            page.meta.reading_path_title.clone()
+        };
         paths.push(ReadingPath { title, section: page.section.clone(), pages: ids });
     }
     for (pi, path) in paths.iter().enumerate() {
@@ -268,7 +285,10 @@ fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
                 LinkKind::Markdown => {
                     let base = page.rel_path.rsplit_once('/').map_or("", |(d, _)| d);
                     match normalize_rel(base, target) {
-                        None => Err((format!("link `{target}` points outside the content folder"), Some("link to pages inside content/".into()))),
+                        None => Err((
+                            format!("link `{target}` points outside the content folder"),
+                            Some("link to pages inside content/".into()),
+                        )),
                         Some(rel) => match by_rel.get(rel.as_str()) {
                             Some(id) => Ok(*id),
                             None => Err((
@@ -293,8 +313,10 @@ fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
                                             did_you_mean(a, t.headings.iter().map(|h| h.id.as_str()))
                                                 .map(|s| format!("did you mean `#{s}`?"))
                                                 .or_else(|| {
-                                                    let ids: Vec<_> = t.headings.iter().map(|h| h.id.as_str()).collect();
-                                                    (!ids.is_empty()).then(|| format!("its headings are: #{}", ids.join(", #")))
+                                                    let ids: Vec<_> =
+                                                        t.headings.iter().map(|h| h.id.as_str()).collect();
+                                                    (!ids.is_empty())
+                                                        .then(|| format!("its headings are: #{}", ids.join(", #")))
                                                 }),
                                         ),
                                 );
@@ -306,9 +328,9 @@ fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
                     };
                     resolved.push((page.id, li, Resolved { page: id, href }));
                 }
-                Err((msg, help)) => {
-                    found_diags.push(Diagnostic::error(msg).in_file(&page.file).at(&page.source, link.span.clone()).help_opt(help))
-                }
+                Err((msg, help)) => found_diags.push(
+                    Diagnostic::error(msg).in_file(&page.file).at(&page.source, link.span.clone()).help_opt(help),
+                ),
             }
         }
     }
@@ -332,7 +354,8 @@ fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
 /// Resolve `target` relative to the folder `base` (both inside content/);
 /// `None` if it climbs out.
 fn normalize_rel(base: &str, target: &str) -> Option<String> {
-    let mut parts: Vec<&str> = if target.starts_with('/') { vec![] } else { base.split('/').filter(|s| !s.is_empty()).collect() };
+    let mut parts: Vec<&str> =
+        if target.starts_with('/') { vec![] } else { base.split('/').filter(|s| !s.is_empty()).collect() };
     for seg in target.split('/') {
         match seg {
             "" | "." => {}
@@ -409,6 +432,17 @@ fn resolve_citations(site: &mut Site, diags: &mut Diagnostics) {
         }
         page.cited_keys = keys;
     }
+    // Narrative citations are part of their sentence: put the formatted names in.
+    for page in &mut site.pages {
+        let plain: Vec<String> = page.cites.iter().map(|g| html_to_text(&g.rendered)).collect();
+        let fill = |t: &str| fill_narrative(t, &plain);
+        for c in &mut page.claims {
+            c.text = fill(&c.text);
+        }
+        for l in &mut page.links {
+            l.context = fill(&l.context);
+        }
+    }
     cited_by.sort();
     cited_by.dedup();
     for (si, pid, claim) in cited_by {
@@ -423,7 +457,8 @@ fn resolve_citations(site: &mut Site, diags: &mut Diagnostics) {
         }
     }
     // Each page lists its references in the style's order.
-    let rank: HashMap<&str, usize> = order.iter().enumerate().map(|(r, &i)| (site.sources[i].key.as_str(), r)).collect();
+    let rank: HashMap<&str, usize> =
+        order.iter().enumerate().map(|(r, &i)| (site.sources[i].key.as_str(), r)).collect();
     let ranks: Vec<Vec<String>> = site
         .pages
         .iter()
@@ -437,6 +472,47 @@ fn resolve_citations(site: &mut Site, diags: &mut Diagnostics) {
         p.cited_keys = k;
     }
     site.cited_order = order;
+}
+
+/// Replace narrative-citation markers with their formatted text.
+fn fill_narrative(text: &str, rendered: &[String]) -> String {
+    use crate::parse::{NARRATIVE_CLOSE, NARRATIVE_OPEN};
+    if !text.contains(NARRATIVE_OPEN) {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(NARRATIVE_OPEN) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + NARRATIVE_OPEN.len_utf8()..];
+        match after.find(NARRATIVE_CLOSE) {
+            Some(j) => {
+                let idx: usize = after[..j].parse().unwrap_or(usize::MAX);
+                out.push_str(rendered.get(idx).map_or("", String::as_str));
+                rest = &after[j + NARRATIVE_CLOSE.len_utf8()..];
+            }
+            None => {
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Formatted citation HTML (our own, escaped) back to plain text.
+fn html_to_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
 }
 
 /// Surface forms of a glossary term: title, synonyms, simple plurals; lower-case.
@@ -473,7 +549,8 @@ fn link_glossary(site: &mut Site) {
         return;
     }
     // Flattened (form, term) list, longest form first.
-    let mut forms: Vec<(&str, PageId)> = terms.iter().flat_map(|(id, fs)| fs.iter().map(move |f| (f.as_str(), *id))).collect();
+    let mut forms: Vec<(&str, PageId)> =
+        terms.iter().flat_map(|(id, fs)| fs.iter().map(move |f| (f.as_str(), *id))).collect();
     forms.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
     let results: Vec<Vec<(PageId, usize, std::ops::Range<usize>)>> = {
         use rayon::prelude::*;
@@ -492,7 +569,11 @@ fn link_glossary(site: &mut Site) {
                     if lower.len() != text.len() {
                         continue; // case folding changed byte offsets; skip this run
                     }
-                    let mut taken: Vec<std::ops::Range<usize>> = out.iter().filter(|(_, n, _)| *n == ni).map(|(_, _, r): &(PageId, usize, std::ops::Range<usize>)| r.clone()).collect();
+                    let mut taken: Vec<std::ops::Range<usize>> = out
+                        .iter()
+                        .filter(|(_, n, _)| *n == ni)
+                        .map(|(_, _, r): &(PageId, usize, std::ops::Range<usize>)| r.clone())
+                        .collect();
                     for (form, term) in &forms {
                         if linked.contains(term) {
                             continue;
@@ -577,7 +658,8 @@ fn rank_related(site: &mut Site) {
         }
     }
     for (id, s) in scores.into_iter().enumerate() {
-        let mut v: Vec<(u32, PageId)> = s.into_iter().filter(|(p, _)| eligible(&site.pages[*p])).map(|(p, sc)| (sc, p)).collect();
+        let mut v: Vec<(u32, PageId)> =
+            s.into_iter().filter(|(p, _)| eligible(&site.pages[*p])).map(|(p, sc)| (sc, p)).collect();
         v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         site.pages[id].related = v.into_iter().take(5).map(|(_, p)| p).collect();
     }

@@ -50,7 +50,8 @@ pub fn run(config: Config, diags: &mut Diagnostics) -> Site {
                 } else {
                     format!("cannot read: {}", e.io_error().map_or_else(|| e.to_string(), |io| io.to_string()))
                 };
-                diags.push(Diagnostic::error(msg).in_file(path).help("remove the symlink or point it at a real folder"));
+                diags
+                    .push(Diagnostic::error(msg).in_file(path).help("remove the symlink or point it at a real folder"));
                 continue;
             }
         };

@@ -229,7 +229,11 @@ fn parse_meta(src: &str, fm: &str, fm_offset: usize, format: FmFormat) -> Result
         match Date::parse(&v.0) {
             Some(d) => Some(d),
             None => {
-                errs.push(at_key(key, format!("`{key}` is not a valid date: `{}`", v.0), "write dates as YYYY-MM-DD, e.g. 2025-03-01".into()));
+                errs.push(at_key(
+                    key,
+                    format!("`{key}` is not a valid date: `{}`", v.0),
+                    "write dates as YYYY-MM-DD, e.g. 2025-03-01".into(),
+                ));
                 None
             }
         }
@@ -254,7 +258,11 @@ fn parse_meta(src: &str, fm: &str, fm_offset: usize, format: FmFormat) -> Result
         Some("date") => SortBy::Date,
         Some("title") => SortBy::Title,
         Some(other) => {
-            errs.push(at_key("sort_by", format!("unknown `sort_by` value `{other}`"), "use \"weight\", \"date\" or \"title\"".into()));
+            errs.push(at_key(
+                "sort_by",
+                format!("unknown `sort_by` value `{other}`"),
+                "use \"weight\", \"date\" or \"title\"".into(),
+            ));
             SortBy::Weight
         }
     };
@@ -265,7 +273,11 @@ fn parse_meta(src: &str, fm: &str, fm_offset: usize, format: FmFormat) -> Result
     }
     for alias in &raw.aliases {
         if alias.split('/').any(|seg| seg == "..") || alias.contains('\\') {
-            errs.push(at_key("aliases", format!("alias `{alias}` leaves the site"), "aliases are paths inside the site, like /old/name/".into()));
+            errs.push(at_key(
+                "aliases",
+                format!("alias `{alias}` leaves the site"),
+                "aliases are paths inside the site, like /old/name/".into(),
+            ));
         }
     }
     if !errs.is_empty() {
@@ -348,11 +360,17 @@ pub fn markdown_options() -> Options {
 
 const CITE_DEST: &str = "haven-cite:";
 
+/// Around a narrative citation's index in claim and context text (private-use characters).
+pub const NARRATIVE_OPEN: char = '\u{E000}';
+pub const NARRATIVE_CLOSE: char = '\u{E001}';
+
 enum LinkFrame {
     Plain,
     Internal,
     /// Inner events are dropped (citation, or a wikilink without a label).
-    Swallow { internal: bool },
+    Swallow {
+        internal: bool,
+    },
 }
 
 struct Block {
@@ -413,7 +431,9 @@ pub fn parse_body(src: &str, body_offset: usize) -> (Doc, Vec<Diagnostic>) {
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
-                    pulldown_cmark::CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or("").to_string(),
+                    pulldown_cmark::CodeBlockKind::Fenced(info) => {
+                        info.split_whitespace().next().unwrap_or("").to_string()
+                    }
                     pulldown_cmark::CodeBlockKind::Indented => String::new(),
                 };
                 code = Some((lang, String::new()));
@@ -489,13 +509,22 @@ pub fn parse_body(src: &str, body_offset: usize) -> (Doc, Vec<Diagnostic>) {
                     continue;
                 }
                 if dest_url.as_ref() == CITE_DEST
-                    && matches!(link_type, LinkType::ShortcutUnknown | LinkType::CollapsedUnknown | LinkType::ReferenceUnknown)
+                    && matches!(
+                        link_type,
+                        LinkType::ShortcutUnknown | LinkType::CollapsedUnknown | LinkType::ReferenceUnknown
+                    )
                 {
                     let raw = &src[abs.clone()];
                     match parse_citation(title.as_ref()) {
                         Ok(items) => {
                             let idx = cites.len();
-                            cites.push(CiteGroup { items, narrative: false, span: abs.clone(), claim: 0, rendered: String::new() });
+                            cites.push(CiteGroup {
+                                items,
+                                narrative: false,
+                                span: abs.clone(),
+                                claim: 0,
+                                rendered: String::new(),
+                            });
                             attach_cite(&mut blocks, idx);
                             nodes.push(Node::Cite(idx));
                         }
@@ -526,7 +555,11 @@ pub fn parse_body(src: &str, body_offset: usize) -> (Doc, Vec<Diagnostic>) {
                         b.links.push((idx, b.text.len()));
                     }
                     nodes.push(Node::LinkStart(idx));
-                    link_stack.push(if has_label { LinkFrame::Internal } else { LinkFrame::Swallow { internal: true } });
+                    link_stack.push(if has_label {
+                        LinkFrame::Internal
+                    } else {
+                        LinkFrame::Swallow { internal: true }
+                    });
                     if !has_label {
                         if let Some(b) = blocks.last_mut() {
                             // Keep the sentence readable for claim/backlink context.
@@ -545,10 +578,10 @@ pub fn parse_body(src: &str, body_offset: usize) -> (Doc, Vec<Diagnostic>) {
             }
             Event::End(TagEnd::Link) => match link_stack.pop() {
                 Some(LinkFrame::Plain) => nodes.push(Node::Md(Event::End(TagEnd::Link))),
-                Some(LinkFrame::Internal) | Some(LinkFrame::Swallow { internal: true }) => {
-                    if !matches!(link_stack.last(), Some(LinkFrame::Swallow { .. })) {
-                        nodes.push(Node::LinkEnd)
-                    }
+                Some(LinkFrame::Internal) | Some(LinkFrame::Swallow { internal: true })
+                    if !matches!(link_stack.last(), Some(LinkFrame::Swallow { .. })) =>
+                {
+                    nodes.push(Node::LinkEnd)
                 }
                 _ => {}
             },
@@ -568,7 +601,7 @@ pub fn parse_body(src: &str, body_offset: usize) -> (Doc, Vec<Diagnostic>) {
                 let in_link = !link_stack.is_empty();
                 if heading.is_none() && !in_link && in_image == 0 {
                     // Narrative citations: `@key` in running text.
-                    let pieces = split_narrative(&t, &src[abs.clone()]);
+                    let pieces = split_narrative(&t, src, abs.clone());
                     for piece in pieces {
                         match piece {
                             Piece::Text(s) => {
@@ -579,13 +612,21 @@ pub fn parse_body(src: &str, body_offset: usize) -> (Doc, Vec<Diagnostic>) {
                                 let idx = cites.len();
                                 let span = find_span(src, &abs, &format!("@{key}"));
                                 cites.push(CiteGroup {
-                                    items: vec![CiteItem { key, prefix: String::new(), locator: String::new(), suppress_author: false }],
+                                    items: vec![CiteItem {
+                                        key,
+                                        prefix: String::new(),
+                                        locator: String::new(),
+                                        suppress_author: false,
+                                    }],
                                     narrative: true,
                                     span,
                                     claim: 0,
                                     rendered: String::new(),
                                 });
                                 attach_cite(&mut blocks, idx);
+                                // The author's name is part of the sentence: keep a
+                                // marker that `link` replaces with the formatted name.
+                                push_text(&mut blocks, &format!("{NARRATIVE_OPEN}{idx}{NARRATIVE_CLOSE}"));
                                 nodes.push(Node::Cite(idx));
                             }
                         }
@@ -658,9 +699,8 @@ fn close_block(
         text.push('\n');
     }
     let sentences = sentence_ranges(&b.text);
-    let sentence_of = |pos: usize| -> Range<usize> {
-        sentences.iter().find(|r| pos <= r.end).cloned().unwrap_or(0..b.text.len())
-    };
+    let sentence_of =
+        |pos: usize| -> Range<usize> { sentences.iter().find(|r| pos <= r.end).cloned().unwrap_or(0..b.text.len()) };
     for (li, pos) in &b.links {
         links[*li].context = tidy(&b.text[sentence_of(*pos)]);
     }
@@ -674,7 +714,12 @@ fn close_block(
             Some((lr, claim)) if *lr == r => claims[*claim].cites.push(*ci),
             _ => {
                 let id = claims.len();
-                claims.push(Claim { id: format!("claim-{}", id + 1), text: tidy(&b.text[r.clone()]), block: b.id, cites: vec![*ci] });
+                claims.push(Claim {
+                    id: format!("claim-{}", id + 1),
+                    text: tidy(&b.text[r.clone()]),
+                    block: b.id,
+                    cites: vec![*ci],
+                });
                 last = Some((r, id));
             }
         }
@@ -686,10 +731,19 @@ fn close_block(
 /// Collapse whitespace and the space a removed citation leaves before punctuation.
 fn tidy(s: &str) -> String {
     let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    joined.replace(" .", ".").replace(" ,", ",").replace(" ;", ";").replace(" :", ":").replace("( )", "").trim().to_string()
+    joined
+        .replace(" .", ".")
+        .replace(" ,", ",")
+        .replace(" ;", ";")
+        .replace(" :", ":")
+        .replace("( )", "")
+        .trim()
+        .to_string()
 }
 
-const ABBREVIATIONS: &[&str] = &["e.g.", "i.e.", "al.", "p.", "pp.", "ch.", "vs.", "dr.", "mr.", "mrs.", "ms.", "cf.", "etc.", "vol.", "no.", "fig."];
+const ABBREVIATIONS: &[&str] = &[
+    "e.g.", "i.e.", "al.", "p.", "pp.", "ch.", "vs.", "dr.", "mr.", "mrs.", "ms.", "cf.", "etc.", "vol.", "no.", "fig.",
+];
 
 /// Byte ranges of the sentences in `text`.
 pub fn sentence_ranges(text: &str) -> Vec<Range<usize>> {
@@ -712,13 +766,19 @@ pub fn sentence_ranges(text: &str) -> Vec<Range<usize>> {
         while k < chars.len() && chars[k].1.is_whitespace() {
             k += 1;
         }
-        if k < chars.len() && !(chars[k].1.is_uppercase() || chars[k].1.is_numeric() || matches!(chars[k].1, '"' | '“' | '(')) {
+        if k < chars.len()
+            && !(chars[k].1.is_uppercase()
+                || chars[k].1.is_numeric()
+                || matches!(chars[k].1, '"' | '“' | '(' | NARRATIVE_OPEN))
+        {
             continue;
         }
         if c == '.' {
             let word_start = text[..pos].rfind(char::is_whitespace).map_or(0, |w| w + 1);
             let word = text[word_start..=pos].to_lowercase();
-            if ABBREVIATIONS.contains(&word.as_str()) || (word.len() == 2 && word.chars().next().is_some_and(char::is_alphabetic)) {
+            if ABBREVIATIONS.contains(&word.as_str())
+                || (word.len() == 2 && word.chars().next().is_some_and(char::is_alphabetic))
+            {
                 continue;
             }
         }
@@ -746,7 +806,8 @@ fn is_key_start(c: char) -> bool {
 }
 
 fn is_key_char(c: char) -> bool {
-    c.is_alphanumeric() || matches!(c, '_' | '-' | ':' | '.' | '#' | '$' | '%' | '&' | '+' | '?' | '<' | '>' | '~' | '/')
+    c.is_alphanumeric()
+        || matches!(c, '_' | '-' | ':' | '.' | '#' | '$' | '%' | '&' | '+' | '?' | '<' | '>' | '~' | '/')
 }
 
 /// Take a key off the front of `s` (after the `@`); trailing punctuation is not part of it.
@@ -789,7 +850,7 @@ enum Piece {
 
 /// Split a text run at narrative citations (`@key`). An `@` preceded by a word
 /// character (e-mail addresses) or escaped in the source (`\@`) is text.
-fn split_narrative(text: &str, source: &str) -> Vec<Piece> {
+fn split_narrative(text: &str, src: &str, range: Range<usize>) -> Vec<Piece> {
     if !text.contains('@') {
         return vec![Piece::Text(text.to_string())];
     }
@@ -805,7 +866,7 @@ fn split_narrative(text: &str, source: &str) -> Vec<Piece> {
         let is_cite = !key.is_empty()
             && key.chars().next().is_some_and(is_key_start)
             && !prev_char.is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '@'))
-            && !escaped_in_source(source, key);
+            && !escaped_in_source(src, &range, key);
         cur.push_str(before);
         if is_cite {
             if !cur.is_empty() {
@@ -827,10 +888,14 @@ fn split_narrative(text: &str, source: &str) -> Vec<Piece> {
     out
 }
 
-fn escaped_in_source(source: &str, key: &str) -> bool {
+/// Whether every `@key` in the event's source range is written `\@key`. The
+/// range may start just after the backslash, so look one byte before it too.
+fn escaped_in_source(src: &str, range: &Range<usize>, key: &str) -> bool {
     let needle = format!("@{key}");
-    let hits: Vec<usize> = source.match_indices(&needle).map(|(i, _)| i).collect();
-    !hits.is_empty() && hits.iter().all(|&i| source[..i].ends_with('\\'))
+    let start = range.start.saturating_sub(1);
+    let slice = src.get(start..range.end.min(src.len())).unwrap_or("");
+    let hits: Vec<usize> = slice.match_indices(&needle).map(|(i, _)| start + i).collect();
+    !hits.is_empty() && hits.iter().all(|&i| src[..i].ends_with('\\'))
 }
 
 fn find_span(src: &str, within: &Range<usize>, needle: &str) -> Range<usize> {
@@ -838,7 +903,12 @@ fn find_span(src: &str, within: &Range<usize>, needle: &str) -> Range<usize> {
 }
 
 fn is_internal_md_link(dest: &str) -> bool {
-    if dest.contains("://") || dest.starts_with("mailto:") || dest.starts_with("tel:") || dest.starts_with('#') || dest.starts_with('/') {
+    if dest.contains("://")
+        || dest.starts_with("mailto:")
+        || dest.starts_with("tel:")
+        || dest.starts_with('#')
+        || dest.starts_with('/')
+    {
         return false;
     }
     let path = dest.split('#').next().unwrap_or("");
@@ -926,8 +996,19 @@ mod tests {
     #[test]
     fn citation_forms_parse() {
         let items = parse_citation("see @bordin1979, ch. 2; -@levy2018, p. 2001").unwrap();
-        assert_eq!(items[0], CiteItem { key: "bordin1979".into(), prefix: "see".into(), locator: "ch. 2".into(), suppress_author: false });
-        assert_eq!(items[1], CiteItem { key: "levy2018".into(), prefix: "".into(), locator: "p. 2001".into(), suppress_author: true });
+        assert_eq!(
+            items[0],
+            CiteItem {
+                key: "bordin1979".into(),
+                prefix: "see".into(),
+                locator: "ch. 2".into(),
+                suppress_author: false
+            }
+        );
+        assert_eq!(
+            items[1],
+            CiteItem { key: "levy2018".into(), prefix: "".into(), locator: "p. 2001".into(), suppress_author: true }
+        );
     }
 
     #[test]
@@ -935,14 +1016,16 @@ mod tests {
         let (d, _) = doc("Alliance matters [@a; @b]. @c argued it. Mail x@y.org. `[@d]` and \\@e.\n\n```\n@f\n```\n");
         let keys: Vec<_> = d.cites.iter().flat_map(|c| c.items.iter().map(|i| i.key.clone())).collect();
         assert_eq!(keys, ["a", "b", "c"]);
-        assert!(d.cites[2].narrative);
+        assert!(d.cites[1].narrative);
         assert_eq!(d.claims.len(), 2);
         assert_eq!(d.claims[0].text, "Alliance matters.");
+        assert_eq!(d.claims[1].text, "\u{E000}1\u{E001} argued it.");
     }
 
     #[test]
     fn wikilinks_and_md_links_are_recorded() {
-        let (d, _) = doc("See [[secure-base|the base]] and [[other#goals]] and [x](../a/b.md#h) and [y](https://x.org).");
+        let (d, _) =
+            doc("See [[secure-base|the base]] and [[other#goals]] and [x](../a/b.md#h) and [y](https://x.org).");
         let t: Vec<_> = d.links.iter().map(|l| (l.target.as_str(), l.kind)).collect();
         assert_eq!(
             t,

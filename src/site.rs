@@ -4,7 +4,7 @@
 //! - `load`  → `Site::pages[*].{file, source}`, `Site::bibliography`
 //! - `parse` → `Page::{meta, body_offset, nodes, headings, links, cites, text, claims}`
 //! - `link`  → `Page::{url, slug, section}`, resolved links and citations,
-//!             backlinks, sections, taxonomies, series, the Sources index
+//!   backlinks, sections, taxonomies, series, the Sources index
 //!
 //! `render` and `index` only borrow the finished `Site`.
 
@@ -35,7 +35,7 @@ impl Date {
         let month: u32 = it.next()?.parse().ok()?;
         let day: u32 = it.next()?.parse().ok()?;
         let d = Date { year, month, day };
-        (month >= 1 && month <= 12 && day >= 1 && day <= d.days_in_month()).then_some(d)
+        ((1..=12).contains(&month) && day >= 1 && day <= d.days_in_month()).then_some(d)
     }
 
     fn days_in_month(&self) -> u32 {
@@ -78,16 +78,36 @@ impl Date {
     /// "25 November 2026"
     pub fn human(&self) -> String {
         const M: [&str; 12] = [
-            "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-            "November", "December",
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
         ];
         format!("{} {} {}", self.day, M[(self.month - 1) as usize], self.year)
     }
 
     pub fn month_name(&self) -> &'static str {
         const M: [&str; 12] = [
-            "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-            "November", "December",
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
         ];
         M[(self.month - 1) as usize]
     }
@@ -216,7 +236,10 @@ pub enum Node {
     /// Candidate text for glossary linking: a text run outside links, code, headings.
     Text(String),
     /// A fenced or indented code block, highlighted at render time.
-    Code { lang: String, code: String },
+    Code {
+        lang: String,
+        code: String,
+    },
     /// A heading's closing self-link (index into `Page::headings`).
     HeadingAnchor(usize),
 }

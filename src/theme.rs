@@ -56,8 +56,10 @@ pub fn resolve(root: &Path) -> Result<Theme, Diagnostic> {
     }
     let mut tera = tera::Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
+    tera.set_escape_fn(escape_for_tera);
     tera.add_raw_templates(sources).map_err(|e| {
-        Diagnostic::error(format!("template error: {}", tera_chain(&e))).help("fix the template named above (in templates/ of your site, or the theme)")
+        Diagnostic::error(format!("template error: {}", tera_chain(&e)))
+            .help("fix the template named above (in templates/ of your site, or the theme)")
     })?;
     Ok(Theme { tera })
 }
@@ -72,4 +74,9 @@ pub fn tera_chain(e: &tera::Error) -> String {
         src = s.source();
     }
     msg
+}
+
+/// Like Tera's default escaping, but leaves `/` alone so URLs stay readable.
+fn escape_for_tera(s: &str) -> String {
+    crate::cite::escape(s)
 }

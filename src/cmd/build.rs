@@ -37,7 +37,10 @@ pub fn run(args: BuildArgs, v: Verbosity) -> u8 {
         Err(failed) => {
             print_diagnostics(&failed.diagnostics, v);
             let n = failed.diagnostics.iter().filter(|d| d.severity == crate::diag::Severity::Error).count();
-            eprintln!("Build failed with {n} error{}; the previous output was left untouched.", if n == 1 { "" } else { "s" });
+            eprintln!(
+                "Build failed with {n} error{}; the previous output was left untouched.",
+                if n == 1 { "" } else { "s" }
+            );
             failure_code(&failed.diagnostics)
         }
     }

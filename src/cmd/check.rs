@@ -45,10 +45,10 @@ pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
             print_diagnostics(&sorted, v);
             if let Some(r) = &report {
                 if v != Verbosity::Quiet {
-                    println!("{:<58} {:>6} {:>7} {:>6} {:>5}", "article", "claims", "sources", "grade", "links");
+                    println!("{:<70} {:>6} {:>7} {:>6} {:>5}", "article", "claims", "sources", "grade", "links");
                     for a in &r.articles {
                         println!(
-                            "{:<58} {:>6} {:>7} {:>6.1} {:>2}/{:<2}{}",
+                            "{:<70} {:>6} {:>7} {:>6.1} {:>2}/{:<2}{}",
                             a.file,
                             a.cited_claims,
                             a.sources,

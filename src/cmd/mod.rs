@@ -55,7 +55,10 @@ pub fn print_diagnostics(diags: &[Diagnostic], v: Verbosity) {
 /// Exit code for a failed run: 2 when nothing site-specific could be read
 /// (no haven.toml), else 1.
 pub fn failure_code(diags: &[Diagnostic]) -> u8 {
-    if diags.iter().any(|d| d.file.is_none() && d.message.starts_with("cannot read") && d.message.contains("haven.toml")) {
+    if diags
+        .iter()
+        .any(|d| d.file.is_none() && d.message.starts_with("cannot read") && d.message.contains("haven.toml"))
+    {
         2
     } else {
         1

@@ -59,7 +59,8 @@ const OVERLAY_CSS: &str = ".haven-error-overlay{position:fixed;inset:auto 0 0 0;
 
 pub fn run(args: ServeArgs, v: Verbosity) -> u8 {
     let out_dir = std::env::temp_dir().join(format!("haven-serve-{}", std::process::id()));
-    let overrides = Overrides { output: Some(out_dir.clone()), base_url: Some("/".into()), drafts: args.drafts, live_reload: true };
+    let overrides =
+        Overrides { output: Some(out_dir.clone()), base_url: Some("/".into()), drafts: args.drafts, live_reload: true };
     let root = args.site.root.clone();
     let config = match Config::load(&root, overrides.clone()) {
         Ok(c) => c,
@@ -140,7 +141,9 @@ pub fn run(args: ServeArgs, v: Verbosity) -> u8 {
 
 fn rebuild(root: &Path, overrides: &Overrides, state: &Mutex<State>, v: Verbosity) {
     let started = Instant::now();
-    let result = Config::load(root, overrides.clone()).map_err(|d| vec![d]).and_then(|c| crate::build(&c).map_err(|f| f.diagnostics));
+    let result = Config::load(root, overrides.clone())
+        .map_err(|d| vec![d])
+        .and_then(|c| crate::build(&c).map_err(|f| f.diagnostics));
     let mut s = match state.lock() {
         Ok(s) => s,
         Err(p) => p.into_inner(),

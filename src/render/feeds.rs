@@ -9,14 +9,20 @@ pub fn run(site: &Site) -> Vec<OutputFile> {
     let mut all: Vec<PageId> = site.articles().map(|p| p.id).collect();
     all.sort_by(|&a, &b| (feed_date(site, b), &site.pages[a].path).cmp(&(feed_date(site, a), &site.pages[b].path)));
     all.truncate(50);
-    out.push(OutputFile { path: "atom.xml".into(), bytes: atom(site, &site.config.site.title, "atom.xml", "", &all).into_bytes() });
+    out.push(OutputFile {
+        path: "atom.xml".into(),
+        bytes: atom(site, &site.config.site.title, "atom.xml", "", &all).into_bytes(),
+    });
     for (name, list) in &site.series {
         let Some(&first) = list.first() else { continue };
         let sec = site.pages[first].section.clone();
         let dir = if sec.is_empty() { String::new() } else { format!("{sec}/") };
         let title = site.sections.get(&sec).map_or(name.clone(), |s| s.title.clone());
         let path = format!("{dir}atom.xml");
-        out.push(OutputFile { path: path.clone(), bytes: atom(site, &format!("{} — {}", site.config.site.title, title), &path, &dir, list).into_bytes() });
+        out.push(OutputFile {
+            path: path.clone(),
+            bytes: atom(site, &format!("{} — {}", site.config.site.title, title), &path, &dir, list).into_bytes(),
+        });
     }
     out.push(OutputFile { path: "sitemap.xml".into(), bytes: sitemap(site).into_bytes() });
     let robots = if site.config.base_url.is_empty() {
@@ -39,7 +45,8 @@ fn abs(site: &Site, path: &str) -> String {
 
 fn atom(site: &Site, title: &str, self_path: &str, home: &str, ids: &[PageId]) -> String {
     let updated = ids.iter().filter_map(|&i| feed_date(site, i)).max().unwrap_or(Date { year: 1970, month: 1, day: 1 });
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    let mut s =
+        String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
     s.push_str(&format!("  <title>{}</title>\n", esc(title)));
     s.push_str(&format!("  <link rel=\"self\" href=\"{}\"/>\n", esc(&abs(site, self_path))));
     s.push_str(&format!("  <link rel=\"alternate\" href=\"{}\"/>\n", esc(&abs(site, home))));
@@ -68,7 +75,9 @@ fn atom(site: &Site, title: &str, self_path: &str, home: &str, ids: &[PageId]) -
 }
 
 fn sitemap(site: &Site) -> String {
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    let mut s = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
     let mut pages: Vec<&crate::site::Page> = site.pages.iter().filter(|p| !p.is_glossary_term()).collect();
     pages.sort_by(|a, b| a.path.cmp(&b.path));
     for p in pages {

@@ -47,7 +47,10 @@ pub fn body(site: &Site, page: &Page) -> String {
                     Some(r) => (r.href.clone(), site.pages[r.page].meta.title.clone()),
                     None => ("#".into(), link.target.clone()),
                 };
-                events.push(Event::InlineHtml(CowStr::from(format!("<a class=\"internal\" href=\"{}\">", escape(&href)))));
+                events.push(Event::InlineHtml(CowStr::from(format!(
+                    "<a class=\"internal\" href=\"{}\">",
+                    escape(&href)
+                ))));
                 let label = match link.kind {
                     crate::site::LinkKind::Wiki { has_label: false } => Some(escape(&title)),
                     _ => None,
@@ -94,7 +97,9 @@ pub fn body(site: &Site, page: &Page) -> String {
                 h.push_str("</ul></details>\n");
                 events.push(Event::Html(CowStr::from(h)));
             }
-            Node::Code { lang, code } => events.push(Event::Html(CowStr::from(super::highlight::code_block(lang, code)))),
+            Node::Code { lang, code } => {
+                events.push(Event::Html(CowStr::from(super::highlight::code_block(lang, code))))
+            }
             Node::HeadingAnchor(h) => {
                 let hd = &page.headings[*h];
                 events.push(Event::InlineHtml(CowStr::from(format!(
@@ -112,7 +117,10 @@ pub fn body(site: &Site, page: &Page) -> String {
 
 /// Site-relative path of the glossary page.
 pub fn glossary_path(site: &Site) -> String {
-    site.sections.get("glossary").and_then(|s| s.index).map_or_else(|| "glossary/".into(), |i| site.pages[i].path.clone())
+    site.sections
+        .get("glossary")
+        .and_then(|s| s.index)
+        .map_or_else(|| "glossary/".into(), |i| site.pages[i].path.clone())
 }
 
 fn group_glossary(page: &Page) -> BTreeMap<usize, Vec<(usize, std::ops::Range<usize>)>> {

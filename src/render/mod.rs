@@ -281,12 +281,17 @@ impl Ctx<'_> {
         c.insert("scripts", &scripts);
         c.insert("nav", &self.nav(section));
         c.insert("page_title", title);
-        c.insert("canonical", &page.filter(|_| !cfg.base_url.is_empty()).map(|p| format!("{}/{}", cfg.base_url, p.path)));
+        c.insert(
+            "canonical",
+            &page.filter(|_| !cfg.base_url.is_empty()).map(|p| format!("{}/{}", cfg.base_url, p.path)),
+        );
         fill(&mut c);
         self.theme.tera.render(template, &c).map_err(|e| {
             let d = Diagnostic::error(format!("template `{template}` failed: {}", tera_chain(&e)));
             match page {
-                Some(p) => d.in_file(&p.file).help(format!("while rendering this page with `{template}`; fix the template in templates/")),
+                Some(p) => d
+                    .in_file(&p.file)
+                    .help(format!("while rendering this page with `{template}`; fix the template in templates/")),
                 None => d.help(format!("while rendering `{title}`")),
             }
         })
@@ -295,18 +300,28 @@ impl Ctx<'_> {
     fn article(&self, p: &Page) -> Result<OutputFile, Diagnostic> {
         let site = self.site;
         let body = html::body(site, p);
-        let key_index: BTreeMap<&str, usize> = site.sources.iter().enumerate().map(|(i, s)| (s.key.as_str(), i)).collect();
+        let key_index: BTreeMap<&str, usize> =
+            site.sources.iter().enumerate().map(|(i, s)| (s.key.as_str(), i)).collect();
         let references = p
             .cited_keys
             .iter()
             .filter_map(|k| key_index.get(k.as_str()).map(|&i| &site.sources[i]))
             .map(|s| {
-                let cites: Vec<usize> =
-                    p.cites.iter().enumerate().filter(|(_, g)| g.items.iter().any(|it| it.key == s.key)).map(|(i, _)| i + 1).collect();
+                let cites: Vec<usize> = p
+                    .cites
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, g)| g.items.iter().any(|it| it.key == s.key))
+                    .map(|(i, _)| i + 1)
+                    .collect();
                 RefView {
                     key: s.key.clone(),
                     html: s.html.clone(),
-                    backrefs: cites.iter().enumerate().map(|(n, &c)| BackrefView { cite: c, label: backref_label(n) }).collect(),
+                    backrefs: cites
+                        .iter()
+                        .enumerate()
+                        .map(|(n, &c)| BackrefView { cite: c, label: backref_label(n) })
+                        .collect(),
                 }
             })
             .collect();
@@ -322,14 +337,23 @@ impl Ctx<'_> {
             date: p.meta.date.map(|d| d.to_string()),
             date_human: p.meta.date.map(|d| d.human()),
             author: if p.meta.author.is_empty() { defaults.author.clone() } else { p.meta.author.clone() },
-            reviewed_by: if p.meta.reviewed_by.is_empty() { defaults.reviewed_by.clone() } else { p.meta.reviewed_by.clone() },
+            reviewed_by: if p.meta.reviewed_by.is_empty() {
+                defaults.reviewed_by.clone()
+            } else {
+                p.meta.reviewed_by.clone()
+            },
             last_reviewed: p.meta.last_reviewed.map(|d| d.to_string()),
             last_reviewed_human: p.meta.last_reviewed.map(|d| d.human()),
             next_review: next_review.map(|d| d.to_string()),
             next_review_human: next_review.map(|d| d.human()),
             reading_minutes: p.reading_minutes(),
             audience: p.meta.audience.clone(),
-            tags: p.meta.tags.iter().map(|t| TagView { name: t.clone(), url: site.url(&format!("tags/{}/", crate::parse::slugify(t))) }).collect(),
+            tags: p
+                .meta
+                .tags
+                .iter()
+                .map(|t| TagView { name: t.clone(), url: site.url(&format!("tags/{}/", crate::parse::slugify(t))) })
+                .collect(),
             references,
             backlinks: p
                 .backlinks
@@ -342,7 +366,11 @@ impl Ctx<'_> {
                 .collect(),
             related: p.related.iter().map(|&r| self.page_ref(r)).collect(),
         };
-        let section = site.sections.get(&p.section).filter(|s| !s.key.is_empty()).map(|s| SectionRef { title: s.title.clone(), url: site.url(&dir(&s.key)) });
+        let section = site
+            .sections
+            .get(&p.section)
+            .filter(|s| !s.key.is_empty())
+            .map(|s| SectionRef { title: s.title.clone(), url: site.url(&dir(&s.key)) });
         let series_nav = p.meta.series.as_ref().and_then(|name| {
             let list = site.series.get(name)?;
             let pos = list.iter().position(|&x| x == p.id)?;
@@ -474,7 +502,10 @@ impl Ctx<'_> {
 
     /// The series whose pages all live in section `key`, if any.
     fn series_of_section(&self, key: &str) -> Option<(&String, &Vec<PageId>)> {
-        self.site.series.iter().find(|(_, list)| !list.is_empty() && list.iter().all(|&i| self.site.pages[i].section == key))
+        self.site
+            .series
+            .iter()
+            .find(|(_, list)| !list.is_empty() && list.iter().all(|&i| self.site.pages[i].section == key))
     }
 
     fn taxonomies(&self) -> Result<Vec<OutputFile>, Diagnostic> {
@@ -490,7 +521,11 @@ impl Ctx<'_> {
                     .iter()
                     .flat_map(|&p| {
                         let m = &site.pages[p].meta;
-                        if slug == "tags" { m.tags.clone() } else { m.audience.clone() }
+                        if slug == "tags" {
+                            m.tags.clone()
+                        } else {
+                            m.audience.clone()
+                        }
                     })
                     .find(|t| crate::parse::slugify(t) == key)
                     .unwrap_or_else(|| key.to_string())

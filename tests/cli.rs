@@ -1,0 +1,79 @@
+//! The command line: exit codes, `new`, `check`, help.
+
+mod common;
+
+use std::process::Command;
+
+use common::SiteTest;
+
+fn haven() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_haven"))
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let out = haven().arg("build").arg("--no-such-flag").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = haven().args(["build", "--root", "/nonexistent/site"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("haven new"));
+}
+
+#[test]
+fn new_scaffolds_a_site_that_builds_and_checks_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("my-site");
+    let out = haven().arg("new").arg(&site).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = haven().arg("build").arg("--root").arg(&site).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let html = std::fs::read_to_string(site.join("public/articles/working-alliance/index.html")).unwrap();
+    assert!(html.contains("Bordin (1979)"), "{html}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Built 4 pages, 3 citations from 3 sources"));
+    // Refuses to overwrite.
+    let again = haven().arg("new").arg(&site).output().unwrap();
+    assert_eq!(again.status.code(), Some(2));
+}
+
+#[test]
+fn check_reports_json_and_does_not_write() {
+    let t = SiteTest::new()
+        .file(
+            "content/a.md",
+            &common::article(
+                "A",
+                "audience = [\"clients\"]",
+                "Research shows this works. Linked [[b]]. Cited [@bordin1979].",
+            ),
+        )
+        .file("content/b.md", &common::article("B", "", "See [[a]]."));
+    let out = t.run(&["check", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let msgs: Vec<String> =
+        v["diagnostics"].as_array().unwrap().iter().map(|d| d["message"].as_str().unwrap().to_string()).collect();
+    assert!(msgs.iter().any(|m| m.contains("cites no source") && m.contains("Research shows this works.")), "{msgs:?}");
+    assert!(msgs.iter().any(|m| m == "source `levy2018` is never cited"), "{msgs:?}");
+    assert!(!msgs.iter().any(|m| m.contains("Cited")), "a cited sentence is not flagged: {msgs:?}");
+    let a = &v["report"]["articles"][0];
+    assert_eq!(a["cited_claims"], 1);
+    assert_eq!(a["uncited_claims"], 1);
+    assert!(!t.root().join("public").exists(), "check must not write output");
+}
+
+#[test]
+fn check_fails_on_errors() {
+    let t = SiteTest::new().file("content/a.md", "+++\ntitle = \"A\"\n+++\n[[nowhere]]\n");
+    let out = t.run(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn help_lists_the_commands() {
+    let out = haven().arg("--help").output().unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    for c in ["build", "serve", "check", "new"] {
+        assert!(s.contains(c), "{s}");
+    }
+    assert!(!s.lines().any(|l| l.trim_start().starts_with("search ")), "no placeholder search command: {s}");
+}
