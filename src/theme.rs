@@ -25,6 +25,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 pub const STATIC: &[(&str, &str)] = &[
     ("haven.css", include_str!("../themes/default/static/haven.css")),
     ("haven.js", include_str!("../themes/default/static/haven.js")),
+    ("favicon.svg", include_str!("../themes/default/static/favicon.svg")),
 ];
 
 /// A resolved theme: templates compiled, ready to render.

@@ -151,6 +151,8 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics) -> Vec<OutputFil
     files.push(OutputFile { path: hashed_name("haven", "css", css.as_bytes()), bytes: css.into_bytes() });
     files.push(OutputFile { path: hashed_name("highlight", "css", hl.as_bytes()), bytes: hl.into_bytes() });
     files.push(OutputFile { path: hashed_name("haven", "js", js.as_bytes()), bytes: js.into_bytes() });
+    // Browsers ask for an icon by a fixed name; it is not content-hashed.
+    files.push(OutputFile { path: "favicon.svg".into(), bytes: theme_static("favicon.svg").into_bytes() });
 
     let ctx = Ctx { site, theme, assets };
     let results: Vec<Result<OutputFile, Diagnostic>> = site

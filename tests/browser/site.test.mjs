@@ -1,0 +1,189 @@
+// The shipped site in a real browser: every page clean (console, requests,
+// CSP, privacy), axe-core WCAG A/AA on every page type, layout at desktop and
+// phone widths, margin citations beside their paragraphs, keyboard access.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { serve, launch, allPages, openWatched, shot, siteDir, here } from "./lib.mjs";
+
+let server, origin, browser, cleanup;
+const axeSource = fs.readFileSync(path.join(here, "node_modules", "axe-core", "axe.min.js"), "utf8");
+
+before(async () => {
+  assert.ok(fs.existsSync(path.join(siteDir, "index.html")), `no built site at ${siteDir}: run \`cargo run --release -- build\` first`);
+  server = await serve();
+  origin = `http://127.0.0.1:${server.address().port}`;
+  ({ browser, cleanup } = await launch());
+});
+after(async () => { await cleanup?.(); server?.close(); });
+
+const pages = allPages();
+const article = "/alliance/alliance-and-outcome/";
+const pageTypes = {
+  home: "/", article, clientArticle: "/for-clients/before-your-first-session/", section: "/attachment/",
+  tag: pages.find((p) => p.startsWith("/tags/") && p !== "/tags/"), tags: "/tags/", series: "/supervision/",
+  glossary: "/glossary/", sources: "/sources/", notFound: "/404.html",
+};
+
+test("every page loads with no console errors, failed requests, CSP violations or third-party requests", async () => {
+  assert.ok(pages.length > 40, `only ${pages.length} pages`);
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const failures = [];
+  for (const p of pages) {
+    const { page, problems, status } = await openWatched(context, origin, p);
+    if (!p.startsWith("/404") && status !== 200) problems.push(`status ${status}`);
+    await page.waitForTimeout(20);
+    if (problems.length) failures.push(`${p}:\n  ${problems.join("\n  ")}`);
+    await page.close();
+  }
+  await context.close();
+  assert.deepEqual(failures, [], failures.join("\n"));
+  console.log(`checked ${pages.length} pages`);
+});
+
+test("axe-core finds no WCAG 2.0/2.1/2.2 A or AA violations on any page type", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const report = [];
+  let rulesRun = 0;
+  for (const [kind, p] of Object.entries(pageTypes)) {
+    for (const scheme of ["light", "dark"]) {
+      await context.browser();
+      const page = await context.newPage();
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.goto(origin + p);
+      await page.addScriptTag({ content: axeSource }).catch(async () => {
+        // CSP blocks inline script tags: evaluate the source instead.
+        await page.evaluate(axeSource);
+      });
+      const result = await page.evaluate(async () =>
+        await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } }));
+      rulesRun = Math.max(rulesRun, result.passes.length + result.violations.length + result.incomplete.length + result.inapplicable.length);
+      for (const v of result.violations) report.push(`${kind} (${scheme}) ${p}: ${v.id} — ${v.help} (${v.nodes.length} nodes: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")})`);
+      await page.close();
+    }
+  }
+  await context.close();
+  console.log(`axe rules run per page: ${rulesRun}; page types: ${Object.keys(pageTypes).length} × 2 colour schemes`);
+  assert.deepEqual(report, [], report.join("\n"));
+});
+
+for (const [label, viewport] of [["desktop", { width: 1280, height: 900 }], ["phone", { width: 390, height: 844 }]]) {
+  test(`layout at ${label} width: no horizontal scroll, crisis notice visible`, async () => {
+    const context = await browser.newContext({ viewport });
+    const bad = [];
+    for (const [kind, p] of Object.entries(pageTypes)) {
+      const page = await context.newPage();
+      await page.goto(origin + p);
+      const m = await page.evaluate(() => ({
+        scroll: document.documentElement.scrollWidth, width: window.innerWidth,
+        notice: (() => { const r = document.querySelector(".crisis-notice")?.getBoundingClientRect(); return r && r.height > 0 && r.top < window.innerHeight; })(),
+      }));
+      if (m.scroll > m.width) bad.push(`${kind} ${p}: page is ${m.scroll}px wide in a ${m.width}px viewport`);
+      if (!m.notice) bad.push(`${kind} ${p}: crisis notice not visible in the first screen`);
+      await shot(page, `${label}-${kind}`);
+      await page.close();
+    }
+    await context.close();
+    assert.deepEqual(bad, [], bad.join("\n"));
+  });
+}
+
+test("desktop: margin sources sit beside their paragraph, never overlapping text or each other", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const bad = [];
+  let checked = 0;
+  for (const p of pages.filter((p) => /^\/(alliance|attachment|rupture-repair|therapist-qualities|for-clients|supervision)\/[^/]+\/$/.test(p))) {
+    const page = await context.newPage();
+    await page.goto(origin + p);
+    const r = await page.evaluate(() => {
+      const boxes = (els) => [...els].map((e) => e.getBoundingClientRect()).map((b) => ({ top: b.top + scrollY, bottom: b.bottom + scrollY, left: b.left, right: b.right }));
+      const notes = [...document.querySelectorAll(".margin-sources")];
+      const text = boxes(document.querySelectorAll(".prose > p, .prose > ul, .prose > ol, .prose > h2, .prose > h3, .prose > table, .prose > blockquote"));
+      const out = { notes: notes.length, problems: [] };
+      const nb = boxes(notes);
+      nb.forEach((n, i) => {
+        if (getComputedStyle(notes[i]).display === "none") out.problems.push(`note ${i} hidden`);
+        for (const t of text) if (n.left < t.right && t.left < n.right && n.top < t.bottom && t.top < n.bottom) out.problems.push(`note ${i} overlaps text`);
+        for (let j = 0; j < i; j++) { const m = nb[j]; if (n.top < m.bottom - 1 && m.top < n.bottom - 1) out.problems.push(`notes ${j} and ${i} overlap`); }
+        // Beside its block: the note starts within the block it annotates, unless pushed down by the note above.
+        const block = notes[i].nextElementSibling?.getBoundingClientRect();
+        if (block) {
+          const bt = block.top + scrollY, bb = block.bottom + scrollY;
+          const pushed = i > 0 && Math.abs(n.top - nb[i - 1].bottom) < 30;
+          if (!pushed && (n.top < bt - 24 || n.top > bb)) out.problems.push(`note ${i} at ${Math.round(n.top)} not beside its block ${Math.round(bt)}–${Math.round(bb)}`);
+        }
+      });
+      const details = [...document.querySelectorAll(".claim-sources")].filter((d) => getComputedStyle(d).display !== "none");
+      if (details.length) out.problems.push(`${details.length} phone disclosures visible on desktop`);
+      return out;
+    });
+    checked += r.notes;
+    if (r.problems.length) bad.push(`${p}: ${r.problems.join("; ")}`);
+    if (p === "/alliance/alliance-and-outcome/") await shot(page, "desktop-margin-notes");
+    await page.close();
+  }
+  await context.close();
+  console.log(`margin notes checked: ${checked}`);
+  assert.ok(checked > 100, `only ${checked} margin notes`);
+  assert.deepEqual(bad, [], bad.join("\n"));
+});
+
+test("phone: sources collapse under the claim and expand by tap and by keyboard", async () => {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+  const page = await context.newPage();
+  await page.goto(origin + article);
+  const hiddenNotes = await page.$$eval(".margin-sources", (ns) => ns.every((n) => getComputedStyle(n).display === "none"));
+  assert.ok(hiddenNotes, "margin notes are hidden on phones");
+  const first = page.locator(".claim-sources").first();
+  await first.scrollIntoViewIfNeeded();
+  assert.equal(await first.evaluate((d) => d.open), false);
+  assert.equal(await first.locator("li").first().isVisible(), false, "collapsed at first");
+  await first.locator("summary").tap();
+  assert.equal(await first.evaluate((d) => d.open), true, "tap opens");
+  assert.ok(await first.locator("li").first().isVisible());
+  assert.match(await first.locator("li").first().innerText(), /https:\/\/doi\.org\//);
+  // Directly under its claim: the disclosure follows the paragraph.
+  const follows = await first.evaluate((d) => d.previousElementSibling?.tagName);
+  assert.equal(follows, "P");
+  const second = page.locator(".claim-sources").nth(1);
+  await second.locator("summary").focus();
+  await page.keyboard.press("Enter");
+  assert.equal(await second.evaluate((d) => d.open), true, "Enter opens");
+  await shot(page, "phone-sources-open");
+  await context.close();
+});
+
+test("keyboard: skip link, visible focus, citation links, glossary preview with Esc", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(origin + "/attachment/attachment-theory/");
+  await page.keyboard.press("Tab");
+  const skip = await page.evaluate(() => ({ cls: document.activeElement.className, top: document.activeElement.getBoundingClientRect().top, outline: getComputedStyle(document.activeElement).outlineStyle }));
+  assert.equal(skip.cls, "skip-link");
+  assert.ok(skip.top >= 0, "skip link is on screen when focused");
+  assert.notEqual(skip.outline, "none", "focus is visible");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => location.hash), "#main");
+  // Tab until a glossary term is focused; its preview shows; Esc hides it.
+  let found = false;
+  for (let i = 0; i < 60 && !found; i++) {
+    await page.keyboard.press("Tab");
+    found = await page.evaluate(() => document.activeElement.classList.contains("term-link"));
+  }
+  assert.ok(found, "a glossary term is reachable by Tab");
+  const tip = await page.evaluate(() => { const t = document.activeElement.nextElementSibling; return { visible: getComputedStyle(t).display !== "none", role: t.getAttribute("role"), describes: document.activeElement.getAttribute("aria-describedby") === t.id }; });
+  assert.deepEqual(tip, { visible: true, role: "tooltip", describes: true });
+  await shot(page, "desktop-glossary-preview");
+  await page.keyboard.press("Escape");
+  const hidden = await page.evaluate(() => getComputedStyle(document.activeElement.nextElementSibling).display === "none");
+  assert.ok(hidden, "Esc dismisses the preview");
+  // A citation is a real link to its reference.
+  const cite = page.locator("a.cite").first();
+  await cite.focus();
+  await page.keyboard.press("Enter");
+  const target = await page.evaluate(() => location.hash);
+  assert.match(target, /^#ref-/);
+  assert.ok(await page.locator(target).isVisible());
+  await context.close();
+});
