@@ -1,0 +1,122 @@
+//! `haven serve`: serves on 127.0.0.1, rebuilds on change, reports build
+//! errors without stopping, and never serves files outside its output.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{article, SiteTest};
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _killed = self.child.kill();
+        let _waited = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn start(t: &SiteTest) -> Server {
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_haven"))
+        .args(["serve", "--port", &port.to_string(), "--root"])
+        .arg(t.root())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    loop {
+        let line = lines.next().expect("serve exited").unwrap();
+        if line.starts_with("Serving") {
+            assert!(line.contains(&format!("http://127.0.0.1:{port}/")), "{line}");
+            break;
+        }
+    }
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Server { child, port }
+}
+
+fn get(port: u16, path: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut buf = Vec::new();
+    s.read_to_end(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let code = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    (code, body)
+}
+
+fn wait_for(port: u16, what: &str, pred: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, body) = get(port, "/__haven/status");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        if pred(&v) {
+            return v;
+        }
+        assert!(Instant::now() < until, "timed out waiting for {what}; last status {v}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serve_rebuilds_on_edit_shows_errors_and_keeps_serving() {
+    let t = SiteTest::new()
+        .file("content/a.md", &article("Alpha", "", "First version [@bordin1979]. [[b]]"))
+        .file("content/b.md", &article("Beta", "", "See [[a]]."));
+    let server = start(&t);
+    let port = server.port;
+    let (code, html) = get(port, "/a/");
+    assert_eq!(code, 200);
+    assert!(html.contains("First version"));
+    assert!(html.contains("/__haven/livereload.js"), "live-reload script injected");
+    let (_, js) = get(port, "/__haven/livereload.js");
+    assert!(js.contains("location.reload()"));
+    let v0 = wait_for(port, "first build", |v| v["version"].as_u64() >= Some(1))["version"].as_u64().unwrap();
+
+    // An edit is rebuilt and served.
+    let t = t.file("content/a.md", &article("Alpha", "", "Second version [@bordin1979]. [[b]]"));
+    wait_for(port, "rebuild", |v| v["version"].as_u64() > Some(v0) && v["error"].is_null());
+    assert!(get(port, "/a/").1.contains("Second version"));
+
+    // A broken edit: the error is reported, the last good page is still served.
+    let t = t.file("content/a.md", "+++\ntitle = \"Alpha\"\ntitel = \"x\"\n+++\n");
+    let v = wait_for(port, "error", |v| v["error"].is_string());
+    assert!(v["error"].as_str().unwrap().contains("content/a.md:3:1"), "{v}");
+    assert!(get(port, "/a/").1.contains("Second version"));
+
+    // Deleting a file and fixing the error: the server recovers.
+    let t = t.remove("content/b.md").file("content/a.md", &article("Alpha", "", "Third version."));
+    wait_for(port, "recovery", |v| v["error"].is_null() && v["version"].as_u64() > Some(v0 + 1));
+    assert!(get(port, "/a/").1.contains("Third version"));
+    assert_eq!(get(port, "/b/").0, 404);
+    drop(t);
+}
+
+#[test]
+fn serve_refuses_paths_outside_the_output() {
+    let t = SiteTest::new().file("content/a.md", &article("Alpha", "", "Hello."));
+    let server = start(&t);
+    for path in
+        ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/a/..%2f..%2f..%2fetc%2fpasswd", "/%2E%2E/haven.toml"]
+    {
+        let (code, body) = get(server.port, path);
+        assert!(code == 403 || code == 404, "{path}: {code}");
+        assert!(!body.contains("root:") && !body.contains("[notice]"), "{path} leaked a file");
+    }
+    assert_eq!(get(server.port, "/nope/").0, 404);
+}
