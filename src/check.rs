@@ -100,8 +100,23 @@ pub fn run(site: &Site, today: Date, diags: &mut Diagnostics) -> Report {
                     .help("link to it from a related article with [[slug]]"),
             );
         }
-        let out: HashSet<usize> =
-            p.links.iter().filter_map(|l| l.resolved.as_ref().map(|r| r.page)).filter(|&t| t != p.id).collect();
+        let out: HashSet<usize> = p
+            .links
+            .iter()
+            .filter_map(|l| l.resolved.as_ref().map(|r| r.page))
+            .filter(|&t| t != p.id && !site.pages[t].is_section)
+            .collect();
+        if out.len() < 2 {
+            diags.push(
+                Diagnostic::warning(format!(
+                    "links to {} other article{}; link to at least two",
+                    out.len(),
+                    if out.len() == 1 { "" } else { "s" }
+                ))
+                .in_file(&p.file)
+                .help("point readers onward with [[slug]] links to related articles"),
+            );
+        }
         articles.push(ArticleReport {
             file: p.file.display().to_string(),
             title: p.meta.title.clone(),
@@ -131,6 +146,13 @@ pub fn run(site: &Site, today: Date, diags: &mut Diagnostics) -> Report {
         if !cited.contains(s.key.as_str()) {
             diags.push(at(Diagnostic::warning(format!("source `{}` is never cited", s.key))
                 .help("cite it, or remove it from the bibliography")));
+        }
+        if cited.contains(s.key.as_str()) && !has_identifier(&s.entry) {
+            diags.push(at(Diagnostic::warning(format!(
+                "cited source `{}` has no DOI, PMID, ISBN or NCBI Bookshelf URL",
+                s.key
+            ))
+            .help("add an identifier a reader can look up, or cite a source that has one")));
         }
         if s.note.to_uppercase().contains("UNVERIFIED") {
             diags.push(at(Diagnostic::warning(format!("source `{}` is marked unverified in its note", s.key))
@@ -165,6 +187,16 @@ pub fn run(site: &Site, today: Date, diags: &mut Diagnostics) -> Report {
         bibliography_entries: site.sources.len(),
         articles,
     }
+}
+
+/// Whether a reader can look the source up: DOI, PMID/PMCID, ISBN, or an NCBI Bookshelf URL.
+fn has_identifier(item: &hayagriva::citationberg::json::Item) -> bool {
+    let field = |k: &str| item.0.get(k).and_then(|v| v.to_str()).is_some_and(|v| !v.trim().is_empty());
+    field("DOI")
+        || field("PMID")
+        || field("PMCID")
+        || field("ISBN")
+        || item.0.get("URL").and_then(|v| v.to_str()).is_some_and(|u| u.contains("ncbi.nlm.nih.gov/books/NBK"))
 }
 
 /// Prose only: the page text without code blocks.

@@ -54,6 +54,7 @@ fn check_reports_json_and_does_not_write() {
         v["diagnostics"].as_array().unwrap().iter().map(|d| d["message"].as_str().unwrap().to_string()).collect();
     assert!(msgs.iter().any(|m| m.contains("cites no source") && m.contains("Research shows this works.")), "{msgs:?}");
     assert!(msgs.iter().any(|m| m == "source `levy2018` is never cited"), "{msgs:?}");
+    assert!(msgs.iter().any(|m| m == "links to 1 other article; link to at least two"), "{msgs:?}");
     assert!(!msgs.iter().any(|m| m.contains("Cited")), "a cited sentence is not flagged: {msgs:?}");
     let a = &v["report"]["articles"][0];
     assert_eq!(a["cited_claims"], 1);
