@@ -37,7 +37,24 @@ pub struct SiteConfig {
     #[serde(default)]
     pub search: Search,
     #[serde(default)]
+    pub markdown: Markdown,
+    #[serde(default)]
     pub check: Check,
+}
+
+/// How markdown is turned into HTML.
+///
+/// Raw HTML policy: authors of a Haven site are trusted (they also control
+/// the templates), so raw HTML in markdown passes through by default — the
+/// strict Content-Security-Policy still blocks inline scripts, handlers and
+/// styles in the browser. With `sanitize_html = true`, every page body goes
+/// through an allow-list sanitizer (ammonia): `<script>`, `on*=` attributes,
+/// `style`, and `javascript:` URLs never reach the output.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Markdown {
+    #[serde(default)]
+    pub sanitize_html: bool,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
@@ -258,6 +275,8 @@ const CONFIG_KEYS: &[&str] = &[
     "citations",
     "search",
     "check",
+    "markdown",
+    "sanitize_html",
     "name",
     "contact",
     "url",

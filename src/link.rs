@@ -501,7 +501,7 @@ fn fill_narrative(text: &str, rendered: &[String]) -> String {
 }
 
 /// Formatted citation HTML (our own, escaped) back to plain text.
-fn html_to_text(html: &str) -> String {
+pub(crate) fn html_to_text(html: &str) -> String {
     let mut out = String::new();
     let mut in_tag = false;
     for c in html.chars() {
@@ -674,6 +674,16 @@ mod tests {
         assert_eq!(normalize_rel("a/b", "../c/d.md").as_deref(), Some("a/c/d.md"));
         assert_eq!(normalize_rel("", "x.md").as_deref(), Some("x.md"));
         assert_eq!(normalize_rel("a", "../../etc/passwd"), None);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn relative_links_never_escape(base in "([a-z]{1,3}/){0,3}", target in "(\\.\\./|\\./|[a-z]{1,3}/|/){0,6}[a-z]{0,3}(\\.md)?") {
+            if let Some(p) = normalize_rel(base.trim_end_matches('/'), &target) {
+                proptest::prop_assert!(!p.split('/').any(|s| s == ".." || s == "."));
+                proptest::prop_assert!(!p.starts_with('/'));
+            }
+        }
     }
 
     #[test]

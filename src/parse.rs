@@ -1052,6 +1052,40 @@ mod tests {
         assert_eq!(s, ["Bordin et al. described it, e.g. goals.", "Second one!", "Third."]);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn front_matter_split_and_meta_never_panic(s in "(\\+\\+\\+|---|\n|title|=|:|\"|[a-z_ ]|2025-0[0-9]-[0-9]{2}|\\[|\\]){0,40}") {
+            if let Ok((fm, off, _, f)) = split_front_matter(&s) {
+                let _ = parse_meta(&s, fm, off, f);
+            }
+        }
+
+        #[test]
+        fn citation_parser_never_panics(s in "[@;, .:a-z0-9\\-\\[\\]]{0,60}") {
+            if let Ok(items) = parse_citation(&s) {
+                proptest::prop_assert!(items.iter().all(|i| !i.key.is_empty()));
+            }
+        }
+
+        #[test]
+        fn markdown_walk_never_panics(s in "(\\[\\[[a-z#|-]{0,12}\\]\\]|\\[-?@[a-z]{0,6}[;, p.0-9]{0,8}\\]|\\[see @[a-z]{1,4}\\]|@[a-z.]{1,6}|\\\\@|`|```\n|> |- |# |\\| a \\||[ a-zA-Z.!?]{0,8}|\n){0,40}") {
+            // `parse_body` directly: `parse_page` would turn a panic into a diagnostic.
+            let (doc, _) = parse_body(&s, 0);
+            for c in &doc.cites {
+                proptest::prop_assert!(c.claim < doc.claims.len().max(1));
+            }
+        }
+
+        #[test]
+        fn arbitrary_text_never_panics(s in proptest::prelude::any::<String>()) {
+            let _ = parse_body(&s, 0);
+            let mut page = Page { source: s, ..Page::default() };
+            let _ = parse_page(&mut page);
+        }
+    }
+
     #[test]
     fn issue_1110_input_does_not_crash() {
         let (_d, diags) = doc("a  2\n:<\n  {}\n -\n");

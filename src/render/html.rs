@@ -4,8 +4,9 @@
 //! author or a bibliography is escaped here; pulldown-cmark escapes the rest.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
 
-use pulldown_cmark::{html::push_html, CowStr, Event};
+use pulldown_cmark::{html::push_html, Alignment, CowStr, Event, Tag, TagEnd};
 
 use crate::cite::escape;
 use crate::site::{Node, Page, Site};
@@ -17,8 +18,44 @@ pub fn body(site: &Site, page: &Page) -> String {
     let glossary_by_node = group_glossary(page);
     let mut wiki_label: Vec<Option<String>> = Vec::new();
     let mut tip = 0usize;
+    // Tables: cells are written here with alignment classes, because
+    // pulldown-cmark's `style="text-align: …"` would break the strict CSP.
+    let mut aligns: Vec<Alignment> = Vec::new();
+    let mut in_head = false;
+    let mut cell = 0usize;
     for (ni, node) in page.nodes.iter().enumerate() {
         match node {
+            Node::Md(Event::Start(Tag::Table(a))) => {
+                aligns = a.clone();
+                events.push(Event::Start(Tag::Table(Vec::new())));
+            }
+            Node::Md(Event::Start(Tag::TableHead)) => {
+                in_head = true;
+                cell = 0;
+                events.push(Event::Start(Tag::TableHead));
+            }
+            Node::Md(Event::End(TagEnd::TableHead)) => {
+                in_head = false;
+                events.push(Event::End(TagEnd::TableHead));
+            }
+            Node::Md(Event::Start(Tag::TableRow)) => {
+                cell = 0;
+                events.push(Event::Start(Tag::TableRow));
+            }
+            Node::Md(Event::Start(Tag::TableCell)) => {
+                let tag = if in_head { "th" } else { "td" };
+                let class = match aligns.get(cell) {
+                    Some(Alignment::Left) => " class=\"align-left\"",
+                    Some(Alignment::Center) => " class=\"align-center\"",
+                    Some(Alignment::Right) => " class=\"align-right\"",
+                    _ => "",
+                };
+                events.push(Event::Html(CowStr::from(format!("<{tag}{class}>"))));
+            }
+            Node::Md(Event::End(TagEnd::TableCell)) => {
+                events.push(Event::Html(CowStr::Borrowed(if in_head { "</th>" } else { "</td>" })));
+                cell += 1;
+            }
             Node::Md(e) => events.push(e.clone()),
             Node::Text(t) => match glossary_by_node.get(&ni) {
                 None => events.push(Event::Text(CowStr::Borrowed(t))),
@@ -112,8 +149,32 @@ pub fn body(site: &Site, page: &Page) -> String {
     }
     let mut out = String::with_capacity(page.source.len() * 2);
     push_html(&mut out, events.into_iter());
+    if site.config.site.markdown.sanitize_html {
+        out = SANITIZER.clean(&out).to_string();
+    }
     out
 }
+
+/// The allow-list for `sanitize_html = true`: ordinary markdown output plus
+/// the elements and attributes Haven itself generates; nothing executable.
+static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+    let mut b = ammonia::Builder::default();
+    b.add_tags(["aside", "details", "summary", "input", "section"])
+        .add_generic_attributes([
+            "class",
+            "id",
+            "role",
+            "aria-label",
+            "aria-describedby",
+            "data-cites",
+            "data-lang",
+            "title",
+        ])
+        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("ol", ["start"])
+        .link_rel(None);
+    b
+});
 
 /// Site-relative path of the glossary page.
 pub fn glossary_path(site: &Site) -> String {

@@ -1,0 +1,165 @@
+//! Hostile and pathological input: no panic, no crash, no escaping the site,
+//! no unescaped text, bounded time; interrupted builds leave the old site.
+
+mod common;
+
+use std::time::Instant;
+
+use common::{article, SiteTest};
+
+fn base() -> SiteTest {
+    SiteTest::new().file("content/b.md", &article("Beta", "", "Beta [[a]]."))
+}
+
+#[test]
+fn raw_html_passes_by_default_and_is_sanitized_on_request() {
+    let body = "Hello <span class=\"x\">span</span>.\n\n<div onclick=\"alert(1)\">div</div>\n\n<script>alert(1)</script>\n\n[bad](javascript:alert(1)) <a href=\"javascript:alert(2)\">x</a> <b style=\"color:red\">b</b>\n\nCited [@bordin1979]. [[b]]\n";
+    let t = base().file("content/a.md", &article("Alpha", "", body));
+    t.build();
+    let html = t.read("a/index.html");
+    assert!(html.contains("<script>alert(1)</script>"), "trusted authors: raw HTML passes through");
+
+    let t = t.file("haven.toml", &format!("{}\n[markdown]\nsanitize_html = true\n", common::CONFIG));
+    t.build();
+    let html = t.read("a/index.html");
+    let start = html.find("<div class=\"prose\">").unwrap();
+    let body = &html[start..];
+    assert!(!body.contains("<script>"), "{body}");
+    assert!(!body.contains("onclick"), "{body}");
+    assert!(!body.contains("javascript:"), "{body}");
+    assert!(!body.contains("style="), "{body}");
+    // Haven's own markup survives the sanitizer.
+    assert!(
+        body.contains("<a class=\"cite\" id=\"cite-1\" href=\"#ref-bordin1979\" data-cites=\"bordin1979\">"),
+        "{body}"
+    );
+    assert!(body.contains("<details class=\"claim-sources\">"), "{body}");
+    assert!(body.contains("<span class=\"x\">span</span>"), "{body}");
+}
+
+#[test]
+fn aligned_tables_use_classes_not_inline_styles() {
+    let t = base().file("content/a.md", &article("Alpha", "", "| a | b | c |\n|:--|:-:|--:|\n| 1 | 2 | 3 |\n\n[[b]]"));
+    t.build();
+    let html = t.read("a/index.html");
+    assert!(
+        html.contains(
+            "<th class=\"align-left\">a</th><th class=\"align-center\">b</th><th class=\"align-right\">c</th>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("<td class=\"align-right\">3</td>"), "{html}");
+    assert!(!html.contains("style="), "{html}");
+}
+
+#[test]
+fn author_and_bibliography_text_is_escaped_everywhere() {
+    let t = base().file(
+        "content/a.md",
+        "+++\ntitle = \"Quotes \\\" & <b>bold</b> </script>\"\ndescription = \"d </script><script>alert(1)</script>\"\ntags = [\"<i>tag</i>\"]\n+++\nText with &lt;/script&gt; and a cite [@quote2020]. [[b]]\n",
+    );
+    t.build();
+    let html = t.read("a/index.html");
+    assert!(
+        html.contains(
+            "<h1 id=\"page-title\">Quotes &quot; &amp; &lt;b&gt;bold&lt;&#x2F;b&gt; &lt;&#x2F;script&gt;</h1>"
+        ) || html.contains("<h1 id=\"page-title\">Quotes &quot; &amp; &lt;b&gt;bold&lt;/b&gt; &lt;/script&gt;</h1>"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>alert(1)</script>"), "{html}");
+    assert!(
+        html.contains("Titles with &lt;tags&gt; &amp; &quot;quotes&quot;")
+            || html.contains("Titles with &lt;tags&gt; &amp; “quotes”"),
+        "{html}"
+    );
+    assert!(html.contains("(O&#39;Brien, 2020)") || html.contains("(O’Brien, 2020)"), "{html}");
+    let feed = t.read("atom.xml");
+    assert!(feed.contains("Quotes &quot; &amp; &lt;b&gt;"), "{feed}");
+    let tags = t.read("tags/index.html");
+    assert!(tags.contains("&lt;i&gt;tag&lt;/i&gt;"), "{tags}");
+    let out = t.run(&["check", "--format", "json"]);
+    let _: serde_json::Value = serde_json::from_slice(&out.stdout).expect("check JSON stays valid");
+}
+
+#[test]
+fn bibliography_and_symlinks_cannot_escape_the_site() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.md"), "+++\ntitle = \"secret\"\n+++\n").unwrap();
+    let t = base().file("content/a.md", &article("Alpha", "", "[[b]]"));
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(outside.path().join("secret.md"), t.root().join("content/leak.md")).unwrap();
+    let t = t.file("haven.toml", &common::CONFIG.replace("[\"refs.json\"]", "[\"../../../etc/passwd\"]"));
+    let e = t.build_fails();
+    assert!(e.contains("leaves the site folder"), "{e}");
+    #[cfg(unix)]
+    assert!(e.contains("resolves outside the site root") && e.contains("content/leak.md"), "{e}");
+}
+
+fn timed_build(name: &str, t: &SiteTest) -> std::process::Output {
+    let started = Instant::now();
+    let out = t.run(&["build"]);
+    eprintln!("{name}: exit {:?} in {:.2} s", out.status.code(), started.elapsed().as_secs_f64());
+    out
+}
+
+#[test]
+fn pathological_markdown_finishes_without_crashing() {
+    let cases: Vec<(&str, String)> = vec![
+        ("10,000 nested blockquotes", format!("{}deep\n", "> ".repeat(10_000))),
+        ("10,000 nested list levels", (0..10_000).map(|i| format!("{}- item\n", "  ".repeat(i))).collect()),
+        ("100,000 links on one page", (0..100_000).map(|i| format!("[l{i}](https://example.org/{i}) ")).collect()),
+        (
+            "20 MB article",
+            "The working alliance is a collaboration between client and therapist. ".repeat(20_000_000 / 70),
+        ),
+    ];
+    for (name, body) in cases {
+        let t = base().file("content/a.md", &article("Alpha", "", &format!("[[b]]\n\n{body}")));
+        let out = timed_build(name, &t);
+        // Either it builds, or it reports an error for this file; it never crashes.
+        assert!(
+            out.status.code() == Some(0) || out.status.code() == Some(1),
+            "{name}: {:?}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if out.status.code() == Some(1) {
+            assert!(String::from_utf8_lossy(&out.stderr).contains("content/a.md"), "{name}");
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn killed_build_leaves_previous_site_and_next_build_cleans_up() {
+    let mut t = base().file("content/a.md", &article("Alpha", "", "[[b]]"));
+    t.build();
+    let before = t.snapshot_tree();
+    // A site big enough that the write stage takes a while.
+    for i in 0..400 {
+        t = t.file(&format!("content/many/p{i}.md"), &article(&format!("P{i}"), "", &"Some text here. ".repeat(2_000)));
+    }
+    for delay_ms in [30u64, 120, 300] {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_haven"))
+            .args(["build", "--quiet", "--root"])
+            .arg(t.root())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let status = child.wait().unwrap();
+        if status.success() {
+            break; // finished before the kill: nothing left to check at this delay
+        }
+        assert_eq!(before, t.snapshot_tree(), "killed after {delay_ms} ms: previous site changed");
+    }
+    t.build();
+    let strays: Vec<_> = std::fs::read_dir(t.root())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".haven-"))
+        .collect();
+    assert!(strays.is_empty(), "stray temp dirs after the next build: {strays:?}");
+    assert!(t.exists("many/p399/index.html"));
+}
