@@ -18,6 +18,7 @@ pub mod cmd;
 pub mod config;
 pub mod diag;
 pub mod fsx;
+pub mod fuzz;
 pub mod link;
 pub mod load;
 pub mod parse;

@@ -32,6 +32,15 @@ pub fn run(mut site: Site, diags: &mut Diagnostics) -> Site {
 /// Parse one page in place; returns its diagnostics. Never panics: a crash in
 /// the markdown parser becomes an error for this file.
 pub fn parse_page(page: &mut Page) -> Vec<Diagnostic> {
+    parse_page_with(page, true)
+}
+
+/// [`parse_page`] without the panic guard, so a fuzzer sees any crash.
+pub fn parse_page_unguarded(page: &mut Page) -> Vec<Diagnostic> {
+    parse_page_with(page, false)
+}
+
+fn parse_page_with(page: &mut Page, guard: bool) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let (fm, fm_offset, body_offset, format) = match split_front_matter(&page.source) {
         Ok(parts) => parts,
@@ -46,7 +55,11 @@ pub fn parse_page(page: &mut Page) -> Vec<Diagnostic> {
     }
     page.body_offset = body_offset;
     let source = page.source.clone();
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse_body(&source, body_offset)));
+    let result = if guard {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse_body(&source, body_offset)))
+    } else {
+        Ok(parse_body(&source, body_offset))
+    };
     match result {
         Ok((doc, ds)) => {
             page.nodes = doc.nodes;
