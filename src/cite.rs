@@ -26,16 +26,48 @@ use crate::site::{CiteItem, Source};
 /// Read every bibliography file named in the config.
 pub fn load_bibliography(config: &Config, diags: &mut Diagnostics) -> Vec<Source> {
     let mut sources: Vec<Source> = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for name in &config.site.citations.bibliography {
+    let names: Vec<String> = config.site.citations.bibliography.clone();
+    let origin = Origin { file: PathBuf::from(crate::config::CONFIG_FILE), source: None, line: 0 };
+    add_bibliography_files(config, &names, &origin, &mut sources, diags);
+    sources
+}
+
+/// Where a list of bibliography files was named, for error messages.
+pub struct Origin<'a> {
+    pub file: PathBuf,
+    pub source: Option<&'a str>,
+    pub line: usize,
+}
+
+/// Load more bibliography files (paths relative to the site root) into
+/// `sources`; a file already loaded is skipped, a key defined twice is an error.
+pub fn add_bibliography_files(
+    config: &Config,
+    names: &[String],
+    origin: &Origin<'_>,
+    sources: &mut Vec<Source>,
+    diags: &mut Diagnostics,
+) {
+    let mut seen: HashMap<String, usize> = sources.iter().enumerate().map(|(i, s)| (s.key.clone(), i)).collect();
+    let loaded: Vec<PathBuf> = sources.iter().map(|s| s.file.clone()).collect();
+    let at_origin = |d: Diagnostic| -> Diagnostic {
+        let d = d.in_file(&origin.file);
+        match origin.source {
+            Some(src) if origin.line > 0 => d.at(src, line_span(src, origin.line)),
+            _ => d,
+        }
+    };
+    for name in names {
         let path = config.root.join(name);
         let shown = PathBuf::from(name);
         if name.split(['/', '\\']).any(|s| s == "..") {
             diags.push(
-                Diagnostic::error(format!("bibliography path `{name}` leaves the site folder"))
-                    .in_file(crate::config::CONFIG_FILE)
+                at_origin(Diagnostic::error(format!("bibliography path `{name}` leaves the site folder")))
                     .help("keep bibliography files inside the site folder"),
             );
+            continue;
+        }
+        if loaded.contains(&shown) {
             continue;
         }
         let text = match crate::fsx::read(&path)
@@ -44,11 +76,7 @@ pub fn load_bibliography(config: &Config, diags: &mut Diagnostics) -> Vec<Source
         {
             Ok(t) => t,
             Err(e) => {
-                diags.push(
-                    Diagnostic::error(e)
-                        .in_file(crate::config::CONFIG_FILE)
-                        .help("check `[citations] bibliography` in haven.toml"),
-                );
+                diags.push(at_origin(Diagnostic::error(e)).help("check the bibliography file name"));
                 continue;
             }
         };
@@ -56,9 +84,11 @@ pub fn load_bibliography(config: &Config, diags: &mut Diagnostics) -> Vec<Source
             parse_csl_json(&text)
         } else if name.ends_with(".bib") {
             parse_bibtex(&text)
+        } else if name.ends_with(".yml") || name.ends_with(".yaml") {
+            parse_hayagriva_yaml(&text)
         } else {
             Err(vec![Diagnostic::error(format!("unknown bibliography format `{name}`"))
-                .help("use CSL-JSON (.json) or BibTeX/BibLaTeX (.bib)")])
+                .help("use CSL-JSON (.json), BibTeX/BibLaTeX (.bib) or hayagriva YAML (.yml)")])
         };
         match parsed {
             Ok(entries) => {
@@ -94,7 +124,6 @@ pub fn load_bibliography(config: &Config, diags: &mut Diagnostics) -> Vec<Source
             Err(ds) => diags.extend(ds.into_iter().map(|d| d.in_file(&shown))),
         }
     }
-    sources
 }
 
 fn line_span(text: &str, line: usize) -> std::ops::Range<usize> {
@@ -331,6 +360,133 @@ fn bibtex_to_csl(e: &biblatex::Entry) -> Result<Item, String> {
         m.insert("issued".into(), json!({ "date-parts": [parts] }));
     }
     serde_json::from_value(Value::Object(m)).map_err(|x| x.to_string())
+}
+
+/// hayagriva YAML → CSL-JSON items (key, line, item).
+pub fn parse_hayagriva_yaml(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diagnostic>> {
+    let lib = hayagriva::io::from_yaml_str(text).map_err(|e| {
+        let d = Diagnostic::error(format!(
+            "malformed hayagriva YAML: {}",
+            e.to_string().split(" at line ").next().unwrap_or("")
+        ))
+        .help("see hayagriva's file format: each top-level key is an entry with `type`, `title`, `author`, `date`, …");
+        vec![match e.location() {
+            Some(loc) => d.at(text, loc.index()..loc.index() + 1),
+            None => d,
+        }]
+    })?;
+    let mut out = Vec::new();
+    let mut errs = Vec::new();
+    for entry in lib.iter() {
+        let key = entry.key().to_string();
+        let line = (1..)
+            .zip(text.lines())
+            .find(|(_, l)| l.trim_end().strip_suffix(':') == Some(key.as_str()))
+            .map_or(1, |(n, _)| n);
+        match serde_json::from_value::<Item>(hayagriva_to_csl(entry)) {
+            Ok(item) => out.push((key, line, item)),
+            Err(e) => errs.push(
+                Diagnostic::error(format!("entry `{key}` cannot be converted: {e}")).at(text, line_span(text, line)),
+            ),
+        }
+    }
+    if errs.is_empty() {
+        Ok(out)
+    } else {
+        Err(errs)
+    }
+}
+
+fn hayagriva_to_csl(e: &hayagriva::Entry) -> serde_json::Value {
+    use hayagriva::types::EntryType as T;
+    use serde_json::{json, Map, Value};
+    let parent = e.parents().first();
+    let kind = match e.entry_type() {
+        T::Article if parent.is_some_and(|p| matches!(p.entry_type(), T::Newspaper)) => "article-newspaper",
+        T::Article => "article-journal",
+        T::Chapter | T::Anthos => "chapter",
+        T::Book | T::Anthology | T::Proceedings => "book",
+        T::Report => "report",
+        T::Thesis => "thesis",
+        T::Web => "webpage",
+        T::Entry => "entry-encyclopedia",
+        T::Post => "post",
+        _ => "document",
+    };
+    let mut m = Map::new();
+    m.insert("id".into(), json!(e.key()));
+    m.insert("type".into(), json!(kind));
+    let persons = |ps: &[hayagriva::types::Person]| -> Value {
+        Value::Array(
+            ps.iter()
+                .map(|p| {
+                    let mut o = Map::new();
+                    let family = match &p.prefix {
+                        Some(pre) => format!("{pre} {}", p.name),
+                        None => p.name.clone(),
+                    };
+                    o.insert("family".into(), json!(family));
+                    if let Some(g) = &p.given_name {
+                        o.insert("given".into(), json!(g));
+                    }
+                    if let Some(s) = &p.suffix {
+                        o.insert("suffix".into(), json!(s));
+                    }
+                    Value::Object(o)
+                })
+                .collect(),
+        )
+    };
+    if let Some(t) = e.title() {
+        m.insert("title".into(), json!(t.to_string()));
+    }
+    if let Some(a) = e.authors() {
+        m.insert("author".into(), persons(a));
+    }
+    if let Some(ed) = e.editors() {
+        m.insert("editor".into(), persons(ed));
+    }
+    let date = e.date().or_else(|| parent.and_then(|p| p.date()));
+    if let Some(d) = date {
+        let mut parts = vec![i64::from(d.year)];
+        if let Some(mo) = d.month {
+            parts.push(i64::from(mo) + 1);
+            if let Some(day) = d.day {
+                parts.push(i64::from(day) + 1);
+            }
+        }
+        m.insert("issued".into(), json!({ "date-parts": [parts] }));
+    }
+    // Volume, issue, pages and publisher may sit on the entry or its parent.
+    let pick = |f: &dyn Fn(&hayagriva::Entry) -> Option<String>| f(e).or_else(|| parent.and_then(f));
+    if let Some(p) = parent.and_then(|p| p.title()) {
+        m.insert("container-title".into(), json!(p.to_string()));
+    }
+    for (csl, f) in [
+        (
+            "volume",
+            &(|x: &hayagriva::Entry| x.volume().map(|v| v.to_string())) as &dyn Fn(&hayagriva::Entry) -> Option<String>,
+        ),
+        ("issue", &|x: &hayagriva::Entry| x.issue().map(|v| v.to_string())),
+        ("page", &|x: &hayagriva::Entry| x.page_range().map(|v| v.to_string())),
+        ("edition", &|x: &hayagriva::Entry| x.edition().map(|v| v.to_string())),
+        ("publisher", &|x: &hayagriva::Entry| x.publisher().and_then(|p| p.name()).map(|v| v.to_string())),
+        ("publisher-place", &|x: &hayagriva::Entry| {
+            x.publisher().and_then(|p| p.location()).or(x.location()).map(|v| v.to_string())
+        }),
+        ("DOI", &|x: &hayagriva::Entry| x.doi().map(String::from)),
+        ("ISBN", &|x: &hayagriva::Entry| x.isbn().map(String::from)),
+        ("ISSN", &|x: &hayagriva::Entry| x.issn().map(String::from)),
+        ("PMID", &|x: &hayagriva::Entry| x.pmid().map(String::from)),
+        ("PMCID", &|x: &hayagriva::Entry| x.pmcid().map(String::from)),
+        ("URL", &|x: &hayagriva::Entry| x.url().map(|u| u.value.to_string())),
+        ("note", &|x: &hayagriva::Entry| x.note().map(|v| v.to_string())),
+    ] {
+        if let Some(v) = pick(f) {
+            m.insert(csl.into(), json!(v));
+        }
+    }
+    Value::Object(m)
 }
 
 /// A CSL style resolved from `haven.toml`, with its locales.
@@ -615,6 +771,18 @@ mod tests {
         assert_eq!(c[1], "(see Ardito &amp; Rabellino, 2011, p. 2)");
         assert_eq!(c[2], "Ardito &amp; Rabellino (2011)");
         assert_eq!(c[3], "(2011)");
+    }
+
+    #[test]
+    fn hayagriva_yaml_converts_and_formats() {
+        let yaml = "horvath2011:\n  type: article\n  title: Alliance in individual psychotherapy\n  author: [\"Horvath, Adam O.\", \"Del Re, A. C.\"]\n  date: 2011\n  page-range: 9-16\n  serial-number:\n    doi: 10.1037/a0022186\n  parent:\n    type: periodical\n    title: Psychotherapy\n    volume: 48\n    issue: 1\n";
+        let entries = parse_hayagriva_yaml(yaml).unwrap();
+        assert_eq!((entries[0].0.as_str(), entries[0].1), ("horvath2011", 1));
+        let ci = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
+        let (c, bib) = apa().format(&[(vec![(&entries[0].2, &ci)], false)]);
+        assert_eq!(c[0], "(Horvath &amp; Del Re, 2011)");
+        assert!(bib[0].2.contains("Psychotherapy, 48(1), 9–16. https://doi.org/10.1037/a0022186"), "{}", bib[0].2);
+        assert!(parse_hayagriva_yaml("a: [unclosed").is_err());
     }
 
     #[test]

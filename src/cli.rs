@@ -29,6 +29,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Create a new site with example articles, citations and a bibliography.
     New(NewArgs),
+    /// Search the site from the terminal (uses the index `haven build` writes).
+    Search(SearchArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -87,4 +89,26 @@ pub struct CheckArgs {
 pub struct NewArgs {
     /// Folder to create (must not exist or be empty).
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// What to search for. As in the browser, the last word also matches the
+    /// words it begins, unless the query ends with a space.
+    #[arg(required = true, num_args = 1..)]
+    pub query: Vec<String>,
+    /// Show at most this many pages.
+    #[arg(long, short = 'n', default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: u32,
+    /// Print the results as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Only pages with this tag.
+    #[arg(long)]
+    pub tag: Option<String>,
+    /// Only pages for this audience.
+    #[arg(long)]
+    pub audience: Option<String>,
 }

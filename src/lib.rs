@@ -4,7 +4,7 @@
 //! flowing through them:
 //!
 //! ```text
-//! load → parse → link → render → (index) → write
+//! load → parse → link → render → index → write
 //! ```
 //!
 //! `load`, `parse` and `link` take the `Site` by value and fill it in; the
@@ -19,6 +19,7 @@ pub mod config;
 pub mod diag;
 pub mod fsx;
 pub mod fuzz;
+pub mod index;
 pub mod link;
 pub mod load;
 pub mod parse;
@@ -79,11 +80,21 @@ pub fn build(config: &Config) -> Result<Built, Failed> {
             return Err(fail(diags));
         }
     };
-    let files = render::run(&site, &theme, &mut diags);
+    let mut files = render::run(&site, &theme, &mut diags);
     if diags.has_errors() {
         return Err(fail(diags));
     }
-    let bytes = match write::run(&config.output, &files) {
+    let mut index = match config.site.search.enabled.then(|| index::run(&site)).transpose() {
+        Ok(i) => i,
+        Err(d) => {
+            diags.push(d);
+            return Err(fail(diags));
+        }
+    };
+    if let Some(i) = &mut index {
+        files.append(&mut i.files);
+    }
+    let bytes = match write::run(&config.output, &files, index) {
         Ok(b) => b,
         Err(d) => {
             diags.push(d);

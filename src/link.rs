@@ -30,6 +30,7 @@ pub fn run(mut site: Site, diags: &mut Diagnostics) -> Site {
     build_sections(&mut site);
     build_taxonomies(&mut site, diags);
     resolve_links(&mut site, diags);
+    add_page_bibliographies(&mut site, diags);
     resolve_citations(&mut site, diags);
     link_glossary(&mut site);
     rank_related(&mut site);
@@ -366,6 +367,30 @@ fn normalize_rel(base: &str, target: &str) -> Option<String> {
         }
     }
     Some(parts.join("/"))
+}
+
+/// Bibliography files named in a page's front matter (relative to the page's
+/// folder) join the site's bibliography, so their sources appear on the
+/// Sources page too.
+fn add_page_bibliographies(site: &mut Site, diags: &mut Diagnostics) {
+    let mut sources = std::mem::take(&mut site.sources);
+    for page in site.pages.iter().filter(|p| !p.meta.bibliography.is_empty()) {
+        let dir = page.rel_path.rsplit_once('/').map_or("", |(d, _)| d);
+        let mut names = Vec::new();
+        for b in &page.meta.bibliography {
+            match normalize_rel(format!("content/{dir}").trim_end_matches('/'), b) {
+                Some(rel) => names.push(rel),
+                None => names.push(b.replace('\\', "/").to_string() + "/.."), // reported as leaving the site
+            }
+        }
+        let origin = crate::cite::Origin {
+            file: page.file.clone(),
+            source: Some(&page.source),
+            line: page.meta.key_lines.get("bibliography").copied().unwrap_or(1),
+        };
+        crate::cite::add_bibliography_files(&site.config, &names, &origin, &mut sources, diags);
+    }
+    site.sources = sources;
 }
 
 fn resolve_citations(site: &mut Site, diags: &mut Diagnostics) {

@@ -171,6 +171,8 @@ struct RawMeta {
     draft: bool,
     #[serde(default)]
     synonyms: Vec<String>,
+    #[serde(default)]
+    bibliography: Vec<String>,
     sort_by: Option<String>,
     #[serde(default)]
     reading_path: Vec<String>,
@@ -194,6 +196,7 @@ pub const META_KEYS: &[&str] = &[
     "aliases",
     "draft",
     "synonyms",
+    "bibliography",
     "sort_by",
     "reading_path",
     "reading_path_title",
@@ -313,6 +316,7 @@ fn parse_meta(src: &str, fm: &str, fm_offset: usize, format: FmFormat) -> Result
         aliases: raw.aliases,
         draft: raw.draft,
         synonyms: raw.synonyms,
+        bibliography: raw.bibliography,
         sort_by,
         reading_path: raw.reading_path,
         reading_path_title: raw.reading_path_title.unwrap_or_default(),

@@ -138,6 +138,8 @@ pub struct Meta {
     pub aliases: Vec<String>,
     pub draft: bool,
     pub synonyms: Vec<String>,
+    /// Extra bibliography files for this page, relative to the page's folder.
+    pub bibliography: Vec<String>,
     pub sort_by: SortBy,
     pub reading_path: Vec<String>,
     pub reading_path_title: String,

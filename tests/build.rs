@@ -247,3 +247,19 @@ fn bibtex_bibliographies_work_too() {
     t.build();
     assert!(t.read("topics/alliance/index.html").contains("(Bordin, 1979)"));
 }
+
+#[test]
+fn per_article_hayagriva_yaml_bibliography() {
+    let t = kb().file(
+        "content/topics/extra.md",
+        &article("Extra", "bibliography = [\"extra.yml\"]", "Alliance predicts outcome [@horvath2011]. See [[alliance]] and [[rupture]]."),
+    ).file(
+        "content/topics/extra.yml",
+        "horvath2011:\n  type: article\n  title: Alliance in individual psychotherapy\n  author: [\"Horvath, Adam O.\", \"Del Re, A. C.\"]\n  date: 2011\n  page-range: 9-16\n  serial-number:\n    doi: 10.1037/a0022186\n  parent:\n    type: periodical\n    title: Psychotherapy\n    volume: 48\n    issue: 1\n",
+    );
+    t.build();
+    let html = t.read("topics/extra/index.html");
+    assert!(html.contains("(Horvath &amp; Del Re, 2011)"), "{html}");
+    assert!(html.contains("<li id=\"ref-horvath2011\">Horvath, A. O., &amp; Del Re, A. C. (2011)."), "{html}");
+    assert!(t.read("sources/index.html").contains("id=\"source-horvath2011\""));
+}

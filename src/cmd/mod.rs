@@ -5,6 +5,7 @@
 pub mod build;
 pub mod check;
 pub mod new;
+pub mod search;
 pub mod serve;
 
 use std::io::{IsTerminal, Write};
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Serve(a) => serve::run(a, v),
         Command::Check(a) => check::run(a, v),
         Command::New(a) => new::run(a, v),
+        Command::Search(a) => search::run(a, v),
     };
     ExitCode::from(code)
 }

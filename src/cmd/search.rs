@@ -1,0 +1,325 @@
+//! `haven search QUERY`: rank with the static index in `search-index/` (the
+//! same shards and the same algorithm as the browser, see
+//! [`crate::index::query`]) and print each page's best section with a
+//! tantivy snippet of its text.
+//!
+//! A missing or incompatible index is an environment problem: a message that
+//! says to run `haven build`, exit code 2.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{Index, TantivyDocument, Term};
+
+use crate::cite::escape;
+use crate::cli::SearchArgs;
+use crate::cmd::{failure_code, print_diagnostics, Verbosity};
+use crate::config::{Config, Overrides};
+use crate::index::query::{DirSource, Engine, Query, Ranked, SearchError, WordMatch};
+use crate::index::{analysis, export, inverted, Info, INFO_FILE, STATIC_DIR};
+
+/// Other matching sections listed under a page's best one (same as search.js).
+pub const SUB_RESULTS: usize = 2;
+/// Snippet length in characters.
+const SNIPPET_CHARS: usize = 180;
+
+pub fn run(args: SearchArgs, v: Verbosity) -> u8 {
+    let config = match Config::load(&args.site.root, Overrides::default()) {
+        Ok(c) => c,
+        Err(d) => {
+            let code = failure_code(std::slice::from_ref(&d));
+            print_diagnostics(&[d], v);
+            return code;
+        }
+    };
+    let text = args.query.join(" ");
+    let query = Query { text: &text, tag: args.tag.as_deref(), audience: args.audience.as_deref() };
+    let out = match search(&config.search_index, &query, args.limit as usize) {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("error: {e}");
+            match e {
+                SearchError::UnknownFacet { .. } => {}
+                _ => eprintln!("  = help: run `haven build` to (re)build the search index"),
+            }
+            return 2;
+        }
+    };
+    let printed = if args.json {
+        serde_json::to_string_pretty(&out).map_err(std::io::Error::other).and_then(|s| {
+            let mut stdout = std::io::stdout().lock();
+            writeln!(stdout, "{s}")
+        })
+    } else {
+        print_text(&out, std::io::stdout().is_terminal())
+    };
+    match printed {
+        // A closed pipe (`haven search x | head`) is not an error.
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            eprintln!("error: cannot write the results: {e}");
+            2
+        }
+        _ => 0,
+    }
+}
+
+/// The results of one search, as printed by `--json`.
+#[derive(Debug, Serialize)]
+pub struct Output {
+    pub query: String,
+    /// The query with corrected words, when a word was corrected.
+    pub corrected: Option<String>,
+    pub words: Vec<WordMatch>,
+    pub total_pages: usize,
+    pub total_sections: usize,
+    pub results: Vec<Hit>,
+}
+
+/// One page: its best section, a snippet, and other matching sections.
+#[derive(Debug, Serialize)]
+pub struct Hit {
+    pub title: String,
+    /// The title, HTML-escaped.
+    pub title_html: String,
+    /// URL of the best section (`/kb/page/#anchor`).
+    pub url: String,
+    pub page_url: String,
+    pub heading: String,
+    pub anchor: String,
+    pub score: u32,
+    /// How many query words the best section matched.
+    pub matched: u32,
+    pub tags: Vec<String>,
+    pub audience: Vec<String>,
+    /// Snippet text, and the byte ranges of the highlighted words in it.
+    pub snippet: String,
+    pub highlights: Vec<(usize, usize)>,
+    /// The snippet as escaped HTML with `<mark>` around matched words.
+    pub snippet_html: String,
+    pub sections: Vec<SubHit>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SubHit {
+    pub heading: String,
+    pub url: String,
+    pub score: u32,
+}
+
+/// Open both indexes in `dir`, rank `query`, describe the top `limit` pages.
+pub fn search(dir: &Path, query: &Query<'_>, limit: usize) -> Result<Output, SearchError> {
+    let info = read_info(dir)?;
+    let index = open_tantivy(dir)?;
+    let mut engine = Engine::open(DirSource::new(&dir.join(STATIC_DIR)), dir)?;
+    let ranked = engine.search(query)?;
+    let snippets = Snippets::new(&index, &ranked, dir)?;
+    let mut results = Vec::new();
+    for hit in ranked.pages.iter().take(limit) {
+        let best = hit.docs[0];
+        let page = engine.page(hit.page)?.clone();
+        let section = |doc: u32| page.s.get(engine.section_of(doc)).cloned().unwrap_or_default();
+        let (heading, anchor, excerpt) = section(best.doc);
+        let page_url = format!("{}{}", info.base_path, page.u);
+        let url = format!("{}{}", info.base_path, inverted::url(&page.u, &anchor));
+        let (snippet, highlights) = snippets.get(best.doc, &excerpt)?;
+        let sections = hit.docs[1..]
+            .iter()
+            .take(SUB_RESULTS)
+            .map(|d| {
+                let (h, a, _) = section(d.doc);
+                SubHit {
+                    heading: if h.is_empty() { page.t.clone() } else { h },
+                    url: format!("{}{}", info.base_path, inverted::url(&page.u, &a)),
+                    score: d.score,
+                }
+            })
+            .collect();
+        results.push(Hit {
+            title_html: escape(&page.t),
+            title: page.t,
+            url,
+            page_url,
+            heading,
+            anchor,
+            score: best.score,
+            matched: best.matched,
+            tags: page.g,
+            audience: page.a,
+            snippet_html: marked_html(&snippet, &highlights),
+            snippet,
+            highlights,
+            sections,
+        });
+    }
+    Ok(Output {
+        query: query.text.to_string(),
+        corrected: ranked.corrected_query(),
+        total_pages: ranked.pages.len(),
+        total_sections: ranked.sections,
+        words: ranked.words,
+        results,
+    })
+}
+
+fn read_info(dir: &Path) -> Result<Info, SearchError> {
+    let path = dir.join(INFO_FILE);
+    if !path.exists() {
+        return Err(SearchError::Missing(dir.to_path_buf()));
+    }
+    let bytes = crate::fsx::read(&path)?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| SearchError::Incompatible {
+        path: dir.to_path_buf(),
+        detail: format!("unreadable {INFO_FILE}: {e}"),
+    })?;
+    let format = value.get("format").and_then(serde_json::Value::as_u64);
+    if format != Some(u64::from(export::FORMAT)) {
+        return Err(SearchError::Incompatible {
+            path: dir.to_path_buf(),
+            detail: format!(
+                "format {}, this haven reads {}",
+                format.map_or("unknown".into(), |f| f.to_string()),
+                export::FORMAT
+            ),
+        });
+    }
+    serde_json::from_value(value)
+        .map_err(|e| SearchError::Incompatible { path: dir.to_path_buf(), detail: format!("{INFO_FILE}: {e}") })
+}
+
+fn open_tantivy(dir: &Path) -> Result<Index, SearchError> {
+    let index = Index::open_in_dir(dir).map_err(|e| match e {
+        tantivy::TantivyError::IncompatibleIndex(i) => {
+            SearchError::Incompatible { path: dir.to_path_buf(), detail: format!("{i:?}") }
+        }
+        other => SearchError::Incompatible { path: dir.to_path_buf(), detail: other.to_string() },
+    })?;
+    inverted::register(&index);
+    Ok(index)
+}
+
+/// Snippets of section bodies from the tantivy index, with the query's
+/// matched words (stemmed) highlighted.
+struct Snippets {
+    searcher: tantivy::Searcher,
+    generator: SnippetGenerator,
+    doc_field: tantivy::schema::Field,
+    body_field: tantivy::schema::Field,
+}
+
+impl Snippets {
+    fn new(index: &Index, ranked: &Ranked, dir: &Path) -> Result<Snippets, SearchError> {
+        let tantivy_err =
+            |e: tantivy::TantivyError| SearchError::Incompatible { path: dir.to_path_buf(), detail: e.to_string() };
+        let (_, f) = inverted::schema();
+        let searcher = inverted::reader(index).map_err(tantivy_err)?.searcher();
+        let mut stemmer = analysis::stemming();
+        let terms: BTreeMap<String, f32> =
+            ranked.surfaces().iter().filter_map(|w| analysis::term_of(&mut stemmer, w)).map(|t| (t, 1.0)).collect();
+        let generator = SnippetGenerator::new(terms, analysis::stemming(), f.body, SNIPPET_CHARS);
+        Ok(Snippets { searcher, generator, doc_field: f.doc, body_field: f.body })
+    }
+
+    /// (text, highlighted byte ranges) for section `doc`; falls back to the
+    /// start of `excerpt` when no matched word is in the body.
+    fn get(&self, doc: u32, excerpt: &str) -> Result<(String, Vec<(usize, usize)>), SearchError> {
+        let q = TermQuery::new(Term::from_field_u64(self.doc_field, u64::from(doc)), IndexRecordOption::Basic);
+        let corrupt =
+            |e: tantivy::TantivyError| SearchError::Corrupt { name: "tantivy index".into(), detail: e.to_string() };
+        let top = self.searcher.search(&q, &TopDocs::with_limit(1)).map_err(corrupt)?;
+        let body = match top.first() {
+            Some((_, addr)) => {
+                let d: TantivyDocument = self.searcher.doc(*addr).map_err(corrupt)?;
+                d.get_first(self.body_field).and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+            }
+            None => String::new(),
+        };
+        let snippet = self.generator.snippet(&body);
+        if snippet.highlighted().is_empty() {
+            return Ok((export::excerpt_text(excerpt, SNIPPET_CHARS), Vec::new()));
+        }
+        Ok((snippet.fragment().to_string(), snippet.highlighted().iter().map(|r| (r.start, r.end)).collect()))
+    }
+}
+
+/// Escaped HTML with `<mark>` around the highlighted ranges.
+fn marked_html(text: &str, ranges: &[(usize, usize)]) -> String {
+    wrap(text, ranges, "<mark>", "</mark>", escape)
+}
+
+/// `text` with each range between `open` and `close`, every piece passed
+/// through `clean`. Ranges are sorted byte ranges on char boundaries.
+fn wrap(text: &str, ranges: &[(usize, usize)], open: &str, close: &str, clean: impl Fn(&str) -> String) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    for &(s, e) in ranges {
+        let (Some(before), Some(word)) = (text.get(at..s), text.get(s..e)) else { continue };
+        out.push_str(&clean(before));
+        out.push_str(open);
+        out.push_str(&clean(word));
+        out.push_str(close);
+        at = e;
+    }
+    out.push_str(&clean(text.get(at..).unwrap_or("")));
+    out
+}
+
+/// Text from the site is shown as text: control characters (terminal
+/// escapes) become spaces.
+fn terminal_safe(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+fn print_text(out: &Output, color: bool) -> std::io::Result<()> {
+    let mut w = std::io::stdout().lock();
+    let (b, r) = if color { ("\x1b[1m", "\x1b[0m") } else { ("**", "**") };
+    if let Some(c) = &out.corrected {
+        writeln!(w, "Showing results for: {}", terminal_safe(c))?;
+    }
+    if out.results.is_empty() {
+        writeln!(w, "No results for \"{}\".", terminal_safe(&out.query))?;
+        return Ok(());
+    }
+    writeln!(
+        w,
+        "{} page{} ({} section{}) match \"{}\"{}\n",
+        out.total_pages,
+        if out.total_pages == 1 { "" } else { "s" },
+        out.total_sections,
+        if out.total_sections == 1 { "" } else { "s" },
+        terminal_safe(&out.query),
+        if out.results.len() < out.total_pages { format!("; showing {}", out.results.len()) } else { String::new() }
+    )?;
+    for (i, hit) in out.results.iter().enumerate() {
+        let title = terminal_safe(&hit.title);
+        let heading =
+            if hit.heading.is_empty() { String::new() } else { format!(" › {}", terminal_safe(&hit.heading)) };
+        writeln!(w, "{}. {b}{title}{r}{heading}", i + 1)?;
+        writeln!(w, "   {}", terminal_safe(&hit.url))?;
+        if !hit.snippet.is_empty() {
+            writeln!(w, "   {}", wrap(&hit.snippet, &hit.highlights, b, r, terminal_safe))?;
+        }
+        for s in &hit.sections {
+            writeln!(w, "   also: {} ({})", terminal_safe(&s.heading), terminal_safe(&s.url))?;
+        }
+        writeln!(w)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlights_are_escaped_and_marked() {
+        let text = "a <b> & secure base";
+        assert_eq!(marked_html(text, &[(8, 14)]), "a &lt;b&gt; &amp; <mark>secure</mark> base");
+        assert_eq!(wrap("x\u{1b}[31my", &[], "", "", terminal_safe), "x [31my");
+    }
+}

@@ -1,0 +1,113 @@
+//! Text analysis: how text becomes words (what a reader types) and terms
+//! (what the index stores).
+//!
+//! - A **word** is a run of Unicode letters and digits, lower-cased
+//!   (`SimpleTokenizer` + `LowerCaser`). The browser splits queries the same
+//!   way (`/[\p{Alphabetic}\p{N}]+/u`, `toLowerCase`).
+//! - A **term** is a word that is not a stop word, shorter than
+//!   [`MAX_WORD_BYTES`], stemmed with the English Snowball stemmer.
+//!
+//! The browser never stems: the exported vocabulary maps every word of the
+//! site to its term, so a query word is looked up, not analysed.
+//!
+//! **Stop words.** We drop Lucene's 33 English stop words ([`STOP_WORDS`])
+//! at index time. They occur in nearly every section, so their postings
+//! would be the largest shards of the index while carrying almost no ranking
+//! signal (BM25 gives them an idf near zero). Queries drop them too, except
+//! the word being typed, which is matched as a prefix ("the" → "therapy").
+
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
+
+/// Name the stemming analyzer is registered under in the tantivy index.
+pub const TOKENIZER: &str = "haven_en";
+
+/// Words of this many bytes or more are not indexed (long URLs, hashes).
+pub const MAX_WORD_BYTES: usize = 40;
+
+/// Lucene's English stop words (the list tantivy ships for `Language::English`).
+pub const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not", "of",
+    "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with",
+];
+
+/// The index analyzer: words → stemmed terms, stop words removed.
+pub fn stemming() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
+        .filter(LowerCaser)
+        .filter(StopWordFilter::remove(STOP_WORDS.iter().map(|w| w.to_string())))
+        .filter(Stemmer::new(Language::English))
+        .build()
+}
+
+/// Words as a reader sees them: split and lower-cased, nothing removed.
+pub fn surface() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default()).filter(LowerCaser).build()
+}
+
+/// Every word of `text`, in order.
+pub fn words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    analyzer.token_stream(text).process(&mut |t| out.push(t.text.clone()));
+    out
+}
+
+/// The term a single word is indexed as, or `None` for stop words and
+/// over-long words.
+pub fn term_of(stemmer: &mut TextAnalyzer, word: &str) -> Option<String> {
+    let mut terms = words(stemmer, word);
+    (terms.len() == 1).then(|| terms.remove(0))
+}
+
+/// Whether a query ends inside a word (the reader is still typing it).
+pub fn ends_in_word(query: &str) -> bool {
+    query.chars().last().is_some_and(char::is_alphanumeric)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_split_on_non_alphanumerics_and_lowercase() {
+        let mut s = surface();
+        assert_eq!(
+            words(&mut s, "Rupture & Repair: don't-panic, Ünïcode 42x"),
+            ["rupture", "repair", "don", "t", "panic", "ünïcode", "42x"]
+        );
+    }
+
+    #[test]
+    fn terms_are_stemmed_and_stop_words_dropped() {
+        let mut st = stemming();
+        assert_eq!(
+            words(&mut st, "The therapists were attaching to the relationships"),
+            ["therapist", "were", "attach", "relationship"]
+        );
+        assert_eq!(term_of(&mut st, "attachment").as_deref(), Some("attach"));
+        assert_eq!(term_of(&mut st, "the"), None);
+        assert_eq!(term_of(&mut st, &"x".repeat(MAX_WORD_BYTES)), None);
+        assert_eq!(term_of(&mut st, &"x".repeat(MAX_WORD_BYTES - 1)).map(|t| t.len()), Some(MAX_WORD_BYTES - 1));
+    }
+
+    #[test]
+    fn stop_words_match_tantivys_english_list() {
+        let ours = StopWordFilter::remove(STOP_WORDS.iter().map(|w| w.to_string()));
+        let theirs = StopWordFilter::new(Language::English).expect("english stop words");
+        let mut a = TextAnalyzer::builder(SimpleTokenizer::default()).filter(ours).build();
+        let mut b = TextAnalyzer::builder(SimpleTokenizer::default()).filter(theirs).build();
+        let probe = "a an and are as at be but by for if in into is it no not of on or such that the their then \
+                     there these they this to was will with we you";
+        assert_eq!(words(&mut a, probe), words(&mut b, probe));
+        assert_eq!(words(&mut a, probe), ["we", "you"]);
+    }
+
+    #[test]
+    fn typing_state() {
+        assert!(ends_in_word("secure att"));
+        assert!(!ends_in_word("secure "));
+        assert!(!ends_in_word(""));
+    }
+}

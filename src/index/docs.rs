@@ -1,0 +1,214 @@
+//! The search documents: every page split at its headings, built from the
+//! parsed model (`Page::nodes` / `Page::headings`), never from rendered HTML.
+//!
+//! A page's first section (before any heading) carries its description and
+//! is the document that the page's title and tags are indexed on, so a title
+//! match lands on the top of the page and a heading match on its section.
+//! Glossary terms are one section each, anchored at their entry on the
+//! glossary page.
+
+use pulldown_cmark::{Event, Tag, TagEnd};
+
+use crate::site::{LinkKind, Node, Page, Site};
+
+/// One searchable page (article, section index or glossary term).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchPage {
+    pub title: String,
+    /// Site-relative URL path (`attachment/secure/`; `""` is the home page).
+    pub path: String,
+    pub tags: Vec<String>,
+    pub audience: Vec<String>,
+    /// Extra words indexed like the title (glossary synonyms).
+    pub synonyms: Vec<String>,
+    /// In page order; the first is the page's top (heading `""`).
+    pub sections: Vec<SearchSection>,
+}
+
+/// One search document: a section of a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchSection {
+    /// The section's heading text, `""` for the top of the page.
+    pub heading: String,
+    /// The heading's id (`#anchor`), `""` for the top of the page.
+    pub anchor: String,
+    /// Plain text of the section body, whitespace collapsed.
+    pub text: String,
+}
+
+/// Every searchable page, sorted by URL so document ids are stable.
+pub fn collect(site: &Site) -> Vec<SearchPage> {
+    let glossary = crate::render::html::glossary_path(site);
+    let mut pages: Vec<SearchPage> = site
+        .pages
+        .iter()
+        .map(|p| {
+            if p.is_glossary_term() {
+                let text = join(&p.meta.description, &flatten(site, p, true).remove(0).text);
+                SearchPage {
+                    title: p.meta.title.clone(),
+                    path: glossary.clone(),
+                    tags: p.meta.tags.clone(),
+                    audience: p.meta.audience.clone(),
+                    synonyms: p.meta.synonyms.clone(),
+                    sections: vec![SearchSection { heading: String::new(), anchor: p.slug.clone(), text }],
+                }
+            } else {
+                let mut sections = flatten(site, p, false);
+                sections[0].text = join(&p.meta.description, &sections[0].text);
+                SearchPage {
+                    title: p.meta.title.clone(),
+                    path: p.path.clone(),
+                    tags: p.meta.tags.clone(),
+                    audience: p.meta.audience.clone(),
+                    synonyms: p.meta.synonyms.clone(),
+                    sections,
+                }
+            }
+        })
+        .collect();
+    pages.sort_by(|a, b| (&a.path, &a.sections[0].anchor).cmp(&(&b.path, &b.sections[0].anchor)));
+    pages
+}
+
+fn join(a: &str, b: &str) -> String {
+    match (a.trim().is_empty(), b.is_empty()) {
+        (true, _) => b.to_string(),
+        (false, true) => a.trim().to_string(),
+        (false, false) => format!("{} {b}", a.trim()),
+    }
+}
+
+/// The page's text split at its headings (or kept whole with `one_section`,
+/// headings then count as text). Always at least one section.
+fn flatten(site: &Site, p: &Page, one_section: bool) -> Vec<SearchSection> {
+    let mut out = vec![SearchSection { heading: String::new(), anchor: String::new(), text: String::new() }];
+    let mut buf = String::new();
+    let mut in_heading = false;
+    let mut in_image = 0usize;
+    let mut next_heading = 0usize;
+    // For each open internal link: the label to add at its end (wikilinks
+    // without a label show the target's title).
+    let mut labels: Vec<Option<String>> = Vec::new();
+    for node in &p.nodes {
+        match node {
+            Node::Md(Event::Start(Tag::Heading { id, .. })) if !one_section => {
+                finish(&mut out, &mut buf);
+                let h = id
+                    .as_deref()
+                    .and_then(|id| p.headings.iter().find(|h| h.id == id))
+                    .or_else(|| p.headings.get(next_heading));
+                next_heading += 1;
+                out.push(SearchSection {
+                    heading: h.map(|h| h.text.clone()).unwrap_or_default(),
+                    anchor: h.map(|h| h.id.clone()).unwrap_or_default(),
+                    text: String::new(),
+                });
+                in_heading = true;
+            }
+            Node::Md(Event::End(TagEnd::Heading(_))) if !one_section => in_heading = false,
+            _ if in_heading => {}
+            Node::Md(Event::Start(Tag::Image { .. })) => in_image += 1,
+            Node::Md(Event::End(TagEnd::Image)) => in_image = in_image.saturating_sub(1),
+            _ if in_image > 0 => {}
+            Node::Md(Event::Text(t)) | Node::Md(Event::Code(t)) => buf.push_str(t),
+            Node::Md(Event::SoftBreak | Event::HardBreak) => buf.push(' '),
+            Node::Md(Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::BlockQuote(_)
+                | TagEnd::List(_)
+                | TagEnd::FootnoteDefinition,
+            )) => buf.push(' '),
+            Node::Text(t) => buf.push_str(t),
+            Node::Code { code, .. } => {
+                buf.push(' ');
+                buf.push_str(code);
+                buf.push(' ');
+            }
+            Node::LinkStart(i) => labels.push(p.links.get(*i).and_then(|l| match (l.kind, &l.resolved) {
+                (LinkKind::Wiki { has_label: false }, Some(r)) => Some(site.pages[r.page].meta.title.clone()),
+                _ => None,
+            })),
+            Node::LinkEnd => {
+                if let Some(label) = labels.pop().flatten() {
+                    buf.push_str(&label);
+                }
+            }
+            Node::Cite(i) => {
+                if let Some(g) = p.cites.get(*i) {
+                    let narrative = g.narrative;
+                    if !narrative {
+                        buf.push(' ');
+                    }
+                    buf.push_str(&crate::link::html_to_text(&g.rendered));
+                }
+            }
+            _ => {}
+        }
+    }
+    finish(&mut out, &mut buf);
+    out
+}
+
+/// Move `buf` (whitespace collapsed) into the last section.
+fn finish(out: &mut [SearchSection], buf: &mut String) {
+    let text = buf.split_whitespace().collect::<Vec<_>>().join(" ");
+    buf.clear();
+    if let Some(last) = out.last_mut() {
+        last.text = join(&last.text, &text);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::site::Page;
+
+    fn page(md: &str) -> Page {
+        let src = format!("+++\ntitle = \"T\"\ndescription = \"Desc.\"\n+++\n{md}");
+        let mut p = Page { source: src, rel_path: "a/b.md".into(), path: "a/b/".into(), ..Page::default() };
+        assert!(crate::parse::parse_page(&mut p).is_empty());
+        p
+    }
+
+    #[test]
+    fn pages_split_at_headings_with_ids_and_text() {
+        let p = page("Intro *text*.\n\n## First part\n\nBody `code` one.\n\n- item a\n- item b\n\n### Deeper\n\n![alt words](x.png) After.\n");
+        let s = flatten(&Site::new(test_config()), &p, false);
+        let got: Vec<(&str, &str, &str)> =
+            s.iter().map(|s| (s.heading.as_str(), s.anchor.as_str(), s.text.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("", "", "Intro text."),
+                ("First part", "first-part", "Body code one. item a item b"),
+                ("Deeper", "deeper", "After."),
+            ]
+        );
+    }
+
+    #[test]
+    fn one_section_keeps_headings_as_text() {
+        let p = page("Intro.\n\n## Part\n\nBody.\n");
+        let s = flatten(&Site::new(test_config()), &p, true);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].text, "Intro. Part Body.");
+    }
+
+    pub fn test_config() -> crate::config::Config {
+        let site = crate::config::parse_site_config("title = \"T\"\n[notice]\ntext = \"n\"\n").expect("config");
+        crate::config::Config {
+            root: ".".into(),
+            output: "public".into(),
+            search_index: "search-index".into(),
+            drafts: false,
+            live_reload: false,
+            site,
+            base_path: "/".into(),
+            base_url: String::new(),
+        }
+    }
+}

@@ -1,0 +1,256 @@
+//! The tantivy index: schema, indexing, and the per-term BM25 scores read
+//! back from it for the static export.
+//!
+//! Every section is one tantivy document. Scores are tantivy's own BM25
+//! ([`Bm25Weight`]) per field, summed with the field boosts in [`BOOSTS`],
+//! which is exactly what a tantivy `BooleanQuery` of boosted `TermQuery`s
+//! over those fields scores (tested below against tantivy's searcher).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use tantivy::postings::Postings;
+use tantivy::query::Bm25Weight;
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+};
+use tantivy::{DocSet, Index, IndexReader, ReloadPolicy, SingleSegmentIndexWriter, TantivyDocument, TERMINATED};
+
+use super::analysis::{self, TOKENIZER};
+use super::docs::SearchPage;
+
+/// The index's fields, by name.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    /// Haven's document id (0.. in page order, sections in page order).
+    pub doc: Field,
+    /// Page title and glossary synonyms (on the page's first section only).
+    pub title: Field,
+    pub heading: Field,
+    pub body: Field,
+    /// Page tags (on the page's first section only).
+    pub tags: Field,
+    /// Audiences: stored for filters, not searched as text.
+    pub audience: Field,
+    /// Site-relative URL with `#anchor`.
+    pub url: Field,
+}
+
+/// How much a match in each field counts, relative to the body.
+pub const BOOSTS: [(&str, f32); 4] = [("title", 3.0), ("heading", 2.0), ("tags", 1.5), ("body", 1.0)];
+
+/// The schema, defined once.
+pub fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let text = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(TOKENIZER).set_index_option(IndexRecordOption::WithFreqs),
+        )
+        .set_stored();
+    let fields = Fields {
+        doc: b.add_u64_field("doc", INDEXED | FAST | STORED),
+        title: b.add_text_field("title", text.clone()),
+        heading: b.add_text_field("heading", text.clone()),
+        body: b.add_text_field("body", text.clone()),
+        tags: b.add_text_field("tags", text),
+        audience: b.add_text_field("audience", STRING | STORED),
+        url: b.add_text_field("url", STORED),
+    };
+    (b.build(), fields)
+}
+
+/// Per-term scores of every document, as read back from the index.
+#[derive(Debug, Default)]
+pub struct Scores {
+    /// Distinct terms, sorted (a term's id is its position).
+    pub terms: Vec<String>,
+    /// For each term: (doc id, boosted BM25 summed over fields), by doc id.
+    pub postings: Vec<Vec<(u32, f32)>>,
+}
+
+/// Register Haven's analyzer on an index (needed after every open).
+pub fn register(index: &Index) {
+    index.tokenizers().register(TOKENIZER, analysis::stemming());
+}
+
+/// Index `pages` into the empty directory `dir` and read the scores back.
+pub fn build(dir: &Path, pages: &[SearchPage]) -> tantivy::Result<Scores> {
+    let (schema, f) = schema();
+    let index = Index::create_in_dir(dir, schema)?;
+    register(&index);
+    // One segment, written in document order: the index is compact and its
+    // statistics do not depend on thread scheduling.
+    let mut writer = SingleSegmentIndexWriter::new(index, 64 << 20)?;
+    let mut id = 0u64;
+    for page in pages {
+        for (i, s) in page.sections.iter().enumerate() {
+            let mut d = TantivyDocument::default();
+            d.add_u64(f.doc, id);
+            if i == 0 {
+                d.add_text(f.title, &page.title);
+                for syn in &page.synonyms {
+                    d.add_text(f.title, syn);
+                }
+                for t in &page.tags {
+                    d.add_text(f.tags, t);
+                }
+            }
+            for a in &page.audience {
+                d.add_text(f.audience, a);
+            }
+            d.add_text(f.heading, &s.heading);
+            d.add_text(f.body, &s.text);
+            d.add_text(f.url, url(&page.path, &s.anchor));
+            writer.add_document(d)?;
+            id += 1;
+        }
+    }
+    let index = writer.finalize()?;
+    let reader = reader(&index)?;
+    scores(&reader, &f)
+}
+
+/// `path#anchor`, or `path` for the top of a page.
+pub fn url(path: &str, anchor: &str) -> String {
+    if anchor.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}#{anchor}")
+    }
+}
+
+pub fn reader(index: &Index) -> tantivy::Result<IndexReader> {
+    index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()
+}
+
+/// Walk every field's term dictionary and postings; compute boosted BM25.
+fn scores(reader: &IndexReader, f: &Fields) -> tantivy::Result<Scores> {
+    let searcher = reader.searcher();
+    let num_docs = searcher.num_docs();
+    let mut combined: BTreeMap<String, BTreeMap<u32, f32>> = BTreeMap::new();
+    if num_docs == 0 {
+        return Ok(Scores::default());
+    }
+    for (name, boost) in BOOSTS {
+        let field = match name {
+            "title" => f.title,
+            "heading" => f.heading,
+            "tags" => f.tags,
+            _ => f.body,
+        };
+        let mut total_tokens = 0u64;
+        // term → (doc, fieldnorm id, term frequency)
+        let mut per_term: BTreeMap<Vec<u8>, Vec<(u32, u8, u32)>> = BTreeMap::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(field)?;
+            total_tokens += inverted.total_num_tokens();
+            let norms = segment.get_fieldnorms_reader(field)?;
+            let ids = segment.fast_fields().u64("doc")?;
+            let mut stream = inverted.terms().stream()?;
+            while stream.advance() {
+                let list = per_term.entry(stream.key().to_vec()).or_default();
+                let mut postings =
+                    inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)?;
+                let mut d = postings.doc();
+                while d != TERMINATED {
+                    let ours = ids
+                        .first(d)
+                        .and_then(|v| u32::try_from(v).ok())
+                        .ok_or_else(|| tantivy::TantivyError::InternalError(format!("document {d} has no Haven id")))?;
+                    list.push((ours, norms.fieldnorm_id(d), postings.term_freq()));
+                    d = postings.advance();
+                }
+            }
+        }
+        let average_fieldnorm = total_tokens as f32 / num_docs as f32;
+        for (term, list) in per_term {
+            let text = String::from_utf8(term)
+                .map_err(|e| tantivy::TantivyError::InternalError(format!("term is not UTF-8: {e}")))?;
+            let weight = Bm25Weight::for_one_term_without_explain(list.len() as u64, num_docs, average_fieldnorm);
+            let acc = combined.entry(text).or_default();
+            for (doc, norm, tf) in list {
+                *acc.entry(doc).or_default() += boost * weight.score(norm, tf);
+            }
+        }
+    }
+    let (terms, postings) = combined.into_iter().map(|(t, docs)| (t, docs.into_iter().collect())).unzip();
+    Ok(Scores { terms, postings })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::index::docs::SearchSection;
+    use tantivy::collector::TopDocs;
+    use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+    use tantivy::schema::Value;
+    use tantivy::Term;
+
+    pub fn sample() -> Vec<SearchPage> {
+        let sec = |h: &str, a: &str, t: &str| SearchSection { heading: h.into(), anchor: a.into(), text: t.into() };
+        vec![
+            SearchPage {
+                title: "Secure attachment".into(),
+                path: "attachment/secure/".into(),
+                tags: vec!["Attachment".into()],
+                audience: vec!["clients".into()],
+                synonyms: vec![],
+                sections: vec![
+                    sec("", "", "Secure attachment grows from a responsive caregiver."),
+                    sec("A secure base", "a-secure-base", "A child explores from a secure base and returns."),
+                ],
+            },
+            SearchPage {
+                title: "The working alliance".into(),
+                path: "alliance/what/".into(),
+                tags: vec!["Alliance".into()],
+                audience: vec!["clinicians".into()],
+                synonyms: vec![],
+                sections: vec![
+                    sec("", "", "The alliance is the collaborative bond between client and therapist."),
+                    sec("Goals", "goals", "Agreement on goals and tasks; the bond holds the attachment."),
+                    sec("Repair", "repair", "Ruptures in the alliance can be repaired."),
+                ],
+            },
+        ]
+    }
+
+    #[test]
+    fn scores_equal_tantivys_boosted_bm25() {
+        let dir = tempfile::tempdir().unwrap();
+        let scores = build(dir.path(), &sample()).unwrap();
+        let index = Index::open_in_dir(dir.path()).unwrap();
+        register(&index);
+        let (_, f) = schema();
+        let searcher = reader(&index).unwrap().searcher();
+        for (tid, term) in scores.terms.iter().enumerate() {
+            // What tantivy's QueryParser builds for one term over boosted fields.
+            let clauses: Vec<(Occur, Box<dyn Query>)> =
+                [(f.title, 3.0), (f.heading, 2.0), (f.tags, 1.5), (f.body, 1.0)]
+                    .into_iter()
+                    .map(|(field, boost)| {
+                        let q = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);
+                        (Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost)) as Box<dyn Query>)
+                    })
+                    .collect();
+            let query = BooleanQuery::new(clauses);
+            let top = searcher.search(&query, &TopDocs::with_limit(100)).unwrap();
+            let mut theirs: Vec<(u32, f32)> = top
+                .into_iter()
+                .map(|(score, addr)| {
+                    let doc: TantivyDocument = searcher.doc(addr).unwrap();
+                    (doc.get_first(f.doc).and_then(|v| v.as_u64()).unwrap() as u32, score)
+                })
+                .collect();
+            theirs.sort_by_key(|(d, _)| *d);
+            let ours = &scores.postings[tid];
+            assert_eq!(ours.len(), theirs.len(), "term {term}");
+            for ((d1, s1), (d2, s2)) in ours.iter().zip(&theirs) {
+                assert_eq!(d1, d2, "term {term}");
+                assert!((s1 - s2).abs() <= 1e-4 * s2.max(1.0), "term {term}: {s1} vs tantivy {s2}");
+            }
+        }
+        assert!(scores.terms.iter().any(|t| t == "attach"), "{:?}", scores.terms);
+        assert!(!scores.terms.iter().any(|t| t == "the"), "stop words are not indexed");
+    }
+}

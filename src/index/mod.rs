@@ -1,0 +1,160 @@
+//! Stage 5, **index**: `&Site` → the tantivy index in `search-index/` and the
+//! static browser index in the site's `search/` folder, from one list of
+//! search documents, so `haven search` and the browser cannot drift.
+//!
+//! 1. Split every page at its headings into search documents
+//!    ([`docs::collect`]), from the parsed model, never from HTML.
+//! 2. Index them with tantivy (English stemming, stop words dropped; see
+//!    [`analysis`]) into a staging folder beside `search-index/`.
+//! 3. Read every term's postings back and compute boosted BM25 per
+//!    (term, section) with tantivy's own weights ([`inverted`]).
+//! 4. Map every word of the site to its term (the browser never stems),
+//!    quantize scores to 16 bits and write the sharded static index
+//!    ([`export`]), which [`query`] and `search.js` rank from.
+//!
+//! Nothing is published here: [`SearchIndex::publish`] swaps the staging
+//! folder in after the site itself was written, so a failed build leaves
+//! both `public/` and `search-index/` as they were. The static index is
+//! deterministic (sorted everywhere, names are content hashes); tantivy's
+//! own segment files need not be.
+
+pub mod analysis;
+pub mod docs;
+pub mod export;
+pub mod inverted;
+pub mod query;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use crate::diag::Diagnostic;
+use crate::fsx::{self, FsError, Staging};
+use crate::render::OutputFile;
+use crate::site::Site;
+
+/// Folder of the site (and of `search-index/`) that holds the static index.
+pub const STATIC_DIR: &str = "search";
+/// File in `search-index/` describing the build, checked by `haven search`.
+pub const INFO_FILE: &str = "haven-search.json";
+/// The tracked `search-index/README.md`, rewritten on every build.
+const README: &str = include_str!("../../search-index/README.md");
+
+/// A built index, not yet published.
+pub struct SearchIndex {
+    /// The static index for the site's `search/` folder.
+    pub files: Vec<OutputFile>,
+    pub sections: usize,
+    pub pages: usize,
+    staging: Staging,
+}
+
+impl SearchIndex {
+    /// Swap the new `search-index/` in for the old one.
+    pub fn publish(self) -> Result<(), FsError> {
+        self.staging.publish()
+    }
+}
+
+/// What `haven search` needs to know about the build that wrote the index.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Info {
+    pub format: u32,
+    /// Base path URLs are printed under (`/kb/`).
+    pub base_path: String,
+    pub pages: usize,
+    pub sections: usize,
+}
+
+/// Build both indexes into a staging folder beside `site.config.search_index`.
+pub fn run(site: &Site) -> Result<SearchIndex, Diagnostic> {
+    let target = &site.config.search_index;
+    let fs = |e: FsError| Diagnostic::error(e.to_string());
+    let pages = docs::collect(site);
+    let staging = Staging::new(target).map_err(fs)?;
+    let export = build_export(staging.path(), &pages).map_err(|e| {
+        Diagnostic::error(format!("cannot build the search index in {}: {e}", staging.path().display()))
+    })?;
+    let info = Info {
+        format: export::FORMAT,
+        base_path: site.config.base_path.clone(),
+        pages: pages.len(),
+        sections: export.manifest.docs as usize,
+    };
+    let dir = staging.path().join(STATIC_DIR);
+    for (key, json) in export.keyed() {
+        fsx::write(&dir.join(format!("{key}.json")), &json).map_err(fs)?;
+    }
+    let info_json = serde_json::to_vec_pretty(&info).map_err(|e| Diagnostic::error(e.to_string()))?;
+    fsx::write(&staging.path().join(INFO_FILE), &info_json).map_err(fs)?;
+    fsx::write(&staging.path().join("README.md"), README.as_bytes()).map_err(fs)?;
+    let files = export
+        .site_files()
+        .into_iter()
+        .map(|(name, bytes)| OutputFile { path: format!("{STATIC_DIR}/{name}"), bytes })
+        .collect();
+    Ok(SearchIndex { files, sections: info.sections, pages: info.pages, staging })
+}
+
+/// Steps 2–4: the tantivy index in `dir` and the static export.
+pub fn build_export(dir: &Path, pages: &[docs::SearchPage]) -> tantivy::Result<export::Export> {
+    let scores = inverted::build(dir, pages)?;
+    let vocab = vocabulary(pages, &scores.terms);
+    let quantized = export::quantize(&scores.postings);
+    Ok(export::build(pages, &quantized, &vocab))
+}
+
+/// Every word of the site that is indexed, with its term id.
+fn vocabulary(pages: &[docs::SearchPage], terms: &[String]) -> BTreeMap<String, u32> {
+    let ids: HashMap<&str, u32> = terms.iter().enumerate().map(|(i, t)| (t.as_str(), i as u32)).collect();
+    let mut surface = analysis::surface();
+    let mut stemmer = analysis::stemming();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut vocab = BTreeMap::new();
+    for p in pages {
+        let texts = std::iter::once(&p.title)
+            .chain(&p.synonyms)
+            .chain(&p.tags)
+            .chain(p.sections.iter().flat_map(|s| [&s.heading, &s.text]));
+        for text in texts {
+            for w in analysis::words(&mut surface, text) {
+                if seen.contains(&w) {
+                    continue;
+                }
+                if let Some(&id) = analysis::term_of(&mut stemmer, &w).and_then(|t| ids.get(t.as_str())) {
+                    vocab.insert(w.clone(), id);
+                }
+                seen.insert(w);
+            }
+        }
+    }
+    vocab
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_word_maps_to_its_stemmed_term() {
+        let pages = inverted::tests::sample();
+        let dir = tempfile::tempdir().unwrap();
+        let scores = inverted::build(dir.path(), &pages).unwrap();
+        let vocab = vocabulary(&pages, &scores.terms);
+        let term = |w: &str| vocab.get(w).map(|&i| scores.terms[i as usize].as_str());
+        assert_eq!(term("attachment"), Some("attach"));
+        assert_eq!(term("repaired"), Some("repair"));
+        assert_eq!(term("ruptures"), Some("ruptur"));
+        assert_eq!(term("the"), None, "stop words are not in the vocabulary");
+        // Every term is reachable from at least one word.
+        let reached: HashSet<u32> = vocab.values().copied().collect();
+        assert_eq!(reached.len(), scores.terms.len());
+    }
+
+    #[test]
+    fn the_static_index_is_deterministic() {
+        let pages = inverted::tests::sample();
+        let a = build_export(tempfile::tempdir().unwrap().path(), &pages).unwrap();
+        let b = build_export(tempfile::tempdir().unwrap().path(), &pages).unwrap();
+        assert_eq!(a.site_files(), b.site_files());
+    }
+}
