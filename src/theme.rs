@@ -19,12 +19,14 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("sources.html", include_str!("../themes/default/templates/sources.html")),
     ("404.html", include_str!("../themes/default/templates/404.html")),
     ("redirect.html", include_str!("../themes/default/templates/redirect.html")),
+    ("search.html", include_str!("../themes/default/templates/search.html")),
 ];
 
 /// `(name, bytes)` of the default theme's static files.
 pub const STATIC: &[(&str, &str)] = &[
     ("haven.css", include_str!("../themes/default/static/haven.css")),
     ("haven.js", include_str!("../themes/default/static/haven.js")),
+    ("search.js", include_str!("../themes/default/static/search.js")),
     ("favicon.svg", include_str!("../themes/default/static/favicon.svg")),
 ];
 

@@ -42,6 +42,8 @@ struct SiteView<'a> {
     notice: &'a crate::config::Notice,
     disclaimer: &'a str,
     practice: &'a crate::config::Practice,
+    /// Whether the site has search (the header form and `search/`).
+    search: bool,
 }
 
 #[derive(Serialize, Clone)]
@@ -49,6 +51,8 @@ struct Assets {
     css: String,
     highlight_css: String,
     js: String,
+    /// `search.HASH.js`, when search is enabled.
+    search_js: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -147,10 +151,19 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics) -> Vec<OutputFil
         css: site.url(&hashed_name("haven", "css", css.as_bytes())),
         highlight_css: site.url(&hashed_name("highlight", "css", hl.as_bytes())),
         js: site.url(&hashed_name("haven", "js", js.as_bytes())),
+        search_js: None,
     };
     files.push(OutputFile { path: hashed_name("haven", "css", css.as_bytes()), bytes: css.into_bytes() });
     files.push(OutputFile { path: hashed_name("highlight", "css", hl.as_bytes()), bytes: hl.into_bytes() });
     files.push(OutputFile { path: hashed_name("haven", "js", js.as_bytes()), bytes: js.into_bytes() });
+    let mut assets = assets;
+    if site.config.site.search.enabled {
+        // The browser half of stage 5 (index): it loads the shards in search/.
+        let search = theme_static("search.js");
+        let name = hashed_name("search", "js", search.as_bytes());
+        assets.search_js = Some(site.url(&name));
+        files.push(OutputFile { path: name, bytes: search.into_bytes() });
+    }
     // Browsers ask for an icon by a fixed name; it is not content-hashed.
     files.push(OutputFile { path: "favicon.svg".into(), bytes: theme_static("favicon.svg").into_bytes() });
 
@@ -175,7 +188,7 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics) -> Vec<OutputFil
             Err(d) => diags.push(d),
         }
     }
-    let listings = [ctx.taxonomies(), ctx.sources_page(), ctx.not_found(), ctx.redirects()];
+    let listings = [ctx.taxonomies(), ctx.sources_page(), ctx.not_found(), ctx.redirects(), ctx.search_page()];
     for l in listings {
         match l {
             Ok(fs) => files.extend(fs),
@@ -273,10 +286,12 @@ impl Ctx<'_> {
                 notice: &cfg.site.notice,
                 disclaimer: &cfg.site.disclaimer,
                 practice: &cfg.site.practice,
+                search: cfg.site.search.enabled,
             },
         );
         c.insert("assets", &self.assets);
         let mut scripts = vec![self.assets.js.clone()];
+        scripts.extend(self.assets.search_js.clone());
         if cfg.live_reload {
             scripts.push(self.site.url("__haven/livereload.js"));
         }
@@ -590,6 +605,16 @@ impl Ctx<'_> {
     fn not_found(&self) -> Result<Vec<OutputFile>, Diagnostic> {
         let html = self.render("404.html", "Page not found", "", None, |_| {})?;
         Ok(vec![OutputFile { path: "404.html".into(), bytes: html.into_bytes() }])
+    }
+
+    /// `search/index.html`: the full search page (results, filters); the
+    /// header form submits to it, so search has a URL without JavaScript.
+    fn search_page(&self) -> Result<Vec<OutputFile>, Diagnostic> {
+        if !self.site.config.site.search.enabled {
+            return Ok(vec![]);
+        }
+        let html = self.render("search.html", "Search", "", None, |_| {})?;
+        Ok(vec![OutputFile { path: "search/index.html".into(), bytes: html.into_bytes() }])
     }
 
     fn redirects(&self) -> Result<Vec<OutputFile>, Diagnostic> {
