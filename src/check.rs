@@ -42,6 +42,10 @@ pub struct Report {
     pub link_edges: usize,
     pub distinct_sources_cited: usize,
     pub bibliography_entries: usize,
+    /// Sentences the empirical-claim heuristic matched across all articles…
+    pub heuristic_matches: usize,
+    /// …and how many of them carry a citation (the rest are reported as warnings).
+    pub heuristic_matches_cited: usize,
 }
 
 /// Run the lints over a linked site.
@@ -180,7 +184,11 @@ pub fn run(site: &Site, today: Date, diags: &mut Diagnostics) -> Report {
             }
         }
     }
+    let (heuristic_matches, heuristic_matches_cited) =
+        site.articles().map(|p| heuristic_stats(p, &phrases)).fold((0, 0), |(a, b), (m, c)| (a + m, b + c));
     Report {
+        heuristic_matches,
+        heuristic_matches_cited,
         pages: site.pages.len(),
         link_edges: site.pages.iter().map(|p| p.links.iter().filter(|l| l.resolved.is_some()).count()).sum(),
         distinct_sources_cited: cited.len(),
@@ -204,6 +212,22 @@ fn prose_text(p: &Page) -> String {
     p.text.clone()
 }
 
+/// How the claim heuristic behaves on a page: (sentences it matches, of those, how many cite a source).
+pub fn heuristic_stats(p: &Page, phrases: &[String]) -> (usize, usize) {
+    let cited: HashSet<&str> = p.claims.iter().map(|c| c.text.as_str()).collect();
+    let (mut matched, mut with_cite) = (0, 0);
+    for block in p.text.lines() {
+        for r in crate::parse::sentence_ranges(block) {
+            let sentence = crate::parse::tidy(&block[r]);
+            if looks_like_claim(&sentence, phrases) {
+                matched += 1;
+                with_cite += usize::from(cited.contains(sentence.as_str()));
+            }
+        }
+    }
+    (matched, with_cite)
+}
+
 /// Sentences that look like empirical claims and are not among the page's
 /// cited claims, with a byte offset in the source for the location.
 pub fn uncited_claims(p: &Page, phrases: &[String]) -> Vec<(String, usize)> {
@@ -212,9 +236,8 @@ pub fn uncited_claims(p: &Page, phrases: &[String]) -> Vec<(String, usize)> {
     let mut search_from = p.body_offset;
     for block in p.text.lines() {
         for r in crate::parse::sentence_ranges(block) {
-            let sentence = block[r].split_whitespace().collect::<Vec<_>>().join(" ");
-            let tidy = sentence.replace(" .", ".").replace(" ,", ",");
-            if sentence.is_empty() || cited.contains(tidy.as_str()) || cited.contains(sentence.as_str()) {
+            let sentence = crate::parse::tidy(&block[r]);
+            if sentence.is_empty() || cited.contains(sentence.as_str()) {
                 continue;
             }
             if looks_like_claim(&sentence, phrases) {

@@ -467,6 +467,7 @@ fn resolve_citations(site: &mut Site, diags: &mut Diagnostics) {
         for l in &mut page.links {
             l.context = fill(&l.context);
         }
+        page.text = fill(&page.text);
     }
     cited_by.sort();
     cited_by.dedup();

@@ -746,7 +746,7 @@ fn close_block(
 }
 
 /// Collapse whitespace and the space a removed citation leaves before punctuation.
-fn tidy(s: &str) -> String {
+pub fn tidy(s: &str) -> String {
     let joined = s.split_whitespace().collect::<Vec<_>>().join(" ");
     joined
         .replace(" .", ".")

@@ -89,6 +89,9 @@ fn sources_page_lists_each_claim_with_a_link_to_it() {
         "{s}"
     );
     assert!(s.contains("Repair is possible."), "{s}");
+    // A narrative citation is part of its claim's sentence.
+    assert!(s.contains("<q>Bordin (1979) described goals, tasks and bond.</q>"), "{s}");
+    assert!(!s.contains('\u{E000}'), "no internal markers leak: {s}");
     assert!(!s.contains("quote2020"), "uncited sources are not listed: {s}");
 }
 

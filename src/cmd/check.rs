@@ -59,6 +59,10 @@ pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
                         );
                     }
                     println!(
+                        "claim heuristic: {} sentences read as empirical claims, {} of them cited",
+                        r.heuristic_matches, r.heuristic_matches_cited
+                    );
+                    println!(
                         "{} pages, {} internal links, {} of {} bibliography entries cited; {} errors, {} warnings",
                         r.pages, r.link_edges, r.distinct_sources_cited, r.bibliography_entries, errors, warnings
                     );
