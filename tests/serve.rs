@@ -104,6 +104,17 @@ fn serve_rebuilds_on_edit_shows_errors_and_keeps_serving() {
     wait_for(port, "recovery", |v| v["error"].is_null() && v["version"].as_u64() > Some(v0 + 1));
     assert!(get(port, "/a/").1.contains("Third version"));
     assert_eq!(get(port, "/b/").0, 404);
+
+    // Renaming a folder while serving: the pages move with it.
+    let t = t.file("content/topics/c.md", &article("Gamma", "", "In a folder."));
+    let v = wait_for(port, "folder page", |v| v["error"].is_null() && get(port, "/topics/c/").0 == 200)["version"]
+        .as_u64()
+        .unwrap();
+    std::fs::rename(t.root().join("content/topics"), t.root().join("content/themes")).unwrap();
+    wait_for(port, "renamed folder", |v2| {
+        v2["version"].as_u64() > Some(v) && v2["error"].is_null() && get(port, "/themes/c/").0 == 200
+    });
+    assert_eq!(get(port, "/topics/c/").0, 404);
     drop(t);
 }
 
