@@ -123,16 +123,20 @@ pub fn search(dir: &Path, query: &Query<'_>, limit: usize) -> Result<Output, Sea
     for hit in ranked.pages.iter().take(limit) {
         let best = hit.docs[0];
         let page = engine.page(hit.page)?.clone();
+        let fallback = engine.text(best.doc)?.to_string();
         let section = |doc: u32| page.s.get(engine.section_of(doc)).cloned().unwrap_or_default();
-        let (heading, anchor, excerpt) = section(best.doc);
+        let (heading, anchor) = section(best.doc);
         let page_url = format!("{}{}", info.base_path, page.u);
         let url = format!("{}{}", info.base_path, inverted::url(&page.u, &anchor));
-        let (snippet, highlights) = snippets.get(best.doc, &excerpt)?;
+        let (snippet, highlights) = match snippets.get(best.doc)? {
+            Some(s) => s,
+            None => (export::excerpt_text(&fallback, SNIPPET_CHARS), Vec::new()),
+        };
         let sections = hit.docs[1..]
             .iter()
             .take(SUB_RESULTS)
             .map(|d| {
-                let (h, a, _) = section(d.doc);
+                let (h, a) = section(d.doc);
                 SubHit {
                     heading: if h.is_empty() { page.t.clone() } else { h },
                     url: format!("{}{}", info.base_path, inverted::url(&page.u, &a)),
@@ -203,6 +207,9 @@ fn open_tantivy(dir: &Path) -> Result<Index, SearchError> {
     Ok(index)
 }
 
+/// Text and the byte ranges of its highlighted words.
+type Highlighted = (String, Vec<(usize, usize)>);
+
 /// Snippets of section bodies from the tantivy index, with the query's
 /// matched words (stemmed) highlighted.
 struct Snippets {
@@ -225,9 +232,9 @@ impl Snippets {
         Ok(Snippets { searcher, generator, doc_field: f.doc, body_field: f.body })
     }
 
-    /// (text, highlighted byte ranges) for section `doc`; falls back to the
-    /// start of `excerpt` when no matched word is in the body.
-    fn get(&self, doc: u32, excerpt: &str) -> Result<(String, Vec<(usize, usize)>), SearchError> {
+    /// (text, highlighted byte ranges) for section `doc`, or `None` when no
+    /// matched word is in its body.
+    fn get(&self, doc: u32) -> Result<Option<Highlighted>, SearchError> {
         let q = TermQuery::new(Term::from_field_u64(self.doc_field, u64::from(doc)), IndexRecordOption::Basic);
         let corrupt =
             |e: tantivy::TantivyError| SearchError::Corrupt { name: "tantivy index".into(), detail: e.to_string() };
@@ -241,9 +248,9 @@ impl Snippets {
         };
         let snippet = self.generator.snippet(&body);
         if snippet.highlighted().is_empty() {
-            return Ok((export::excerpt_text(excerpt, SNIPPET_CHARS), Vec::new()));
+            return Ok(None);
         }
-        Ok((snippet.fragment().to_string(), snippet.highlighted().iter().map(|r| (r.start, r.end)).collect()))
+        Ok(Some((snippet.fragment().to_string(), snippet.highlighted().iter().map(|r| (r.start, r.end)).collect())))
     }
 }
 

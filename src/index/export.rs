@@ -13,7 +13,8 @@
 //! | `v*` vocabulary: whole 2-letter-prefix groups | word → term id, postings shard | one per query word |
 //! | `t*` typo lists: (first letter, length range) | word, term id, postings shard, doc freq | only to correct a word with no match |
 //! | `p*` postings: term-id ranges | doc ids (delta) and 16-bit scores | the shards of the query's terms |
-//! | `m*` metadata: [`Manifest::meta_pages`] pages each | title, URL, tags, audience, headings, anchors, excerpt text | only for results shown |
+//! | `m*` pages: [`Manifest::meta_pages`] pages each | title, URL, tags, audience, section headings and anchors | only for results shown |
+//! | `x*` excerpts: [`Manifest::text_docs`] sections each | the start of each section's text | only for the best section of a result shown |
 //! | `f` facets | pages per tag and audience | only when a filter is used |
 //!
 //! Scores are precomputed BM25 (title/heading/tag boosts folded in),
@@ -29,13 +30,15 @@ use super::docs::SearchPage;
 pub const FORMAT: u32 = 1;
 
 /// A postings shard is closed once it holds this many bytes of JSON.
-pub const POSTINGS_SHARD_BYTES: usize = 8 * 1024;
+pub const POSTINGS_SHARD_BYTES: usize = 4 * 1024;
 /// Vocabulary and typo shards take whole groups until they reach this size.
 pub const WORDS_SHARD_BYTES: usize = 2 * 1024;
-/// Metadata shards hold about this many bytes (a whole number of pages).
-pub const META_SHARD_BYTES: usize = 4 * 1024;
+/// Page shards hold about this many bytes (a whole number of pages).
+pub const META_SHARD_BYTES: usize = 2 * 1024;
+/// Excerpt shards hold about this many bytes (a whole number of sections).
+pub const TEXT_SHARD_BYTES: usize = 1024;
 /// Section text kept for excerpts, in characters (cut at a word boundary).
-pub const EXCERPT_CHARS: usize = 300;
+pub const EXCERPT_CHARS: usize = 240;
 
 /// Entry point of the static index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,8 +58,10 @@ pub struct Manifest {
     /// Typo shard `t{i}` holds the words starting with `typo[i].0` whose
     /// length in characters is in `typo[i].1..=typo[i].2`.
     pub typo: Vec<(String, u32, u32)>,
-    /// Metadata shard `m{i}` holds pages `i * meta_pages ..`.
+    /// Page shard `m{i}` holds pages `i * meta_pages ..`.
     pub meta_pages: u32,
+    /// Excerpt shard `x{i}` holds the sections (documents) `i * text_docs ..`.
+    pub text_docs: u32,
     /// (tag, pages) and (audience, pages), by name; pages are in `f`.
     pub tags: Vec<(String, u32)>,
     pub audiences: Vec<(String, u32)>,
@@ -93,6 +98,12 @@ pub struct MetaShard {
     pub pages: Vec<MetaPage>,
 }
 
+/// Excerpt text of consecutive sections.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextShard {
+    pub x: Vec<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MetaPage {
     /// Title.
@@ -102,8 +113,8 @@ pub struct MetaPage {
     /// Tags and audiences.
     pub g: Vec<String>,
     pub a: Vec<String>,
-    /// Sections: (heading, anchor, excerpt text).
-    pub s: Vec<(String, String, String)>,
+    /// Sections: (heading, anchor).
+    pub s: Vec<(String, String)>,
 }
 
 /// Pages per facet value, page ids ascending.
@@ -317,16 +328,20 @@ pub fn build(pages: &[SearchPage], postings: &[Vec<(u32, u32)>], vocab: &BTreeMa
             u: p.path.clone(),
             g: p.tags.clone(),
             a: p.audience.clone(),
-            s: p.sections
-                .iter()
-                .map(|s| (s.heading.clone(), s.anchor.clone(), excerpt_text(&s.text, EXCERPT_CHARS)))
-                .collect(),
+            s: p.sections.iter().map(|s| (s.heading.clone(), s.anchor.clone())).collect(),
         })
         .collect();
     let average = metas.iter().map(|m| json(m).len()).sum::<usize>() / metas.len().max(1);
     let meta_pages = (META_SHARD_BYTES / average.max(1)).max(1);
     for (i, chunk) in metas.chunks(meta_pages).enumerate() {
         shards.push((format!("m{i}"), json(&MetaShard { pages: chunk.to_vec() })));
+    }
+    let texts: Vec<String> =
+        pages.iter().flat_map(|p| p.sections.iter().map(|s| excerpt_text(&s.text, EXCERPT_CHARS))).collect();
+    let average = texts.iter().map(|t| json(t).len() + 1).sum::<usize>() / texts.len().max(1);
+    let text_docs = (TEXT_SHARD_BYTES / average.max(1)).max(1);
+    for (i, chunk) in texts.chunks(text_docs).enumerate() {
+        shards.push((format!("x{i}"), json(&TextShard { x: chunk.to_vec() })));
     }
 
     // Facets: the first spelling of each tag (by slug) is its display name.
@@ -368,6 +383,7 @@ pub fn build(pages: &[SearchPage], postings: &[Vec<(u32, u32)>], vocab: &BTreeMa
         vocab: vocab_table,
         typo: typo_table,
         meta_pages: meta_pages as u32,
+        text_docs: text_docs as u32,
         tags,
         audiences,
     };
@@ -471,6 +487,35 @@ mod tests {
         let words: Vec<&str> = v0.w.iter().map(|w| w.0.as_str()).collect();
         assert_eq!(words, ["tea", "theory", "therapist", "therapy", "x", "ünïcode"]);
         assert_eq!(e.manifest.typo, [("t".into(), 3, 9), ("x".into(), 1, 1), ("ü".into(), 7, 7)]);
+    }
+
+    #[test]
+    fn large_vocabularies_split_between_whole_prefix_groups() {
+        let vocab: BTreeMap<String, u32> = (0..3000u32)
+            .map(|i| {
+                let a = (b'a' + (i % 26) as u8) as char;
+                let b = (b'a' + (i / 26 % 26) as u8) as char;
+                (format!("{a}{b}word{i}"), i)
+            })
+            .collect();
+        let postings = vec![vec![(0, 1)]; 3000];
+        let e = build(&[], &postings, &vocab);
+        assert!(e.manifest.vocab.len() > 10, "{} shards", e.manifest.vocab.len());
+        let mut seen = BTreeMap::new();
+        for (i, prefixes) in e.manifest.vocab.iter().enumerate() {
+            let shard: VocabShard =
+                serde_json::from_slice(&e.shards.iter().find(|(n, _)| *n == format!("v{i}")).unwrap().1).unwrap();
+            assert!(shard.w.iter().all(|w| prefixes.contains(&vocab_key(&w.0))));
+            for p in prefixes {
+                assert!(seen.insert(p.clone(), i).is_none(), "prefix {p} in two shards");
+            }
+        }
+        // Every word is in the shard its prefix names.
+        assert!(vocab.keys().all(|w| seen.contains_key(&vocab_key(w))));
+        // Typo shards cover disjoint length ranges per letter.
+        for w in e.manifest.typo.windows(2) {
+            assert!(w[0].0 != w[1].0 || w[0].2 < w[1].1, "{w:?}");
+        }
     }
 
     #[test]

@@ -26,8 +26,8 @@ use serde::Serialize;
 
 use super::analysis;
 use super::export::{
-    decode_counts, shard_key, vocab_key, Facets, Manifest, MetaPage, MetaShard, PostingsShard, TypoShard, VocabShard,
-    FORMAT,
+    decode_counts, shard_key, vocab_key, Facets, Manifest, MetaPage, MetaShard, PostingsShard, TextShard, TypoShard,
+    VocabShard, FORMAT,
 };
 use crate::fsx::FsError;
 
@@ -183,6 +183,7 @@ pub struct Engine<S: Source> {
     typo: HashMap<usize, TypoShard>,
     post: HashMap<u32, PostingsShard>,
     meta: HashMap<u32, MetaShard>,
+    text: HashMap<u32, TextShard>,
     facets: Option<Facets>,
 }
 
@@ -231,6 +232,7 @@ impl<S: Source> Engine<S> {
             typo: HashMap::new(),
             post: HashMap::new(),
             meta: HashMap::new(),
+            text: HashMap::new(),
             facets: None,
         })
     }
@@ -304,6 +306,19 @@ impl<S: Source> Engine<S> {
         self.meta.get(&shard).and_then(|s| s.pages.get((page % per) as usize)).ok_or_else(|| SearchError::Corrupt {
             name: format!("m{shard}"),
             detail: format!("page {page} is missing"),
+        })
+    }
+
+    /// Excerpt text of a section (loads its excerpt shard).
+    pub fn text(&mut self, doc: u32) -> Result<&str, SearchError> {
+        let per = self.manifest.text_docs.max(1);
+        let shard = doc / per;
+        if !self.text.contains_key(&shard) {
+            let s: TextShard = self.fetch(&format!("x{shard}"))?;
+            self.text.insert(shard, s);
+        }
+        self.text.get(&shard).and_then(|s| s.x.get((doc % per) as usize)).map(String::as_str).ok_or_else(|| {
+            SearchError::Corrupt { name: format!("x{shard}"), detail: format!("section {doc} is missing") }
         })
     }
 

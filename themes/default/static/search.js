@@ -309,19 +309,29 @@
       return d.pages[p % per];
     }
 
-    // Display data for ranked pages from..to (loads their metadata shards).
+    async function text(doc) {
+      var per = Math.max(manifest.text_docs, 1);
+      var d = await shard("x" + Math.floor(doc / per));
+      return d.x[doc % per] || "";
+    }
+
+    // Display data for ranked pages from..to: their page shards, and the
+    // excerpt of each page's best section only.
     async function describe(ranked, from, to) {
       var hits = ranked.pages.slice(from, to);
       var metas = await Promise.all(hits.map(function (h) { return page(h.page); }));
+      var texts = await Promise.all(hits.map(function (h) { return text(h.docs[0].doc); }));
       return hits.map(function (h, i) {
         var m = metas[i];
         function sec(d) {
-          var s = m.s[d.doc - starts[h.page]] || ["", "", ""];
-          return { heading: s[0], anchor: s[1], text: s[2], score: d.score, matched: d.matched };
+          var s = m.s[d.doc - starts[h.page]] || ["", ""];
+          return { heading: s[0], anchor: s[1], score: d.score, matched: d.matched };
         }
+        var best = sec(h.docs[0]);
+        best.text = texts[i];
         return {
           page: h.page, title: m.t, path: m.u, tags: m.g, audience: m.a,
-          best: sec(h.docs[0]),
+          best: best,
           subs: h.docs.slice(1, 1 + SUB_RESULTS).map(sec),
         };
       });
@@ -473,7 +483,6 @@
       h.subs.forEach(function (s) {
         var so = option("section", siteUrl(h.path, s.anchor), href(h.path, s.anchor));
         so.a.appendChild(el("span", "search-hit-heading", s.heading || h.title));
-        if (pageMode) so.li.appendChild(excerpt(s.text, surfaces, 140));
         list.appendChild(so.li);
       });
     });

@@ -1,0 +1,443 @@
+//! Full-text search (issue 5): the tantivy index in `search-index/`, the
+//! static index in `public/search/`, `haven search`, and parity with the
+//! browser's engine (`search.js`, run under Node by `tests/search-engine.js`).
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{article, SiteTest};
+use serde_json::Value;
+
+/// Pages with plain text only (no links or citations), so the words of each
+/// page are exactly the words written here.
+const PAGES: &[(&str, &str, &str, &str)] = &[
+    (
+        "content/attachment/secure.md",
+        "Secure attachment",
+        "tags = [\"Attachment\"]\naudience = [\"clients\"]",
+        "A secure child uses the caregiver as a base for exploring.\n\n\
+         ## The secure base\n\nFrom a secure base a child explores, then returns for comfort.\n\n\
+         ## In therapy\n\nThe therapist can become a secure base for the client.\n",
+    ),
+    (
+        "content/attachment/avoidant.md",
+        "Avoidant attachment",
+        "tags = [\"Attachment\"]\naudience = [\"clients\", \"clinicians\"]",
+        "Avoidant attachment is a strategy of keeping feelings quiet.\n\n\
+         ## Where it comes from\n\nCaregivers who discouraged distress.\n\n\
+         ## Mentalization\n\nMentalizing helps avoidant clients name feelings.\n",
+    ),
+    (
+        "content/alliance/bond.md",
+        "The working alliance",
+        "tags = [\"Alliance\"]\naudience = [\"clinicians\"]",
+        "Bordin described goals, tasks and the bond.\n\n\
+         ## Goals\n\nAgreement on the goals of therapy.\n\n\
+         ## Repairing ruptures\n\nRuptures in the alliance can be repaired; repair strengthens the bond.\n",
+    ),
+    (
+        "content/alliance/measuring.md",
+        "Measuring the alliance",
+        "tags = [\"Alliance\", \"Research\"]",
+        "The Working Alliance Inventory measures goals, tasks and bond.\n\n\
+         ## Short forms\n\nFinancial fidelity of twelve-item forms; fieldwork finds similar results.\n",
+    ),
+    (
+        "content/for-clients/first-session.md",
+        "Your first session",
+        "audience = [\"clients\"]",
+        "Bring questions. It is fine to ask about fees, fit and confidentiality.\n\n\
+         ## Finding a therapist who fits\n\nFit matters more than the approach.\n",
+    ),
+];
+
+fn site() -> SiteTest {
+    let mut t = SiteTest::new().file(
+        "content/_index.md",
+        "+++\ntitle = \"Home\"\ndescription = \"Start here.\"\n+++\nWelcome to the knowledge base.\n",
+    );
+    for (path, title, extra, body) in PAGES {
+        t = t.file(path, &article(title, extra, body));
+    }
+    t
+}
+
+fn search_json(t: &SiteTest, args: &[&str]) -> Value {
+    let mut all = vec!["search", "--json"];
+    all.extend_from_slice(args);
+    let out = t.run(&all);
+    assert!(out.status.success(), "haven {all:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("search --json prints JSON")
+}
+
+fn urls(v: &Value) -> Vec<String> {
+    v["results"].as_array().unwrap().iter().map(|r| r["url"].as_str().unwrap().to_string()).collect()
+}
+
+/// `node`, if installed (the browser-engine checks are skipped without it).
+fn node() -> Option<Command> {
+    let ok = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("node is not installed: skipping the check against search.js");
+    }
+    ok.then(|| Command::new("node"))
+}
+
+/// Run the browser engine on `queries` against the built site.
+fn browser_engine(t: &SiteTest, base: &str, limit: usize, queries: &[String]) -> Option<Vec<Value>> {
+    let mut cmd = node()?;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/search-engine.js");
+    cmd.arg(script).arg(t.root().join("public/search")).arg(base).arg(limit.to_string()).args(queries);
+    let out = cmd.output().expect("run node");
+    assert!(out.status.success(), "search-engine.js: {}", String::from_utf8_lossy(&out.stderr));
+    Some(serde_json::from_slice::<Vec<Value>>(&out.stdout).expect("JSON from search-engine.js"))
+}
+
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    common::tree(dir)
+}
+
+#[test]
+fn search_finds_sections_and_prints_url_anchor_and_highlighted_snippet() {
+    let t = site();
+    t.build();
+    let v = search_json(&t, &["secure", "base"]);
+    assert_eq!(urls(&v)[0], "/kb/attachment/secure/#the-secure-base", "{v:#}");
+    let top = &v["results"][0];
+    assert_eq!(top["title"], "Secure attachment");
+    assert_eq!(top["heading"], "The secure base");
+    assert_eq!(top["matched"], 2);
+    let html = top["snippet_html"].as_str().unwrap();
+    assert!(html.contains("<mark>secure</mark> <mark>base</mark>"), "{html}");
+    // Other matching sections of the page are listed under it.
+    let subs: Vec<&str> = top["sections"].as_array().unwrap().iter().map(|s| s["url"].as_str().unwrap()).collect();
+    assert!(subs.contains(&"/kb/attachment/secure/#in-therapy"), "{subs:?}");
+
+    // A title match lands on the top of the page; stemming joins word forms.
+    let v = search_json(&t, &["measures "]);
+    assert_eq!(urls(&v)[0], "/kb/alliance/measuring/", "{v:#}");
+    let v = search_json(&t, &["repairing "]);
+    assert_eq!(urls(&v)[0], "/kb/alliance/bond/#repairing-ruptures", "{v:#}");
+
+    // Text output: title, URL, snippet.
+    let out = t.run(&["search", "secure", "base"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("1. **Secure attachment** › The secure base"), "{text}");
+    assert!(text.contains("   /kb/attachment/secure/#the-secure-base"), "{text}");
+    assert!(text.contains("**secure** **base**"), "{text}");
+
+    // --limit and filters.
+    let v = search_json(&t, &["--limit", "1", "attachment"]);
+    assert_eq!(v["results"].as_array().unwrap().len(), 1);
+    assert!(v["total_pages"].as_u64().unwrap() >= 2);
+    let v = search_json(&t, &["--audience", "Clinicians", "attachment"]);
+    assert_eq!(urls(&v), ["/kb/attachment/avoidant/"], "{v:#}");
+    let out = t.run(&["search", "--tag", "nope", "x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("known: Alliance, Attachment, Research"));
+}
+
+#[test]
+fn pages_with_every_word_rank_first() {
+    let t = site();
+    t.build();
+    // "therapy" is strongest in the secure page's heading "In therapy", but
+    // only the alliance page's "Goals" section has both words.
+    let v = search_json(&t, &["therapy "]);
+    assert_eq!(urls(&v)[0], "/kb/attachment/secure/#in-therapy", "{v:#}");
+    let v = search_json(&t, &["goals", "therapy "]);
+    assert_eq!(urls(&v)[0], "/kb/alliance/bond/#goals", "{v:#}");
+    assert_eq!(v["results"][0]["matched"], 2);
+    assert!(v["results"].as_array().unwrap()[1..].iter().all(|r| r["matched"] == 1), "{v:#}");
+}
+
+#[test]
+fn typos_are_corrected_and_reported() {
+    let t = site();
+    t.build();
+    for (typo, word, url) in [
+        ("atachment", "attachment", "/kb/attachment/avoidant/"),
+        ("mentalizaton", "mentalization", "/kb/attachment/avoidant/#mentalization"),
+        ("therpay", "therapy", ""),
+        ("bnod", "bond", "/kb/alliance/bond/"),
+    ] {
+        let v = search_json(&t, &[&format!("{typo} ")]);
+        assert_eq!(v["corrected"], word, "{typo}: {v:#}");
+        assert_eq!(v["words"][0]["kind"], "corrected");
+        assert!(!urls(&v).is_empty(), "{typo}");
+        if !url.is_empty() {
+            let pages: Vec<&str> =
+                v["results"].as_array().unwrap().iter().map(|r| r["page_url"].as_str().unwrap()).collect();
+            assert!(urls(&v).contains(&url.to_string()) || pages.contains(&url), "{typo}: {v:#}");
+        }
+    }
+    // Exact words are never "corrected"; nothing close → no results.
+    let v = search_json(&t, &["bond "]);
+    assert!(v["corrected"].is_null());
+    let v = search_json(&t, &["zzzzqx "]);
+    assert!(v["results"].as_array().unwrap().is_empty());
+    let out = t.run(&["search", "zzzzqx "]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("No results for \"zzzzqx \"."));
+}
+
+/// The words of every page as written, lower-cased, without stop words.
+fn page_words() -> BTreeMap<String, BTreeSet<String>> {
+    let stop: BTreeSet<&str> = haven::index::analysis::STOP_WORDS.iter().copied().collect();
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let split = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+    };
+    let mut add = |url: &str, text: &str| {
+        let words = split(text).into_iter().filter(|w| !stop.contains(w.as_str()));
+        out.entry(url.to_string()).or_default().extend(words);
+    };
+    add("/kb/", "Home Start here. Welcome to the knowledge base.");
+    for (path, title, extra, body) in PAGES {
+        let url = format!("/kb/{}/", path.trim_start_matches("content/").trim_end_matches(".md"));
+        // Tags are indexed; audiences are filters only.
+        let tags = extra.lines().find_map(|l| l.strip_prefix("tags = ")).unwrap_or("");
+        add(&url, &format!("{title} About {title}. {tags} {body}"));
+    }
+    out
+}
+
+#[test]
+fn every_two_letter_prefix_finds_exactly_the_pages_with_such_a_word() {
+    let t = site();
+    t.build();
+    let words = page_words();
+    let prefixes: BTreeSet<String> = words
+        .values()
+        .flatten()
+        .filter(|w| w.chars().count() >= 2 && w.len() < 40)
+        .map(|w| w.chars().take(2).collect())
+        .collect();
+    assert!(prefixes.len() > 40, "{prefixes:?}");
+    let expected = |p: &str| -> BTreeSet<String> {
+        words.iter().filter(|(_, ws)| ws.iter().any(|w| w.starts_with(p))).map(|(u, _)| u.clone()).collect()
+    };
+    let page_of = |url: &str| url.split('#').next().unwrap_or("").to_string();
+    let queries: Vec<String> = prefixes.iter().cloned().collect();
+    // The terminal…
+    for p in &prefixes {
+        let v = search_json(&t, &["--limit", "1000", p]);
+        let got: BTreeSet<String> = urls(&v).iter().map(|u| page_of(u)).collect();
+        assert_eq!(got, expected(p), "prefix {p:?}");
+    }
+    // …and the browser engine, from the exported vocabulary and postings.
+    if let Some(results) = browser_engine(&t, "/kb/", 1000, &queries) {
+        for (p, r) in prefixes.iter().zip(results) {
+            let got: BTreeSet<String> =
+                r["results"].as_array().unwrap().iter().map(|x| page_of(x["url"].as_str().unwrap())).collect();
+            assert_eq!(got, expected(p), "browser, prefix {p:?}");
+        }
+    }
+}
+
+#[test]
+fn the_browser_engine_ranks_exactly_like_haven_search() {
+    let t = site();
+    t.build();
+    let queries = [
+        "attachment",
+        "secure base",
+        "secure ba",
+        "the alliance",
+        "goals therapy ",
+        "atachment ",
+        "repair bond",
+        "f",
+        "fi",
+        "in",
+        "caregivers discouraged distress",
+        "zzzz",
+    ]
+    .map(String::from);
+    let Some(browser) = browser_engine(&t, "/kb/", 10, &queries) else { return };
+    for (q, b) in queries.iter().zip(browser) {
+        let cli = search_json(&t, &[q.as_str()]);
+        let strip = |v: &Value| -> Vec<Value> {
+            v["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let sections: Vec<Value> = r["sections"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|s| serde_json::json!([s["url"], s["score"]]))
+                        .collect();
+                    serde_json::json!([r["title"], r["url"], r["score"], r["matched"], sections])
+                })
+                .collect()
+        };
+        assert_eq!(strip(&b), strip(&cli), "query {q:?}");
+        assert_eq!(b["corrected"], cli["corrected"], "query {q:?}");
+        assert_eq!(b["total_pages"], cli["total_pages"], "query {q:?}");
+        assert_eq!(b["total_sections"], cli["total_sections"], "query {q:?}");
+    }
+}
+
+#[test]
+fn a_cold_query_loads_only_what_it_needs() {
+    let t = site();
+    t.build();
+    let Some(r) = browser_engine(&t, "/kb/", 10, &["mentalization ".to_string()]) else { return };
+    let loaded: Vec<&str> = r[0]["loaded"].as_array().unwrap().iter().map(|l| l[0].as_str().unwrap()).collect();
+    let kinds: String = loaded.iter().skip(1).map(|k| k.rsplit('/').next().unwrap().chars().next().unwrap()).collect();
+    assert_eq!(loaded[0], "manifest");
+    // One vocabulary shard, the postings shard of the term, then the page
+    // and excerpt shards of the one page that matches; no typo lists, no facets.
+    assert_eq!(kinds, "vpmx", "{loaded:?}");
+    let all = tree(&t.root().join("public/search"))
+        .iter()
+        .filter(|(p, _)| p.extension().is_some_and(|e| e == "json"))
+        .count();
+    assert!(all > 4 * loaded.len(), "{} of {all} files", loaded.len());
+}
+
+#[test]
+fn titles_with_markup_stay_text_everywhere() {
+    let evil = "<img src=x onerror=alert(1)>";
+    let t = site()
+        .file("content/evil.md", &article(evil, "tags = [\"<b>bold</b>\"]", "Onerror handlers \u{1b}[31m are text.\n"));
+    t.build();
+    let v = search_json(&t, &["onerror"]);
+    let top = &v["results"][0];
+    assert_eq!(top["title"], evil, "JSON carries the raw title");
+    assert_eq!(top["title_html"], "&lt;img src=x onerror=alert(1)&gt;");
+    let snippet = top["snippet_html"].as_str().unwrap().replace("<mark>", "").replace("</mark>", "");
+    assert!(!snippet.contains('<'), "{snippet}");
+    // Terminal output shows it as text with no control characters.
+    let out = t.run(&["search", "onerror"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(evil), "{text}");
+    assert!(!text.contains('\u{1b}'), "no escape sequences from content: {text:?}");
+    // Every shard is valid JSON holding the raw string, and its .js twin
+    // is exactly the registration call around the same JSON.
+    let dir = t.root().join("public/search");
+    let mut found = false;
+    for (path, bytes) in tree(&dir) {
+        let name = path.to_string_lossy().into_owned();
+        if let Some(stem) = name.strip_suffix(".json") {
+            let v: Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+            found |= v.to_string().contains(&serde_json::to_string(evil).unwrap());
+            let js = std::fs::read(dir.join(format!("{stem}.js"))).unwrap();
+            let key = if stem == "manifest" { "manifest".to_string() } else { stem.to_string() };
+            let mut want = format!("window.__havenSearch.add({},", serde_json::to_string(&key).unwrap()).into_bytes();
+            want.extend_from_slice(&bytes);
+            want.extend_from_slice(b");\n");
+            assert_eq!(js, want, "{name}");
+        }
+    }
+    assert!(found, "the raw title is in a shard");
+    // The browser code never parses strings as HTML.
+    let js =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/static/search.js")).unwrap();
+    for bad in ["innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function", ".style."] {
+        assert!(!js.contains(bad), "search.js uses {bad}");
+    }
+    // The search page escapes it in its own HTML too (it never contains it).
+    assert!(!t.read("search/index.html").contains("<img src=x"));
+}
+
+#[test]
+fn an_unchanged_site_gives_a_byte_identical_static_index() {
+    let t = site();
+    t.build();
+    let first = tree(&t.root().join("public/search"));
+    let first_copy = tree(&t.root().join("search-index/search"));
+    assert!(first.len() > 10);
+    t.build();
+    assert_eq!(first, tree(&t.root().join("public/search")));
+    assert_eq!(first_copy, tree(&t.root().join("search-index/search")));
+    // Any content change gives a new shard folder (so caches cannot mix).
+    let manifest = |t: &SiteTest| -> Value { serde_json::from_str(&t.read("search/manifest.json")).unwrap() };
+    let v1 = manifest(&t)["version"].clone();
+    let t = t.file("content/alliance/new.md", &article("New page", "", "Fresh words."));
+    t.build();
+    assert_ne!(manifest(&t)["version"], v1);
+}
+
+#[test]
+fn a_failed_build_leaves_site_and_search_index_untouched() {
+    let t = site();
+    t.build();
+    let index = tree(&t.root().join("search-index"));
+    let public = t.snapshot_tree();
+    assert!(index.iter().any(|(p, _)| p.ends_with("meta.json")), "a tantivy index");
+    assert!(index.iter().any(|(p, _)| p.ends_with("README.md")), "the tracked README survives builds");
+    let t = t.file("content/alliance/broken.md", &article("Broken", "", "See [[nowhere]]."));
+    t.build_fails();
+    assert_eq!(tree(&t.root().join("search-index")), index);
+    assert_eq!(t.snapshot_tree(), public);
+    let leftovers: Vec<_> = std::fs::read_dir(t.root())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("haven-staging") || n.contains("haven-old"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_missing_or_incompatible_index_asks_for_haven_build() {
+    let t = site();
+    let out = t.run(&["search", "alliance"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("there is no search index in") && err.contains("run `haven build`"), "{err}");
+
+    t.build();
+    let info = t.root().join("search-index/haven-search.json");
+    std::fs::write(&info, "{\"format\": 999}").unwrap();
+    let out = t.run(&["search", "alliance"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("incompatible") && err.contains("run `haven build`"), "{err}");
+
+    t.build();
+    std::fs::write(t.root().join("search-index/meta.json"), "not json").unwrap();
+    let out = t.run(&["search", "alliance"]);
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run `haven build`"));
+
+    t.build();
+    let out = t.run(&["search", "alliance"]);
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn the_site_links_search_under_its_base_path() {
+    let t = site();
+    t.build();
+    let home = t.read("index.html");
+    assert!(
+        home.contains("<form class=\"site-search\" role=\"search\" action=\"/kb/search/\" method=\"get\">"),
+        "{home}"
+    );
+    assert!(home.contains("id=\"site-search-input\" name=\"q\""), "{home}");
+    assert!(home.contains("role=\"combobox\"") && home.contains("aria-controls=\"search-results\""));
+    let script = home.split("<script src=\"").find(|s| s.starts_with("/kb/search.")).expect("search.js is loaded");
+    assert!(script.starts_with("/kb/search.") && script.contains(".js\" defer>"), "{script}");
+    let page = t.read("search/index.html");
+    assert!(page.contains("data-search-page"));
+    assert_eq!(page.matches("id=\"site-search-input\"").count(), 1, "one search box on the search page");
+    for id in ["search-results", "search-status", "search-correction", "search-tag", "search-audience"] {
+        assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
+    }
+    assert!(t.exists("search/manifest.json") && t.exists("search/manifest.js"));
+}
+
+#[test]
+fn search_can_be_turned_off() {
+    let t = site().file("haven.toml", &format!("{}\n[search]\nenabled = false\n", common::CONFIG));
+    t.build();
+    assert!(!t.exists("search"));
+    assert!(!t.read("index.html").contains("site-search"));
+    assert!(!t.root().join("search-index").exists());
+}
