@@ -18,6 +18,9 @@
 //                                     option, class .search-hit-section)
 //                          data-kind  "page" or "section"
 //                          aria-selected="true" on the active option
+//                      while a search runs it has aria-busy="true"; when the
+//                      results for the text in the input are shown,
+//                      aria-busy="false" and data-query holds that text
 //   #search-status       live region (role="status"): result counts, "No results"
 //   #search-correction   "Showing results for …" when a word was corrected
 //                        (hidden otherwise)
@@ -435,7 +438,9 @@
     var start = 0;
     if (first && first[0] > max / 3) {
       var from = first[0] - Math.floor(max / 4);
-      var t = tokens.find(function (t) { return t[0] >= from; });
+      // Start at a whole word (after a space, not inside "therapist's").
+      var t = tokens.find(function (t) { return t[0] >= from && (t[0] === 0 || /\s/.test(text[t[0] - 1])); });
+      if (t && t[0] > first[0]) t = first;
       start = t ? t[0] : first[0];
     }
     var end = Math.min(text.length, start + max);
@@ -528,6 +533,7 @@
     if (moreButton) moreButton.hidden = true;
     say("");
     setOpen(false);
+    done(input.value);
   }
 
   async function run() {
@@ -536,6 +542,7 @@
     if (pageMode) syncUrl(q, f);
     if (!q.trim()) { clear(); return; }
     var mine = ++seq;
+    list.setAttribute("aria-busy", "true");
     try {
       var ranked = await engine.search(q, f);
       var hits = await engine.describe(ranked, 0, PAGE_SIZE);
@@ -556,12 +563,19 @@
       else say(n + (n === 1 ? " page" : " pages") + " found" + (n > shown ? ", showing " + shown : ""));
       if (moreButton) moreButton.hidden = shown >= n;
       setOpen(document.activeElement === input || pageMode);
+      done(q);
     } catch (e) {
       if (mine !== seq) return;
       list.textContent = "";
       say("Search is unavailable: " + e.message);
       setOpen(false);
+      done(q);
     }
+  }
+
+  function done(q) {
+    list.dataset.query = q;
+    list.setAttribute("aria-busy", "false");
   }
 
   async function more() {
@@ -590,6 +604,7 @@
   }
 
   function schedule() {
+    list.setAttribute("aria-busy", "true");
     clearTimeout(debounce);
     debounce = setTimeout(run, 100);
   }
@@ -652,7 +667,8 @@
       o.textContent = e[0] + " (" + e[1] + ")";
       select.appendChild(o);
     });
-    if (chosen && entries.some(function (e) { return e[0] === chosen; })) select.value = chosen;
+    var hit = chosen && entries.find(function (e) { return e[0].toLowerCase() === chosen.toLowerCase(); });
+    if (hit) select.value = hit[0];
     select.addEventListener("change", function () { clearTimeout(debounce); run(); });
   }
 
