@@ -440,4 +440,7 @@ fn search_can_be_turned_off() {
     assert!(!t.exists("search"));
     assert!(!t.read("index.html").contains("site-search"));
     assert!(!t.root().join("search-index").exists());
+    let out = t.run(&["search", "alliance"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("search is turned off"));
 }

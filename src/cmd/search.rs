@@ -38,6 +38,11 @@ pub fn run(args: SearchArgs, v: Verbosity) -> u8 {
             return code;
         }
     };
+    if !config.site.search.enabled {
+        eprintln!("error: search is turned off for this site");
+        eprintln!("  = help: remove `enabled = false` from `[search]` in haven.toml, then run `haven build`");
+        return 2;
+    }
     let text = args.query.join(" ");
     let query = Query { text: &text, tag: args.tag.as_deref(), audience: args.audience.as_deref() };
     let out = match search(&config.search_index, &query, args.limit as usize) {

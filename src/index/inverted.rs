@@ -9,12 +9,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use tantivy::merge_policy::NoMergePolicy;
 use tantivy::postings::Postings;
 use tantivy::query::Bm25Weight;
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
 };
-use tantivy::{DocSet, Index, IndexReader, ReloadPolicy, SingleSegmentIndexWriter, TantivyDocument, TERMINATED};
+use tantivy::{DocSet, Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TERMINATED};
 
 use super::analysis::{self, TOKENIZER};
 use super::docs::SearchPage;
@@ -78,9 +79,11 @@ pub fn build(dir: &Path, pages: &[SearchPage]) -> tantivy::Result<Scores> {
     let (schema, f) = schema();
     let index = Index::create_in_dir(dir, schema)?;
     register(&index);
-    // One segment, written in document order: the index is compact and its
-    // statistics do not depend on thread scheduling.
-    let mut writer = SingleSegmentIndexWriter::new(index, 64 << 20)?;
+    // One indexing thread, no merges: documents are written in order. A big
+    // site may still get several segments; scores below are computed across
+    // all of them, so the export does not depend on the segment layout.
+    let mut writer: IndexWriter = index.writer_with_num_threads(1, 64 << 20)?;
+    writer.set_merge_policy(Box::new(NoMergePolicy));
     let mut id = 0u64;
     for page in pages {
         for (i, s) in page.sections.iter().enumerate() {
@@ -105,7 +108,8 @@ pub fn build(dir: &Path, pages: &[SearchPage]) -> tantivy::Result<Scores> {
             id += 1;
         }
     }
-    let index = writer.finalize()?;
+    writer.commit()?;
+    writer.wait_merging_threads()?;
     let reader = reader(&index)?;
     scores(&reader, &f)
 }
