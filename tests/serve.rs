@@ -87,6 +87,10 @@ fn serve_rebuilds_on_edit_shows_errors_and_keeps_serving() {
     let (_, js) = get(port, "/__haven/livereload.js");
     assert!(js.contains("location.reload()"));
     let v0 = wait_for(port, "first build", |v| v["version"].as_u64() >= Some(1))["version"].as_u64().unwrap();
+    // Nothing changed, so nothing is rebuilt (reading sources must not trigger the watcher).
+    std::thread::sleep(Duration::from_millis(1500));
+    let idle: serde_json::Value = serde_json::from_str(&get(port, "/__haven/status").1).unwrap();
+    assert_eq!(idle["version"].as_u64(), Some(v0), "rebuilt without any change");
 
     // An edit is rebuilt and served.
     let t = t.file("content/a.md", &article("Alpha", "", "Second version [@bordin1979]. [[b]]"));

@@ -58,6 +58,7 @@ const LIVERELOAD_JS: &str = r#"// Haven dev server: reload when the site is rebu
 const OVERLAY_CSS: &str = ".haven-error-overlay{position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#2b0b0b;color:#ffe4e4;padding:1rem;z-index:9999;font:14px/1.4 ui-monospace,monospace}.haven-error-overlay pre{white-space:pre-wrap}";
 
 pub fn run(args: ServeArgs, v: Verbosity) -> u8 {
+    remove_stale_serve_dirs();
     let out_dir = std::env::temp_dir().join(format!("haven-serve-{}", std::process::id()));
     let overrides =
         Overrides { output: Some(out_dir.clone()), base_url: Some("/".into()), drafts: args.drafts, live_reload: true };
@@ -72,8 +73,8 @@ pub fn run(args: ServeArgs, v: Verbosity) -> u8 {
     let state = Arc::new(Mutex::new(State::default()));
     rebuild(&root, &overrides, &state, v);
     let addr = format!("127.0.0.1:{}", args.port);
-    let server = match tiny_http::Server::http(&addr) {
-        Ok(s) => Arc::new(s),
+    let listener = match std::net::TcpListener::bind(&addr) {
+        Ok(l) => l,
         Err(e) => {
             eprintln!("error: cannot listen on {addr}: {e}");
             return 2;
@@ -84,7 +85,9 @@ pub fn run(args: ServeArgs, v: Verbosity) -> u8 {
     // Watch sources and rebuild (debounced).
     let (tx, rx) = std::sync::mpsc::channel();
     let mut watcher = match notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        if res.is_ok() {
+        // Only changes count: the build itself opens and reads every source,
+        // and reacting to those access events would rebuild forever.
+        if res.is_ok_and(|e| is_change(&e.kind)) {
             let _closed = tx.send(());
         }
     }) {
@@ -120,23 +123,41 @@ pub fn run(args: ServeArgs, v: Verbosity) -> u8 {
             }
         });
     }
-    let workers: Vec<_> = (0..4)
-        .map(|_| {
-            let server = Arc::clone(&server);
-            let state = Arc::clone(&state);
-            let dir = out_dir.clone();
-            std::thread::spawn(move || {
-                for req in server.incoming_requests() {
-                    respond(req, &dir, &state);
-                }
-            })
-        })
-        .collect();
-    for w in workers {
-        let _joined = w.join();
+    // One short-lived thread per connection, one request per connection
+    // (`Connection: close`): simple, and nothing can starve the live-reload poll.
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        let state = Arc::clone(&state);
+        let dir = out_dir.clone();
+        std::thread::spawn(move || handle(stream, &dir, &state));
     }
     let _removed = std::fs::remove_dir_all(&out_dir);
     0
+}
+
+/// Output folders of earlier `haven serve` runs that were stopped with Ctrl+C
+/// (their process is gone) are removed; a running server's folder is kept.
+fn remove_stale_serve_dirs() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name.strip_prefix("haven-serve-").and_then(|p| p.parse::<u32>().ok()) else { continue };
+        let alive = Path::new("/proc").is_dir() && Path::new(&format!("/proc/{pid}")).exists();
+        if !alive && Path::new("/proc").is_dir() {
+            // Best effort: another user's folder may not be ours to remove.
+            let _removed = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
+fn is_change(kind: &notify::EventKind) -> bool {
+    use notify::event::{EventKind, ModifyKind};
+    match kind {
+        EventKind::Create(_) | EventKind::Remove(_) => true,
+        EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        EventKind::Modify(_) => true,
+        _ => false,
+    }
 }
 
 fn rebuild(root: &Path, overrides: &Overrides, state: &Mutex<State>, v: Verbosity) {
@@ -164,47 +185,70 @@ fn rebuild(root: &Path, overrides: &Overrides, state: &Mutex<State>, v: Verbosit
     }
 }
 
-fn respond(req: tiny_http::Request, dir: &Path, state: &Mutex<State>) {
-    let url = req.url().split(['?', '#']).next().unwrap_or("/").to_string();
-    let header = |k: &str, v: &str| tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).ok();
-    let reply = |req: tiny_http::Request, code: u16, ctype: &str, body: Vec<u8>| {
-        let mut resp = tiny_http::Response::from_data(body).with_status_code(code);
-        for h in [header("Content-Type", ctype), header("Cache-Control", "no-store")].into_iter().flatten() {
-            resp = resp.with_header(h);
+/// Read one request head from `stream` and answer it.
+fn handle(mut stream: std::net::TcpStream, dir: &Path, state: &Mutex<State>) {
+    use std::io::{Read, Write};
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 16 * 1024 {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
         }
-        // The client may have gone away; nothing to do about it.
-        let _sent = req.respond(resp);
+    }
+    let head = String::from_utf8_lossy(&head);
+    let mut parts = head.split_whitespace();
+    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+    let (code, ctype, body) = if method != "GET" && method != "HEAD" {
+        (405, "text/plain; charset=utf-8", b"Method not allowed".to_vec())
+    } else {
+        respond(target, dir, state)
     };
-    match url.as_str() {
-        "/__haven/livereload.js" => {
-            return reply(req, 200, "text/javascript; charset=utf-8", LIVERELOAD_JS.as_bytes().to_vec());
-        }
-        "/__haven/overlay.css" => return reply(req, 200, "text/css; charset=utf-8", OVERLAY_CSS.as_bytes().to_vec()),
+    let reason = match code {
+        200 => "OK",
+        403 => "Forbidden",
+        404 => "Not Found",
+        _ => "Method Not Allowed",
+    };
+    let header = format!(
+        "HTTP/1.1 {code} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    // The client may have gone away; nothing to do about it.
+    let _sent =
+        stream
+            .write_all(header.as_bytes())
+            .and_then(|()| if method == "HEAD" { Ok(()) } else { stream.write_all(&body) });
+}
+
+/// Status, content type and body for a request target.
+fn respond(target: &str, dir: &Path, state: &Mutex<State>) -> (u16, &'static str, Vec<u8>) {
+    let url = target.split(['?', '#']).next().unwrap_or("/");
+    match url {
+        "/__haven/livereload.js" => return (200, "text/javascript; charset=utf-8", LIVERELOAD_JS.as_bytes().to_vec()),
+        "/__haven/overlay.css" => return (200, "text/css; charset=utf-8", OVERLAY_CSS.as_bytes().to_vec()),
         "/__haven/status" => {
             let (version, error) = match state.lock() {
                 Ok(s) => (s.version, s.error.clone()),
                 Err(p) => (p.get_ref().version, p.get_ref().error.clone()),
             };
             let body = serde_json::json!({ "version": version, "error": error }).to_string();
-            return reply(req, 200, "application/json", body.into_bytes());
+            return (200, "application/json", body.into_bytes());
         }
         _ => {}
     }
-    match resolve_path(dir, &url) {
+    match resolve_path(dir, url) {
         Some(path) => match std::fs::read(&path) {
-            Ok(bytes) => {
-                let ctype = content_type(&path);
-                reply(req, 200, ctype, bytes)
-            }
-            Err(_) => not_found(req, dir, reply),
+            Ok(bytes) => (200, content_type(&path), bytes),
+            Err(_) => (
+                404,
+                "text/html; charset=utf-8",
+                std::fs::read(dir.join("404.html")).unwrap_or_else(|_| b"Not found".to_vec()),
+            ),
         },
-        None => reply(req, 403, "text/plain; charset=utf-8", b"Forbidden".to_vec()),
+        None => (403, "text/plain; charset=utf-8", b"Forbidden".to_vec()),
     }
-}
-
-fn not_found(req: tiny_http::Request, dir: &Path, reply: impl Fn(tiny_http::Request, u16, &str, Vec<u8>)) {
-    let body = std::fs::read(dir.join("404.html")).unwrap_or_else(|_| b"Not found".to_vec());
-    reply(req, 404, "text/html; charset=utf-8", body)
 }
 
 /// Map a URL path to a file under `dir`; `None` for anything that tries to
