@@ -201,7 +201,16 @@ pub struct Config {
     pub base_path: String,
     /// Base URL without trailing slash, for absolute links in feeds and sitemaps.
     pub base_url: String,
+    /// `base_url = "./"`: every link is relative to the page and points at
+    /// `index.html` files, so the built folder works from any host path and
+    /// opened from disk (`file://`).
+    pub relative: bool,
 }
+
+/// Stands for "the site root, relative to this page" in generated URLs while
+/// rendering in relative mode; `render` replaces it per file (`./`, `../`, …).
+/// A private-use character, removed from all input when it is read.
+pub const ROOT_MARK: char = '\u{E002}';
 
 pub const CONFIG_FILE: &str = "haven.toml";
 
@@ -227,7 +236,9 @@ impl Config {
         };
         let site = parse_site_config(&text).map_err(|d| d.in_file(CONFIG_FILE))?;
         let base = overrides.base_url.clone().unwrap_or_else(|| site.base_url.clone());
-        let (base_url, base_path) = split_base_url(&base);
+        let relative = matches!(base.trim(), "./" | "." | "");
+        let (base_url, base_path) =
+            if relative { (String::new(), ROOT_MARK.to_string()) } else { split_base_url(&base) };
         let root = root.to_path_buf();
         let output = overrides.output.unwrap_or_else(|| root.join("public"));
         Ok(Config {
@@ -239,6 +250,7 @@ impl Config {
             site,
             base_path,
             base_url,
+            relative,
         })
     }
 }

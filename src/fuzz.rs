@@ -26,6 +26,7 @@ pub fn pipeline(bytes: &[u8]) {
         site: site_config,
         base_path: "/".into(),
         base_url: String::new(),
+        relative: false,
     };
     let _ = Overrides::default();
     let mut site = Site::new(config);

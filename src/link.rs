@@ -323,9 +323,9 @@ fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
                                 );
                                 continue;
                             }
-                            format!("{}{}#{a}", site.config.base_path, t.path)
+                            format!("{}#{a}", site.url(&t.path))
                         }
-                        _ => format!("{}{}", site.config.base_path, t.path),
+                        _ => site.url(&t.path),
                     };
                     resolved.push((page.id, li, Resolved { page: id, href }));
                 }

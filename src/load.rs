@@ -147,7 +147,11 @@ fn read_page(root: &Path, rel: &str, path: &Path) -> Result<Page, Diagnostic> {
 pub fn decode(bytes: &[u8]) -> Result<String, Diagnostic> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok(if s.contains('\r') { s.replace("\r\n", "\n") } else { s.to_string() }),
+        Ok(s) => {
+            let s = if s.contains('\r') { s.replace("\r\n", "\n") } else { s.to_string() };
+            // Reserved for relative-URL rendering; never meaningful in input.
+            Ok(if s.contains(crate::config::ROOT_MARK) { s.replace(crate::config::ROOT_MARK, "") } else { s })
+        }
         Err(e) => {
             let good = e.valid_up_to();
             let prefix = String::from_utf8_lossy(&bytes[..good]).into_owned();

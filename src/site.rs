@@ -380,7 +380,12 @@ impl Site {
 
     /// Site-absolute URL of a site-relative path (`attachment/x/` → `/kb/attachment/x/`).
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.config.base_path, path)
+        if self.config.relative && (path.is_empty() || path.ends_with('/')) {
+            // From disk there is no directory index: name the file.
+            format!("{}{}index.html", self.config.base_path, path)
+        } else {
+            format!("{}{}", self.config.base_path, path)
+        }
     }
 
     /// Articles: pages that are neither section indexes nor glossary terms.

@@ -266,3 +266,18 @@ fn per_article_hayagriva_yaml_bibliography() {
     assert!(html.contains("<li id=\"ref-horvath2011\">Horvath, A. O., &amp; Del Re, A. C. (2011)."), "{html}");
     assert!(t.read("sources/index.html").contains("id=\"source-horvath2011\""));
 }
+
+#[test]
+fn relative_mode_links_work_from_disk() {
+    let t = kb();
+    let out = t.run(&["build", "--base-url", "./"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let a = t.read("topics/alliance/index.html");
+    assert!(a.contains("href=\"../../haven."), "{a}");
+    assert!(a.contains("<a class=\"internal\" href=\"../../topics/rupture/index.html#repair\">"), "{a}");
+    assert!(a.contains("<a class=\"site-title\" href=\"../../index.html\">"), "{a}");
+    let home = t.read("index.html");
+    assert!(home.contains("href=\"./topics/index.html\""), "{home}");
+    assert!(!home.contains('\u{E002}') && !a.contains('\u{E002}'));
+    assert!(t.read("old/alliance/index.html").contains("url=../../topics/alliance/index.html"));
+}

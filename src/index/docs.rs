@@ -208,6 +208,7 @@ mod tests {
             live_reload: false,
             site,
             base_path: "/".into(),
+            relative: false,
             base_url: String::new(),
         }
     }

@@ -76,7 +76,8 @@ pub fn run(site: &Site) -> Result<SearchIndex, Diagnostic> {
     })?;
     let info = Info {
         format: export::FORMAT,
-        base_path: site.config.base_path.clone(),
+        // Relative sites print site-absolute paths in the terminal.
+        base_path: if site.config.relative { "/".into() } else { site.config.base_path.clone() },
         pages: pages.len(),
         sections: export.manifest.docs as usize,
     };

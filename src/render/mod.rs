@@ -44,6 +44,12 @@ struct SiteView<'a> {
     practice: &'a crate::config::Practice,
     /// Whether the site has search (the header form and `search/`).
     search: bool,
+    home_url: String,
+    search_url: String,
+    sources_url: String,
+    tags_url: String,
+    feed_url: String,
+    favicon_url: String,
 }
 
 #[derive(Serialize, Clone)]
@@ -204,7 +210,25 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics) -> Vec<OutputFil
     for f in files {
         by_path.insert(f.path, f.bytes);
     }
+    if site.config.relative {
+        for (path, bytes) in by_path.iter_mut() {
+            if path.ends_with(".html") || path.ends_with(".xml") {
+                *bytes = relativize(path, bytes);
+            }
+        }
+    }
     by_path.into_iter().map(|(path, bytes)| OutputFile { path, bytes }).collect()
+}
+
+/// Replace the root mark with the way from `path`'s folder to the site root.
+fn relativize(path: &str, bytes: &[u8]) -> Vec<u8> {
+    let depth = path.matches('/').count();
+    let prefix = if depth == 0 { "./".to_string() } else { "../".repeat(depth) };
+    let mark = crate::config::ROOT_MARK.to_string();
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.contains(&mark) => text.replace(&mark, &prefix).into_bytes(),
+        _ => bytes.to_vec(),
+    }
 }
 
 fn theme_static(name: &str) -> String {
@@ -287,6 +311,12 @@ impl Ctx<'_> {
                 disclaimer: &cfg.site.disclaimer,
                 practice: &cfg.site.practice,
                 search: cfg.site.search.enabled,
+                home_url: self.site.url(""),
+                search_url: self.site.url("search/"),
+                sources_url: self.site.url("sources/"),
+                tags_url: self.site.url("tags/"),
+                feed_url: self.site.url("atom.xml"),
+                favicon_url: self.site.url("favicon.svg"),
             },
         );
         c.insert("assets", &self.assets);
