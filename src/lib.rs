@@ -44,7 +44,27 @@ pub struct Built {
     pub citations: usize,
     pub sources: usize,
     pub seconds: f64,
+    /// Wall time of each stage, in pipeline order (`--verbose` prints them).
+    pub stages: Vec<(&'static str, f64)>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Stage timings: `lap("parse")` records the time since the previous lap.
+#[derive(Debug)]
+pub struct Stopwatch {
+    last: Instant,
+    pub laps: Vec<(&'static str, f64)>,
+}
+
+impl Stopwatch {
+    pub fn start() -> Stopwatch {
+        Stopwatch { last: Instant::now(), laps: Vec::new() }
+    }
+    pub fn lap(&mut self, stage: &'static str) {
+        let now = Instant::now();
+        self.laps.push((stage, (now - self.last).as_secs_f64()));
+        self.last = now;
+    }
 }
 
 /// A build that stopped: every diagnostic found up to the failing stage.
@@ -55,15 +75,22 @@ pub struct Failed {
 
 /// Run load → parse → link, stopping after any stage that reported an error.
 pub fn analyse(config: &Config, diags: &mut Diagnostics) -> Option<Site> {
+    analyse_timed(config, diags, &mut Stopwatch::start())
+}
+
+fn analyse_timed(config: &Config, diags: &mut Diagnostics, watch: &mut Stopwatch) -> Option<Site> {
     let site = load::run(config.clone(), diags);
+    watch.lap("load");
     if diags.has_errors() {
         return None;
     }
     let site = parse::run(site, diags);
+    watch.lap("parse");
     if diags.has_errors() {
         return None;
     }
     let site = link::run(site, diags);
+    watch.lap("link");
     (!diags.has_errors()).then_some(site)
 }
 
@@ -72,7 +99,8 @@ pub fn build(config: &Config) -> Result<Built, Failed> {
     let started = Instant::now();
     let mut diags = Diagnostics::new();
     let fail = |diags: Diagnostics| Failed { diagnostics: diags.sorted() };
-    let Some(site) = analyse(config, &mut diags) else { return Err(fail(diags)) };
+    let mut watch = Stopwatch::start();
+    let Some(site) = analyse_timed(config, &mut diags, &mut watch) else { return Err(fail(diags)) };
     let theme = match theme::resolve(&config.root) {
         Ok(t) => t,
         Err(d) => {
@@ -81,6 +109,7 @@ pub fn build(config: &Config) -> Result<Built, Failed> {
         }
     };
     let mut files = render::run(&site, &theme, &mut diags);
+    watch.lap("render");
     if diags.has_errors() {
         return Err(fail(diags));
     }
@@ -91,6 +120,7 @@ pub fn build(config: &Config) -> Result<Built, Failed> {
             return Err(fail(diags));
         }
     };
+    watch.lap("index");
     if let Some(i) = &mut index {
         files.append(&mut i.files);
     }
@@ -101,6 +131,7 @@ pub fn build(config: &Config) -> Result<Built, Failed> {
             return Err(fail(diags));
         }
     };
+    watch.lap("write");
     Ok(Built {
         pages: site.pages.iter().filter(|p| !p.is_glossary_term()).count(),
         files: files.len(),
@@ -108,6 +139,7 @@ pub fn build(config: &Config) -> Result<Built, Failed> {
         citations: site.pages.iter().map(|p| p.cites.len()).sum(),
         sources: site.cited_order.len(),
         seconds: started.elapsed().as_secs_f64(),
+        stages: watch.laps,
         diagnostics: diags.sorted(),
     })
 }

@@ -77,3 +77,17 @@ fn help_lists_the_commands() {
         assert!(s.lines().any(|l| l.trim_start().starts_with(&format!("{c} "))), "{c}: {s}");
     }
 }
+
+#[test]
+fn verbose_prints_stage_timings_and_quiet_prints_nothing() {
+    let t = SiteTest::new().file("content/a.md", &common::article("A", "", "x"));
+    let out = t.run(&["build", "--verbose"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    for stage in ["load", "parse", "link", "render", "index", "write"] {
+        assert!(err.lines().any(|l| l.trim_start().starts_with(stage) && l.ends_with(" ms")), "{stage}: {err}");
+    }
+    assert!(err.contains("Built 1 pages"), "{err}");
+    let out = t.run(&["build", "--quiet"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}

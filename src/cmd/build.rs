@@ -20,6 +20,11 @@ pub fn run(args: BuildArgs, v: Verbosity) -> u8 {
     match result {
         Ok(built) => {
             print_diagnostics(&built.diagnostics, v);
+            if v == Verbosity::Verbose {
+                for (stage, secs) in &built.stages {
+                    eprintln!("  {stage:<7} {:>8.1} ms", secs * 1000.0);
+                }
+            }
             if v != Verbosity::Quiet {
                 eprintln!(
                     "Built {} pages, {} citations from {} sources in {:.2} s ({} files, {:.1} MB) → {}",
