@@ -86,7 +86,7 @@ fn verbose_prints_stage_timings_and_quiet_prints_nothing() {
     for stage in ["load", "parse", "link", "render", "index", "write"] {
         assert!(err.lines().any(|l| l.trim_start().starts_with(stage) && l.ends_with(" ms")), "{stage}: {err}");
     }
-    assert!(err.contains("Built 1 pages"), "{err}");
+    assert!(err.contains("Built 1 page, 0 citations from 0 sources"), "{err}");
     let out = t.run(&["build", "--quiet"]);
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");

@@ -27,10 +27,13 @@ pub fn run(args: BuildArgs, v: Verbosity) -> u8 {
             }
             if v != Verbosity::Quiet {
                 eprintln!(
-                    "Built {} pages, {} citations from {} sources in {:.2} s ({} files, {:.1} MB) → {}",
+                    "Built {} page{}, {} citation{} from {} source{} in {:.2} s ({} files, {:.1} MB) → {}",
                     built.pages,
+                    plural(built.pages),
                     built.citations,
+                    plural(built.citations),
                     built.sources,
+                    plural(built.sources),
                     built.seconds,
                     built.files,
                     built.bytes as f64 / 1e6,
@@ -48,5 +51,13 @@ pub fn run(args: BuildArgs, v: Verbosity) -> u8 {
             );
             failure_code(&failed.diagnostics)
         }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
