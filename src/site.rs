@@ -77,21 +77,7 @@ impl Date {
 
     /// "25 November 2026"
     pub fn human(&self) -> String {
-        const M: [&str; 12] = [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ];
-        format!("{} {} {}", self.day, M[(self.month - 1) as usize], self.year)
+        format!("{} {} {}", self.day, self.month_name(), self.year)
     }
 
     pub fn month_name(&self) -> &'static str {

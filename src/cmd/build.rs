@@ -1,16 +1,12 @@
 use crate::cli::BuildArgs;
 use crate::cmd::{failure_code, print_diagnostics, spinner, Verbosity};
-use crate::config::{Config, Overrides};
+use crate::config::Overrides;
 
 pub fn run(args: BuildArgs, v: Verbosity) -> u8 {
     let overrides = Overrides { output: args.output, base_url: args.base_url, drafts: args.drafts, live_reload: false };
-    let config = match Config::load(&args.site.root, overrides) {
+    let config = match super::load_config(&args.site.root, overrides, v) {
         Ok(c) => c,
-        Err(d) => {
-            let code = failure_code(std::slice::from_ref(&d));
-            print_diagnostics(&[d], v);
-            return code;
-        }
+        Err(code) => return code,
     };
     let pb = spinner(v, "Building…");
     let result = crate::build(&config);

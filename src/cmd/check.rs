@@ -1,18 +1,14 @@
 use crate::cli::{CheckArgs, Format};
 use crate::cmd::{failure_code, print_diagnostics, Verbosity};
-use crate::config::{Config, Overrides};
+use crate::config::Overrides;
 use crate::diag::{Diagnostics, Severity};
 use crate::site::Date;
 
 pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
     let overrides = Overrides { drafts: args.drafts, ..Overrides::default() };
-    let config = match Config::load(&args.site.root, overrides) {
+    let config = match super::load_config(&args.site.root, overrides, v) {
         Ok(c) => c,
-        Err(d) => {
-            let code = failure_code(std::slice::from_ref(&d));
-            print_diagnostics(&[d], v);
-            return code;
-        }
+        Err(code) => return code,
     };
     let mut diags = Diagnostics::new();
     let site = crate::analyse(&config, &mut diags);

@@ -67,6 +67,19 @@ pub fn failure_code(diags: &[Diagnostic]) -> u8 {
     }
 }
 
+/// Load `haven.toml` under `root`; on failure print why and return the exit code.
+pub fn load_config(
+    root: &std::path::Path,
+    overrides: crate::config::Overrides,
+    v: Verbosity,
+) -> Result<crate::config::Config, u8> {
+    crate::config::Config::load(root, overrides).map_err(|d| {
+        let code = failure_code(std::slice::from_ref(&d));
+        print_diagnostics(&[d], v);
+        code
+    })
+}
+
 /// A spinner on stderr when it is a terminal and we are not quiet.
 pub fn spinner(v: Verbosity, msg: &str) -> Option<indicatif::ProgressBar> {
     if v == Verbosity::Quiet || !std::io::stderr().is_terminal() {
