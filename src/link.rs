@@ -452,7 +452,9 @@ fn resolve_citations(site: &mut Site, diags: &mut Diagnostics) {
                 if !keys.contains(&item.key) {
                     keys.push(item.key.clone());
                 }
-                cited_by.push((key_index[&item.key], page.id, group.claim));
+                if let Some(claim) = group.claim {
+                    cited_by.push((key_index[&item.key], page.id, claim));
+                }
             }
         }
         page.cited_keys = keys;

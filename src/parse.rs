@@ -539,7 +539,7 @@ pub fn parse_body(src: &str, body_offset: usize) -> (Doc, Vec<Diagnostic>) {
                                 items,
                                 narrative: false,
                                 span: abs.clone(),
-                                claim: 0,
+                                claim: None,
                                 rendered: String::new(),
                             });
                             attach_cite(&mut blocks, idx);
@@ -637,7 +637,7 @@ pub fn parse_body(src: &str, body_offset: usize) -> (Doc, Vec<Diagnostic>) {
                                     }],
                                     narrative: true,
                                     span,
-                                    claim: 0,
+                                    claim: None,
                                     rendered: String::new(),
                                 });
                                 attach_cite(&mut blocks, idx);
@@ -676,7 +676,7 @@ pub fn parse_body(src: &str, body_offset: usize) -> (Doc, Vec<Diagnostic>) {
     }
     for (ci, claim) in claims.iter().enumerate() {
         for &c in &claim.cites {
-            cites[c].claim = ci;
+            cites[c].claim = Some(ci);
         }
     }
     (Doc { nodes, headings, links, cites, claims, text }, diags)
@@ -1091,7 +1091,7 @@ mod tests {
             // `parse_body` directly: `parse_page` would turn a panic into a diagnostic.
             let (doc, _) = parse_body(&s, 0);
             for c in &doc.cites {
-                proptest::prop_assert!(c.claim < doc.claims.len().max(1));
+                proptest::prop_assert!(c.claim.is_none_or(|x| x < doc.claims.len()));
             }
         }
 

@@ -193,8 +193,9 @@ pub struct CiteGroup {
     pub items: Vec<CiteItem>,
     pub narrative: bool,
     pub span: std::ops::Range<usize>,
-    /// Index into `Page::claims`.
-    pub claim: usize,
+    /// Index into `Page::claims`; `None` for a citation outside any claim
+    /// block (in a heading, or in raw structure the parser did not open a block for).
+    pub claim: Option<usize>,
     /// Filled by `link`: the formatted in-text citation (plain text, e.g. "(Levy et al., 2018)").
     pub rendered: String,
 }

@@ -281,3 +281,15 @@ fn relative_mode_links_work_from_disk() {
     assert!(!home.contains('\u{E002}') && !a.contains('\u{E002}'));
     assert!(t.read("old/alliance/index.html").contains("url=../../topics/alliance/index.html"));
 }
+
+#[test]
+fn regression_citation_in_a_heading_builds_and_keeps_references() {
+    // Found by the fuzzer: a citation outside any claim block crashed the Sources page.
+    let t = kb().file(
+        "content/topics/heading-cite.md",
+        &article("H", "", "## Findings [@levy2018]\n\nText [[alliance]] [[rupture]]."),
+    );
+    t.build();
+    assert!(t.read("topics/heading-cite/index.html").contains("<li id=\"ref-levy2018\">"));
+    assert!(t.read("sources/index.html").contains("id=\"source-levy2018\""));
+}
