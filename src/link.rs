@@ -580,6 +580,19 @@ fn link_glossary(site: &mut Site) {
     let mut forms: Vec<(&str, PageId)> =
         terms.iter().flat_map(|(id, fs)| fs.iter().map(move |f| (f.as_str(), *id))).collect();
     forms.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
+    // Prefilter: a whole-word match of a form starts with the form's first word
+    // as a whole word of the text, so index forms by that word and only search
+    // for the forms whose first word occurs in a text run (one pass over the
+    // run instead of one substring search per form). Forms that do not start
+    // with a word character are always searched.
+    let mut by_first_word: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut always: Vec<usize> = Vec::new();
+    for (fi, (form, _)) in forms.iter().enumerate() {
+        match words(form).next() {
+            Some(w) if form.starts_with(w) => by_first_word.entry(w).or_default().push(fi),
+            _ => always.push(fi),
+        }
+    }
     let results: Vec<Vec<(PageId, usize, std::ops::Range<usize>)>> = {
         use rayon::prelude::*;
         site.pages
@@ -602,7 +615,15 @@ fn link_glossary(site: &mut Site) {
                         .filter(|(_, n, _)| *n == ni)
                         .map(|(_, _, r): &(PageId, usize, std::ops::Range<usize>)| r.clone())
                         .collect();
-                    for (form, term) in &forms {
+                    let mut candidates: Vec<usize> = always.clone();
+                    for w in words(&lower) {
+                        if let Some(fs) = by_first_word.get(w) {
+                            candidates.extend(fs.iter().copied());
+                        }
+                    }
+                    candidates.sort_unstable();
+                    candidates.dedup();
+                    for (form, term) in candidates.into_iter().map(|fi| &forms[fi]) {
                         if linked.contains(term) {
                             continue;
                         }
@@ -626,6 +647,16 @@ fn link_glossary(site: &mut Site) {
     }
 }
 
+/// A character that continues a word for [`find_word`]'s boundary test.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '-'
+}
+
+/// The maximal runs of word characters in `text`, in order.
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !is_word_char(c)).filter(|w| !w.is_empty())
+}
+
 /// First whole-word occurrence of `word` in `text`.
 fn find_word(text: &str, word: &str) -> Option<std::ops::Range<usize>> {
     let mut from = 0;
@@ -634,7 +665,7 @@ fn find_word(text: &str, word: &str) -> Option<std::ops::Range<usize>> {
         let e = s + word.len();
         let before = text[..s].chars().next_back();
         let after = text[e..].chars().next();
-        let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric() && c != '-');
+        let boundary = |c: Option<char>| c.is_none_or(|c| !is_word_char(c));
         if boundary(before) && boundary(after) {
             return Some(s..e);
         }
