@@ -3,7 +3,7 @@
 //! under-claim disclosures) and glossary terms. Every string that came from an
 //! author or a bibliography is escaped here; pulldown-cmark escapes the rest.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 
 use pulldown_cmark::{html::push_html, Alignment, CowStr, Event, Tag, TagEnd};
@@ -11,10 +11,12 @@ use pulldown_cmark::{html::push_html, Alignment, CowStr, Event, Tag, TagEnd};
 use crate::cite::escape;
 use crate::site::{Node, Page, Site};
 
+/// Bibliography key → index into `Site::sources` (built once per build).
+pub type SourceIndex<'a> = HashMap<&'a str, usize>;
+
 /// Render `page`'s body to HTML.
-pub fn body(site: &Site, page: &Page) -> String {
+pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>) -> String {
     let mut events: Vec<Event<'_>> = Vec::with_capacity(page.nodes.len());
-    let key_source: BTreeMap<&str, usize> = site.sources.iter().enumerate().map(|(i, s)| (s.key.as_str(), i)).collect();
     let glossary_by_node = group_glossary(page);
     let mut wiki_label: Vec<Option<String>> = Vec::new();
     let mut tip = 0usize;
@@ -110,7 +112,7 @@ pub fn body(site: &Site, page: &Page) -> String {
                 ))));
             }
             Node::ClaimBlockStart(b) => {
-                let refs = block_sources(site, page, *b, &key_source);
+                let refs = block_sources(site, page, *b, key_source);
                 let mut h = String::new();
                 for c in page.claims.iter().filter(|c| c.block == *b) {
                     h.push_str(&format!("<span class=\"claim-anchor\" id=\"{}\"></span>", c.id));
@@ -123,7 +125,7 @@ pub fn body(site: &Site, page: &Page) -> String {
                 events.push(Event::Html(CowStr::from(h)));
             }
             Node::ClaimBlockEnd(b) => {
-                let refs = block_sources(site, page, *b, &key_source);
+                let refs = block_sources(site, page, *b, key_source);
                 let mut h = format!(
                     "<details class=\"claim-sources\"><summary>Sources <span class=\"count\">({})</span></summary><ul>",
                     refs.len()
@@ -193,7 +195,7 @@ fn group_glossary(page: &Page) -> BTreeMap<usize, Vec<(usize, std::ops::Range<us
 }
 
 /// The formatted references cited by the claims of one block, in citation order.
-fn block_sources(site: &Site, page: &Page, block: usize, key_source: &BTreeMap<&str, usize>) -> Vec<String> {
+fn block_sources(site: &Site, page: &Page, block: usize, key_source: &SourceIndex<'_>) -> Vec<String> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for c in page.claims.iter().filter(|c| c.block == block) {

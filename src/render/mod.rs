@@ -173,7 +173,8 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics) -> Vec<OutputFil
     // Browsers ask for an icon by a fixed name; it is not content-hashed.
     files.push(OutputFile { path: "favicon.svg".into(), bytes: theme_static("favicon.svg").into_bytes() });
 
-    let ctx = Ctx { site, theme, assets };
+    let source_index = site.sources.iter().enumerate().map(|(i, s)| (s.key.as_str(), i)).collect();
+    let ctx = Ctx { site, theme, assets, source_index };
     let results: Vec<Result<OutputFile, Diagnostic>> = site
         .pages
         .par_iter()
@@ -261,6 +262,8 @@ struct Ctx<'a> {
     site: &'a Site,
     theme: &'a Theme,
     assets: Assets,
+    /// Bibliography key → index into `Site::sources`, built once for all pages.
+    source_index: html::SourceIndex<'a>,
 }
 
 impl Ctx<'_> {
@@ -346,13 +349,11 @@ impl Ctx<'_> {
 
     fn article(&self, p: &Page) -> Result<OutputFile, Diagnostic> {
         let site = self.site;
-        let body = html::body(site, p);
-        let key_index: BTreeMap<&str, usize> =
-            site.sources.iter().enumerate().map(|(i, s)| (s.key.as_str(), i)).collect();
+        let body = html::body(site, p, &self.source_index);
         let references = p
             .cited_keys
             .iter()
-            .filter_map(|k| key_index.get(k.as_str()).map(|&i| &site.sources[i]))
+            .filter_map(|k| self.source_index.get(k.as_str()).map(|&i| &site.sources[i]))
             .map(|s| {
                 let cites: Vec<usize> = p
                     .cites
@@ -465,7 +466,7 @@ impl Ctx<'_> {
         serde_json::json!({
             "title": s.title,
             "description": index.map(|p| p.meta.description.clone()).unwrap_or_default(),
-            "body": index.map(|p| html::body(site, p)).unwrap_or_default(),
+            "body": index.map(|p| html::body(site, p, &self.source_index)).unwrap_or_default(),
             "path": if key.is_empty() { None } else { Some(dir(key)) },
             "subsections": subsections,
             "pages": s.pages.iter().map(|&i| self.page_ref(i)).collect::<Vec<_>>(),
@@ -512,7 +513,7 @@ impl Ctx<'_> {
                 let letter = t.meta.title.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
                 groups.entry(letter).or_default().push(serde_json::json!({
                     "slug": t.slug, "title": t.meta.title, "synonyms": t.meta.synonyms,
-                    "description": t.meta.description, "body": html::body(site, t),
+                    "description": t.meta.description, "body": html::body(site, t, &self.source_index),
                 }));
             }
             for (letter, terms) in groups {
