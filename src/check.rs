@@ -85,7 +85,7 @@ pub fn run(site: &Site, today: Date, diags: &mut Diagnostics) -> Report {
                     .help("add a citation like [@key], or rephrase if it is not a claim about evidence"),
             );
         }
-        let grade = fk_grade(&prose_text(p));
+        let grade = fk_grade(&p.text);
         let client = p.meta.audience.iter().any(|a| a.eq_ignore_ascii_case("clients"));
         if client && grade > 8.0 {
             let line = p.meta.key_lines.get("audience").copied().unwrap_or(1);
@@ -205,11 +205,6 @@ fn has_identifier(item: &hayagriva::citationberg::json::Item) -> bool {
         || field("PMCID")
         || field("ISBN")
         || item.0.get("URL").and_then(|v| v.to_str()).is_some_and(|u| u.contains("ncbi.nlm.nih.gov/books/NBK"))
-}
-
-/// Prose only: the page text without code blocks.
-fn prose_text(p: &Page) -> String {
-    p.text.clone()
 }
 
 /// How the claim heuristic behaves on a page: (sentences it matches, of those, how many cite a source).

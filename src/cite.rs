@@ -20,7 +20,7 @@ use hayagriva::{
 };
 
 use crate::config::Config;
-use crate::diag::{Diagnostic, Diagnostics, LineIndex};
+use crate::diag::{Diagnostic, Diagnostics};
 use crate::site::{CiteItem, Source};
 
 /// Read every bibliography file named in the config.
@@ -135,8 +135,6 @@ fn line_span(text: &str, line: usize) -> std::ops::Range<usize> {
 /// CSL-JSON → (key, line, item). Every entry must have a string `id` and `type`.
 pub fn parse_csl_json(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diagnostic>> {
     let values: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| {
-        let idx = LineIndex::new(text);
-        let _ = &idx;
         let start: usize = text.split_inclusive('\n').take(e.line().saturating_sub(1)).map(str::len).sum();
         let off = (start + e.column().saturating_sub(1)).min(text.len());
         vec![Diagnostic::error(format!("invalid CSL-JSON: {}", strip_position(&e.to_string())))

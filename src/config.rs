@@ -271,7 +271,7 @@ fn split_base_url(base: &str) -> (String, String) {
 
 /// Parse `haven.toml` text; errors point at the offending key.
 pub fn parse_site_config(text: &str) -> Result<SiteConfig, Diagnostic> {
-    toml::from_str::<SiteConfig>(text).map_err(|e| toml_diagnostic(&e, text, 0, text, CONFIG_KEYS))
+    toml::from_str::<SiteConfig>(text).map_err(|e| toml_diagnostic(&e, 0, text, CONFIG_KEYS))
 }
 
 const CONFIG_KEYS: &[&str] = &[
@@ -304,16 +304,10 @@ const CONFIG_KEYS: &[&str] = &[
     "claim_phrases",
 ];
 
-/// Turn a `toml` error into a diagnostic. `offset` is where `fragment` starts in
-/// `file_text` (front matter sits a line below the file start), so the
-/// location is file-absolute.
-pub fn toml_diagnostic(
-    e: &toml::de::Error,
-    fragment: &str,
-    offset: usize,
-    file_text: &str,
-    keys: &[&str],
-) -> Diagnostic {
+/// Turn a `toml` error into a diagnostic. `offset` is where the parsed TOML
+/// starts in `file_text` (front matter sits a line below the file start), so
+/// the location is file-absolute.
+pub fn toml_diagnostic(e: &toml::de::Error, offset: usize, file_text: &str, keys: &[&str]) -> Diagnostic {
     let raw = e.message().trim().to_string();
     let (message, help) = if let Some(field) = backticked_after(&raw, "unknown field ") {
         let help = did_you_mean(&field, keys.iter().copied())
@@ -327,10 +321,7 @@ pub fn toml_diagnostic(
     };
     let d = Diagnostic::error(message).help_opt(help);
     match e.span() {
-        Some(span) => {
-            let _ = fragment;
-            d.at(file_text, offset + span.start..offset + span.end)
-        }
+        Some(span) => d.at(file_text, offset + span.start..offset + span.end),
         None => d,
     }
 }

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use crate::config::{Config, Overrides};
+use crate::config::Config;
 use crate::diag::Diagnostics;
 use crate::site::{Page, Site};
 
@@ -28,7 +28,6 @@ pub fn pipeline(bytes: &[u8]) {
         base_url: String::new(),
         relative: false,
     };
-    let _ = Overrides::default();
     let mut site = Site::new(config);
     if let Ok(entries) = crate::cite::parse_csl_json(BIB) {
         for (key, line, entry) in entries {

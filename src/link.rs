@@ -380,7 +380,15 @@ fn add_page_bibliographies(site: &mut Site, diags: &mut Diagnostics) {
         for b in &page.meta.bibliography {
             match normalize_rel(format!("content/{dir}").trim_end_matches('/'), b) {
                 Some(rel) => names.push(rel),
-                None => names.push(b.replace('\\', "/").to_string() + "/.."), // reported as leaving the site
+                None => diags.push(
+                    Diagnostic::error(format!("bibliography path `{b}` leaves the site folder"))
+                        .in_file(&page.file)
+                        .at(
+                            &page.source,
+                            line_range(&page.source, page.meta.key_lines.get("bibliography").copied().unwrap_or(1)),
+                        )
+                        .help("keep bibliography files inside the site folder"),
+                ),
             }
         }
         let origin = crate::cite::Origin {

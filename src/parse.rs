@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use serde::Deserialize;
 
 use crate::config::toml_diagnostic;
-use crate::diag::{did_you_mean, Diagnostic, Diagnostics, LineIndex};
+use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::site::{CiteGroup, CiteItem, Claim, Date, Heading, LinkKind, LinkRef, Meta, Node, Page, Site, SortBy};
 
 pub fn run(mut site: Site, diags: &mut Diagnostics) -> Site {
@@ -222,7 +222,7 @@ fn key_lines(src: &str, fm_offset: usize, fm: &str) -> BTreeMap<String, usize> {
 
 fn parse_meta(src: &str, fm: &str, fm_offset: usize, format: FmFormat) -> Result<Meta, Vec<Diagnostic>> {
     let raw: RawMeta = match format {
-        FmFormat::Toml => toml::from_str(fm).map_err(|e| vec![toml_diagnostic(&e, fm, fm_offset, src, META_KEYS)])?,
+        FmFormat::Toml => toml::from_str(fm).map_err(|e| vec![toml_diagnostic(&e, fm_offset, src, META_KEYS)])?,
         FmFormat::Yaml => {
             if fm.trim().is_empty() {
                 return Err(vec![missing_title(src)]);
@@ -231,8 +231,6 @@ fn parse_meta(src: &str, fm: &str, fm_offset: usize, format: FmFormat) -> Result
         }
     };
     let lines = key_lines(src, fm_offset, fm);
-    let index = LineIndex::new(src);
-    let _ = &index;
     let mut errs = Vec::new();
     let at_key = |key: &str, msg: String, help: String| -> Diagnostic {
         let line = lines.get(key).copied().unwrap_or(1);

@@ -163,3 +163,12 @@ fn issue_1110_pulldown_cmark_input_builds() {
     let t = good().file("content/c.md", &article("C", "", "a  2\n:<\n  {}\n -\n"));
     t.build();
 }
+
+#[test]
+fn per_article_bibliography_cannot_leave_the_site() {
+    let e = fails_keeping_output(|t| {
+        t.file("content/c.md", &article("C", "bibliography = [\"../../../etc/x.json\"]", "x"))
+    });
+    assert!(e.contains("error: bibliography path `../../../etc/x.json` leaves the site folder"), "{e}");
+    assert!(e.contains("--> content/c.md:5:1"), "{e}");
+}
