@@ -60,6 +60,6 @@ pub fn pipeline(bytes: &[u8]) {
         return;
     }
     if let Ok(theme) = crate::theme::resolve(&site.config.root) {
-        let _ = crate::render::run(&site, &theme, &mut diags);
+        crate::render::run(&site, &theme, &mut diags, &crate::write::Discard);
     }
 }

@@ -34,6 +34,7 @@ use std::time::Instant;
 use config::Config;
 use diag::{Diagnostic, Diagnostics};
 use site::Site;
+use write::Sink;
 
 /// What a finished build reports.
 #[derive(Debug)]
@@ -45,15 +46,24 @@ pub struct Built {
     pub sources: usize,
     pub seconds: f64,
     /// Wall time of each stage, in pipeline order (`--verbose` prints them).
-    pub stages: Vec<(&'static str, f64)>,
+    pub stages: Vec<Lap>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Stage timings: `lap("parse")` records the time since the previous lap.
+/// Stage timings: `lap("parse")` records the time since the previous lap,
+/// and the process's peak memory so far where the OS tells it (Linux).
 #[derive(Debug)]
 pub struct Stopwatch {
     last: Instant,
-    pub laps: Vec<(&'static str, f64)>,
+    pub laps: Vec<Lap>,
+}
+
+/// One stage's wall time and the peak resident memory at its end.
+#[derive(Debug, Clone)]
+pub struct Lap {
+    pub stage: &'static str,
+    pub seconds: f64,
+    pub peak_mib: Option<u64>,
 }
 
 impl Stopwatch {
@@ -62,9 +72,17 @@ impl Stopwatch {
     }
     pub fn lap(&mut self, stage: &'static str) {
         let now = Instant::now();
-        self.laps.push((stage, (now - self.last).as_secs_f64()));
+        self.laps.push(Lap { stage, seconds: (now - self.last).as_secs_f64(), peak_mib: peak_mib() });
         self.last = now;
     }
+}
+
+/// Peak resident set size of this process in MiB (`VmHWM`), on Linux.
+pub fn peak_mib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: u64 =
+        status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kb / 1024)
 }
 
 /// A build that stopped: every diagnostic found up to the failing stage.
@@ -108,24 +126,53 @@ pub fn build(config: &Config) -> Result<Built, Failed> {
             return Err(fail(diags));
         }
     };
-    let mut files = render::run(&site, &theme, &mut diags);
-    watch.lap("render");
-    if diags.has_errors() {
-        return Err(fail(diags));
-    }
-    let mut index = match config.site.search.enabled.then(|| index::run(&site)).transpose() {
+    // Render and index both only read the site: they run side by side, and
+    // render streams each file into the writer's staging folder. Nothing is
+    // published unless both succeed.
+    let writer = match write::Writer::create(&config.output) {
+        Ok(w) => w,
+        Err(d) => {
+            diags.push(d);
+            return Err(fail(diags));
+        }
+    };
+    let ((render_diags, render_secs), (index, index_secs)) = rayon::join(
+        || {
+            let t = Instant::now();
+            let mut d = Diagnostics::new();
+            render::run(&site, &theme, &mut d, &writer);
+            (d, t.elapsed().as_secs_f64())
+        },
+        || {
+            let t = Instant::now();
+            let index = config.site.search.enabled.then(|| index::run(&site)).transpose();
+            (index, t.elapsed().as_secs_f64())
+        },
+    );
+    watch.lap("render ‖ index");
+    watch.laps.extend([
+        Lap { stage: "  render", seconds: render_secs, peak_mib: None },
+        Lap { stage: "  index", seconds: index_secs, peak_mib: None },
+    ]);
+    diags.extend(render_diags.sorted());
+    let mut index = match index {
         Ok(i) => i,
         Err(d) => {
             diags.push(d);
             return Err(fail(diags));
         }
     };
-    watch.lap("index");
-    if let Some(i) = &mut index {
-        files.append(&mut i.files);
+    if diags.has_errors() {
+        return Err(fail(diags));
     }
-    let bytes = match write::run(&config.output, &files, index) {
-        Ok(b) => b,
+    for f in index.as_mut().map(|i| std::mem::take(&mut i.files)).unwrap_or_default() {
+        if let Err(d) = writer.put(f) {
+            diags.push(d);
+            return Err(fail(diags));
+        }
+    }
+    let (files, bytes) = match writer.publish(index) {
+        Ok(counts) => counts,
         Err(d) => {
             diags.push(d);
             return Err(fail(diags));
@@ -134,7 +181,7 @@ pub fn build(config: &Config) -> Result<Built, Failed> {
     watch.lap("write");
     Ok(Built {
         pages: site.pages.iter().filter(|p| !p.is_glossary_term()).count(),
-        files: files.len(),
+        files,
         bytes,
         citations: site.pages.iter().map(|p| p.cites.len()).sum(),
         sources: site.cited_order.len(),

@@ -1,35 +1,102 @@
 //! Stage 6, **write**: bytes → the output directory, atomically.
 //!
-//! 1. Create a staging directory beside the output (`.public.haven-staging-PID`),
-//!    removing leftovers of interrupted runs.
-//! 2. Write every file into it, refusing any path that would leave it.
-//! 3. Swap it in for the previous output, then swap in the search index
-//!    built beside `search-index/`; on any failure before that the staging
-//!    directories are dropped and the previous site and index stay as they were.
+//! 1. [`Writer::create`] makes a staging directory beside the output
+//!    (`.public.haven-staging-PID`), removing leftovers of interrupted runs.
+//! 2. Render and index hand it each file as soon as it exists
+//!    ([`Sink::put`], from any thread), so a 10,000-page site is never held
+//!    in memory at once; a path that would leave the folder is refused.
+//! 3. [`Writer::publish`] swaps the staging directory in for the previous
+//!    output, then swaps in the search index built beside `search-index/`.
+//!    Dropping the writer instead (any failure before that) removes the
+//!    staging directory: the previous site and index stay as they were.
 
 use std::path::{Component, Path};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crate::diag::Diagnostic;
 use crate::fsx::{self, Staging};
 use crate::index::SearchIndex;
 use crate::render::OutputFile;
 
-/// Write `files` into `output`, replacing its previous contents only on
-/// success, then publish the search index (if any).
-pub fn run(output: &Path, files: &[OutputFile], index: Option<SearchIndex>) -> Result<u64, Diagnostic> {
-    let staging = Staging::new(output).map_err(|e| Diagnostic::error(e.to_string()))?;
-    let mut bytes = 0u64;
-    for f in files {
+/// Where rendered files go. Called from many threads at once; each path is
+/// written once, except that a later `put` of the same path wins.
+pub trait Sink: Sync {
+    fn put(&self, file: OutputFile) -> Result<(), Diagnostic>;
+}
+
+/// Writes files into a staging directory beside the output.
+pub struct Writer {
+    staging: Staging,
+    files: AtomicUsize,
+    bytes: AtomicU64,
+}
+
+impl Writer {
+    pub fn create(output: &Path) -> Result<Writer, Diagnostic> {
+        let staging = Staging::new(output).map_err(|e| Diagnostic::error(e.to_string()))?;
+        Ok(Writer { staging, files: AtomicUsize::new(0), bytes: AtomicU64::new(0) })
+    }
+
+    /// Swap the written site in, then the search index (if any). Returns
+    /// (files, bytes) written.
+    pub fn publish(self, index: Option<SearchIndex>) -> Result<(usize, u64), Diagnostic> {
+        let counts = (self.files.load(Ordering::Relaxed), self.bytes.load(Ordering::Relaxed));
+        self.staging.publish().map_err(|e| Diagnostic::error(e.to_string()))?;
+        if let Some(index) = index {
+            index.publish().map_err(|e| Diagnostic::error(e.to_string()))?;
+        }
+        Ok(counts)
+    }
+}
+
+impl Sink for Writer {
+    fn put(&self, f: OutputFile) -> Result<(), Diagnostic> {
         let rel = Path::new(&f.path);
-        if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        if f.path.is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
             return Err(Diagnostic::error(format!("refusing to write `{}` outside the output folder", f.path)));
         }
-        fsx::write(&staging.path().join(rel), &f.bytes).map_err(|e| Diagnostic::error(e.to_string()))?;
-        bytes += f.bytes.len() as u64;
+        fsx::write(&self.staging.path().join(rel), &f.bytes).map_err(|e| Diagnostic::error(e.to_string()))?;
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(f.bytes.len() as u64, Ordering::Relaxed);
+        Ok(())
     }
-    staging.publish().map_err(|e| Diagnostic::error(e.to_string()))?;
-    if let Some(index) = index {
-        index.publish().map_err(|e| Diagnostic::error(e.to_string()))?;
+}
+
+/// Drops every file: for `haven check`, which renders only to find
+/// template errors.
+pub struct Discard;
+
+impl Sink for Discard {
+    fn put(&self, _: OutputFile) -> Result<(), Diagnostic> {
+        Ok(())
     }
-    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_paths_outside_and_publishes_only_on_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("public");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("old.html"), "old").unwrap();
+        let put = |w: &Writer, p: &str| w.put(OutputFile { path: p.into(), bytes: b"x".to_vec() });
+        {
+            let w = Writer::create(&out).unwrap();
+            put(&w, "a/index.html").unwrap();
+            for bad in ["../x.html", "/etc/x", "a/../../x", ""] {
+                assert!(put(&w, bad).is_err(), "{bad}");
+            }
+            // Dropped without publishing: the old site stays, no staging left.
+        }
+        assert!(out.join("old.html").exists() && !out.join("a").exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        let w = Writer::create(&out).unwrap();
+        put(&w, "a/index.html").unwrap();
+        put(&w, "b.css").unwrap();
+        assert_eq!(w.publish(None).unwrap(), (2, 2));
+        assert!(out.join("a/index.html").exists() && !out.join("old.html").exists());
+    }
 }

@@ -17,8 +17,9 @@ pub fn run(args: BuildArgs, v: Verbosity) -> u8 {
         Ok(built) => {
             print_diagnostics(&built.diagnostics, v);
             if v == Verbosity::Verbose {
-                for (stage, secs) in &built.stages {
-                    eprintln!("  {stage:<7} {:>8.1} ms", secs * 1000.0);
+                for lap in &built.stages {
+                    let peak = lap.peak_mib.map(|m| format!("   peak memory {m} MiB")).unwrap_or_default();
+                    eprintln!("  {:<14} {:>8.1} ms{peak}", lap.stage, lap.seconds * 1000.0);
                 }
             }
             if v != Verbosity::Quiet {

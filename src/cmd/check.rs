@@ -17,7 +17,7 @@ pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
         // Templates are part of the check: a broken override fails here too.
         match crate::theme::resolve(&config.root) {
             Ok(theme) => {
-                let _rendered = crate::render::run(site, &theme, &mut diags);
+                crate::render::run(site, &theme, &mut diags, &crate::write::Discard);
             }
             Err(d) => diags.push(d),
         }

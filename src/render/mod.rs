@@ -1,4 +1,5 @@
-//! Stage 4, **render**: `&Site` → every output file, as bytes.
+//! Stage 4, **render**: `&Site` → every output file, as bytes, handed to a
+//! [`Sink`] (the writer of stage 6) as soon as it is rendered.
 //!
 //! 1. Resolve the theme (embedded default + the site's `templates/`).
 //! 2. Render each page's body and template in parallel; templates see
@@ -25,6 +26,7 @@ use crate::cite::escape;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::site::{Page, PageId, Site};
 use crate::theme::{tera_chain, Theme};
+use crate::write::Sink;
 
 /// A file to write, relative to the output directory.
 #[derive(Debug, Clone)]
@@ -148,7 +150,7 @@ struct PathView {
 }
 
 /// Render everything. Errors (template failures) are collected per page.
-pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics) -> Vec<OutputFile> {
+pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics, sink: &dyn Sink) {
     let mut files: Vec<OutputFile> = Vec::new();
     let css = theme_static("haven.css");
     let js = theme_static("haven.js");
@@ -175,17 +177,21 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics) -> Vec<OutputFil
 
     let source_index = site.sources.iter().enumerate().map(|(i, s)| (s.key.as_str(), i)).collect();
     let ctx = Ctx { site, theme, assets, source_index };
-    let results: Vec<Result<OutputFile, Diagnostic>> = site
+    // Pages go to the sink as they are rendered (never all in memory); every
+    // page has its own URL (checked in link), and the listings and assets
+    // below are put after them, so they win a clash as before.
+    let relative = site.config.relative;
+    let errors: Vec<Diagnostic> = site
         .pages
         .par_iter()
         .filter(|p| !p.is_glossary_term())
-        .map(|p| if p.is_section { ctx.section_page(p) } else { ctx.article(p) })
+        .filter_map(|p| {
+            let file = if p.is_section { ctx.section_page(p) } else { ctx.article(p) };
+            file.and_then(|f| sink.put(relativized(f, relative))).err()
+        })
         .collect();
-    for r in results {
-        match r {
-            Ok(f) => files.push(f),
-            Err(d) => diags.push(d),
-        }
+    for d in errors {
+        diags.push(d);
     }
     // Sections without an _index.md still get a listing.
     for s in site.sections.values().filter(|s| s.index.is_none()) {
@@ -211,14 +217,22 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics) -> Vec<OutputFil
     for f in files {
         by_path.insert(f.path, f.bytes);
     }
-    if site.config.relative {
-        for (path, bytes) in by_path.iter_mut() {
-            if path.ends_with(".html") || path.ends_with(".xml") {
-                *bytes = relativize(path, bytes);
-            }
+    for (path, bytes) in by_path {
+        if let Err(d) = sink.put(relativized(OutputFile { path, bytes }, relative)) {
+            diags.push(d);
         }
     }
-    by_path.into_iter().map(|(path, bytes)| OutputFile { path, bytes }).collect()
+}
+
+/// In a relative site (`base_url = "./"`), HTML and XML files with the root
+/// mark replaced by the way up from their own folder.
+fn relativized(f: OutputFile, relative: bool) -> OutputFile {
+    if relative && (f.path.ends_with(".html") || f.path.ends_with(".xml")) {
+        let bytes = relativize(&f.path, &f.bytes);
+        OutputFile { path: f.path, bytes }
+    } else {
+        f
+    }
 }
 
 /// Replace the root mark with the way from `path`'s folder to the site root.
