@@ -595,7 +595,7 @@ impl Formatter {
 }
 
 /// How many different field counts [`padded`] spreads the entries over.
-const PAD_BUCKETS: usize = 16;
+const PAD_BUCKETS: usize = 64;
 
 /// A copy of `entry` for the citation driver with `index % PAD_BUCKETS` inert
 /// extra fields.
@@ -605,10 +605,16 @@ const PAD_BUCKETS: usize = 16;
 /// `BTreeMap` comparison), once per cited item and again while sorting: that
 /// is O(citations × sources) entry comparisons, most of the driver's time on
 /// large sites. A `BTreeMap` comparison checks the lengths first, so giving
-/// entries different field counts makes 15 of 16 of those comparisons a single
-/// integer test. Distinct entries stay distinct (each has its own `id`), and
-/// the padding keys are no CSL variable, so nothing reads them and the
-/// formatted output is unchanged.
+/// entries different field counts makes 63 of 64 of those comparisons a single
+/// integer test (64 buckets: link stage 27 s → 21 s at 10,000 articles and
+/// 2,497 sources, against 16 buckets in the same run). Distinct entries stay
+/// distinct (each has its own `id`), and the padding keys are no CSL
+/// variable, so nothing reads them and the formatted output is unchanged.
+///
+/// Splitting the driver to run in parallel was tried and dropped: its output
+/// depends on every other citation of the same entry (a repeat changes how a
+/// name clash is disambiguated), and co-cited groups join nearly all entries
+/// into one component, so no split is both exact and useful.
 fn padded(entry: &Item, index: usize) -> Item {
     let mut item = entry.clone();
     for k in 0..index % PAD_BUCKETS {
