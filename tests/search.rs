@@ -164,6 +164,10 @@ fn typos_are_corrected_and_reported() {
         ("mentalizaton", "mentalization", "/kb/attachment/avoidant/#mentalization"),
         ("therpay", "therapy", ""),
         ("bnod", "bond", "/kb/alliance/bond/"),
+        // A wrong, missing or extra first letter.
+        ("vond", "bond", "/kb/alliance/bond/"),
+        ("ttachment", "attachment", "/kb/attachment/avoidant/"),
+        ("mbordin", "bordin", "/kb/alliance/bond/"),
     ] {
         let v = search_json(&t, &[&format!("{typo} ")]);
         assert_eq!(v["corrected"], word, "{typo}: {v:#}");
@@ -279,6 +283,7 @@ fn the_browser_engine_ranks_exactly_like_haven_search() {
         assert_eq!(strip(&b), strip(&cli), "query {q:?}");
         assert_eq!(b["corrected"], cli["corrected"], "query {q:?}");
         assert_eq!(b["total_pages"], cli["total_pages"], "query {q:?}");
+        assert_eq!(b["total_exact"], cli["total_exact"], "query {q:?}");
         assert_eq!(b["total_sections"], cli["total_sections"], "query {q:?}");
     }
 }
@@ -291,13 +296,15 @@ fn a_cold_query_loads_only_what_it_needs() {
     let loaded: Vec<&str> = r[0]["loaded"].as_array().unwrap().iter().map(|l| l[0].as_str().unwrap()).collect();
     let kinds: String = loaded.iter().skip(1).map(|k| k.rsplit('/').next().unwrap().chars().next().unwrap()).collect();
     assert_eq!(loaded[0], "manifest");
-    // One vocabulary shard, the postings shard of the term, then the page
-    // and excerpt shards of the one page that matches; no typo lists, no facets.
-    assert_eq!(kinds, "vpmx", "{loaded:?}");
-    let all = tree(&t.root().join("public/search"))
-        .iter()
-        .filter(|(p, _)| p.extension().is_some_and(|e| e == "json"))
-        .count();
+    // One vocabulary shard, the term's record (a small term's postings are
+    // all in it), then the page file and the section text of the one page
+    // that matches; no postings files, typo lists or facets.
+    assert_eq!(kinds, "vrmx", "{loaded:?}");
+    // The section text is whole, so the excerpt can be around the match.
+    let text = r[0]["results"][0]["text"].as_str().unwrap();
+    assert_eq!(text, "Mentalizing helps avoidant clients name feelings.");
+    let all =
+        tree(&t.root().join("public/search")).iter().filter(|(p, _)| p.extension().is_some_and(|e| e == "js")).count();
     assert!(all > 4 * loaded.len(), "{} of {all} files", loaded.len());
 }
 
@@ -318,21 +325,24 @@ fn titles_with_markup_stay_text_everywhere() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains(evil), "{text}");
     assert!(!text.contains('\u{1b}'), "no escape sequences from content: {text:?}");
-    // Every shard is valid JSON holding the raw string, and its .js twin
-    // is exactly the registration call around the same JSON.
+    // Every file is one registration call under its own key, carrying JSON
+    // (which holds the raw string) or base64.
     let dir = t.root().join("public/search");
     let mut found = false;
     for (path, bytes) in tree(&dir) {
         let name = path.to_string_lossy().into_owned();
-        if let Some(stem) = name.strip_suffix(".json") {
-            let v: Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
-            found |= v.to_string().contains(&serde_json::to_string(evil).unwrap());
-            let js = std::fs::read(dir.join(format!("{stem}.js"))).unwrap();
-            let key = if stem == "manifest" { "manifest".to_string() } else { stem.to_string() };
-            let mut want = format!("window.__havenSearch.add({},", serde_json::to_string(&key).unwrap()).into_bytes();
-            want.extend_from_slice(&bytes);
-            want.extend_from_slice(b");\n");
-            assert_eq!(js, want, "{name}");
+        if name == "index.html" {
+            continue; // the search page
+        }
+        let key = name.strip_suffix(".js").unwrap_or_else(|| panic!("{name} is not a .js file"));
+        let prefix = format!("window.__havenSearch.add({},", serde_json::to_string(key).unwrap());
+        assert!(bytes.starts_with(prefix.as_bytes()) && bytes.ends_with(b");\n"), "{name}");
+        match haven::index::codec::unscript(&bytes).unwrap_or_else(|e| panic!("{name}: {e}")) {
+            haven::index::codec::Payload::Json(j) => {
+                let v: Value = serde_json::from_slice(&j).unwrap_or_else(|e| panic!("{name}: {e}"));
+                found |= v.to_string().contains(&serde_json::to_string(evil).unwrap());
+            }
+            haven::index::codec::Payload::Binary(b) => assert!(!b.is_empty() || key.contains("/x"), "{name}"),
         }
     }
     assert!(found, "the raw title is in a shard");
@@ -357,7 +367,12 @@ fn an_unchanged_site_gives_a_byte_identical_static_index() {
     assert_eq!(first, tree(&t.root().join("public/search")));
     assert_eq!(first_copy, tree(&t.root().join("search-index/search")));
     // Any content change gives a new shard folder (so caches cannot mix).
-    let manifest = |t: &SiteTest| -> Value { serde_json::from_str(&t.read("search/manifest.json")).unwrap() };
+    let manifest = |t: &SiteTest| -> Value {
+        match haven::index::codec::unscript(t.read("search/manifest.js").as_bytes()).unwrap() {
+            haven::index::codec::Payload::Json(j) => serde_json::from_slice(&j).unwrap(),
+            other => panic!("manifest: {other:?}"),
+        }
+    };
     let v1 = manifest(&t)["version"].clone();
     let t = t.file("content/alliance/new.md", &article("New page", "", "Fresh words."));
     t.build();
@@ -430,7 +445,7 @@ fn the_site_links_search_under_its_base_path() {
     for id in ["search-results", "search-status", "search-correction", "search-tag", "search-audience"] {
         assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
     }
-    assert!(t.exists("search/manifest.json") && t.exists("search/manifest.js"));
+    assert!(t.exists("search/manifest.js") && !t.exists("search/manifest.json"));
 }
 
 #[test]
