@@ -96,6 +96,22 @@ fn browser_engine(t: &SiteTest, base: &str, limit: usize, queries: &[String]) ->
     Some(serde_json::from_slice::<Vec<Value>>(&out.stdout).expect("JSON from search-engine.js"))
 }
 
+/// The ranked results of `haven search --json` (or of the browser engine),
+/// as compared between the two: title, URL, score, words matched, and the
+/// sections listed under each page.
+fn rows(v: &Value) -> Vec<Value> {
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let sections: Vec<Value> =
+                r["sections"].as_array().unwrap().iter().map(|s| serde_json::json!([s["url"], s["score"]])).collect();
+            serde_json::json!([r["title"], r["url"], r["score"], r["matched"], sections])
+        })
+        .collect()
+}
+
 fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     common::tree(dir)
 }
@@ -259,33 +275,102 @@ fn the_browser_engine_ranks_exactly_like_haven_search() {
         "in",
         "caregivers discouraged distress",
         "zzzz",
+        "vond ",
+        "ttachment ",
+        "mbordin ",
     ]
     .map(String::from);
     let Some(browser) = browser_engine(&t, "/kb/", 10, &queries) else { return };
     for (q, b) in queries.iter().zip(browser) {
         let cli = search_json(&t, &[q.as_str()]);
-        let strip = |v: &Value| -> Vec<Value> {
-            v["results"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| {
-                    let sections: Vec<Value> = r["sections"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|s| serde_json::json!([s["url"], s["score"]]))
-                        .collect();
-                    serde_json::json!([r["title"], r["url"], r["score"], r["matched"], sections])
-                })
-                .collect()
-        };
-        assert_eq!(strip(&b), strip(&cli), "query {q:?}");
+        assert_eq!(rows(&b), rows(&cli), "query {q:?}");
         assert_eq!(b["corrected"], cli["corrected"], "query {q:?}");
         assert_eq!(b["total_pages"], cli["total_pages"], "query {q:?}");
         assert_eq!(b["total_exact"], cli["total_exact"], "query {q:?}");
         assert_eq!(b["total_sections"], cli["total_sections"], "query {q:?}");
     }
+}
+
+/// A site where common words have long postings lists (more than a term's
+/// head), so the ranking stops early and fetches blocks.
+fn big_site() -> SiteTest {
+    let mut t = SiteTest::new();
+    for i in 0..150u32 {
+        let mut body = String::new();
+        for j in 0..3u32 {
+            let alpha = "alpha ".repeat(((i * 7 + j * 3) % 9 + 1) as usize);
+            let beta = "beta ".repeat(((i * 5 + j) % 4) as usize);
+            let filler = "filler words here ".repeat(((i + j) % 6 + 1) as usize);
+            body.push_str(&format!("## Part {j}\n\n{alpha}{beta}gamma{} {filler}\n\n", (i + j) % 13));
+        }
+        let tags = if i % 5 == 0 { "tags = [\"Fifth\"]" } else { "" };
+        t = t.file(&format!("content/a/p{i:03}.md"), &article(&format!("Page {i}"), tags, &body));
+    }
+    t
+}
+
+#[test]
+fn stopping_early_the_terminal_and_the_browser_agree_and_stay_exact() {
+    let t = big_site();
+    t.build();
+    let queries: Vec<String> = ["alpha", "alpha beta", "alp", "beta gamma3", "alpah ", "be", "filler alpha gamma1 "]
+        .map(String::from)
+        .to_vec();
+    let mut stopped_early = 0;
+    for limit in [3usize, 10] {
+        let browser = browser_engine(&t, "/kb/", limit, &queries);
+        for (i, q) in queries.iter().enumerate() {
+            let cli = search_json(&t, &["--limit", &limit.to_string(), q]);
+            // The shown results are the exhaustive ranking's first pages.
+            let all = search_json(&t, &["--limit", "100000", q]);
+            assert_eq!(all["total_exact"], true, "{q}");
+            let want: Vec<Value> = rows(&all)
+                .into_iter()
+                .take(limit)
+                .map(|mut r| {
+                    // Sub-results depend on where the shown prefix ends.
+                    r[4] = Value::Null;
+                    r
+                })
+                .collect();
+            let got: Vec<Value> = rows(&cli)
+                .into_iter()
+                .map(|mut r| {
+                    r[4] = Value::Null;
+                    r
+                })
+                .collect();
+            assert_eq!(got, want, "{q} limit {limit}");
+            let (pages, exact) = (cli["total_pages"].as_u64().unwrap(), cli["total_exact"].as_bool().unwrap());
+            assert!(pages <= all["total_pages"].as_u64().unwrap(), "{q}: a lower bound");
+            if exact {
+                assert_eq!(pages, all["total_pages"].as_u64().unwrap(), "{q}");
+            } else {
+                stopped_early += 1;
+            }
+            if let Some(b) = &browser {
+                let b = &b[i];
+                assert_eq!(rows(b), rows(&cli), "browser, {q} limit {limit}");
+                for k in ["total_pages", "total_sections", "total_exact", "corrected"] {
+                    assert_eq!(b[k], cli[k], "browser {k}, {q} limit {limit}");
+                }
+            }
+        }
+    }
+    assert!(stopped_early >= 4, "the ranking stopped early {stopped_early} times");
+    // The terminal says when a count is a lower bound.
+    let out = t.run(&["search", "--limit", "3", "alpha"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("At least "), "{text}");
+    // A filter narrows the exact ranking the same way.
+    let cli = search_json(&t, &["--limit", "3", "--tag", "fifth", "alpha"]);
+    let all = search_json(&t, &["--limit", "1000", "--tag", "fifth", "alpha"]);
+    assert_eq!(
+        rows(&cli)[..3].iter().map(|r| r[1].clone()).collect::<Vec<_>>(),
+        rows(&all)[..3].iter().map(|r| r[1].clone()).collect::<Vec<_>>()
+    );
+    let page_number = |u: &String| u.split("/p").nth(1).and_then(|n| n.get(..3)).and_then(|n| n.parse::<u32>().ok());
+    assert!(urls(&all).len() == 30 && urls(&all).iter().all(|u| page_number(u).is_some_and(|n| n % 5 == 0)), "{all:#}");
 }
 
 #[test]

@@ -294,7 +294,8 @@ fn print_text(out: &Output, color: bool) -> std::io::Result<()> {
     }
     writeln!(
         w,
-        "{} page{} ({} section{}) match \"{}\"{}\n",
+        "{}{} page{} ({} section{}) match \"{}\"{}\n",
+        if out.total_exact { "" } else { "At least " },
         out.total_pages,
         if out.total_pages == 1 { "" } else { "s" },
         out.total_sections,
