@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Build benchmarks: Haven against Hugo, Zola and Pagefind on one generated corpus.
+# Build benchmarks: Haven against Hugo, Zola and Pagefind on one generated corpus,
+# then search queries against Pagefind (benches/search_bench.mjs).
 #
 #   bash benches/run.sh                 # 1k and 10k articles, 3 runs each
 #   ITER=5 bash benches/run.sh 1000     # other sizes / run counts
 #   BENCH_DIR=/some/disk bash benches/run.sh   # where corpora and outputs go
+#   SEARCH_ONLY=1 bash benches/run.sh   # one Haven build, Pagefind and the search
+#                                       # queries only (no Hugo, Zola, rebuilds, serve)
+#
+# The search part needs Debian's chromium and tests/browser's playwright-core
+# (npm ci there); without chromium it is reported as missing. To rerun only the
+# search part on a corpus built here, see the usage in benches/search_bench.mjs.
 #
 # Prints a markdown table (median [min–max]) with Haven/peer ratios and writes it
 # to benches/results/<date>.md with the machine, load and command. Not a test:
@@ -26,17 +33,29 @@ TOOLS=$REPO/target/bench-tools
 HUGO_VERSION=0.168.0
 PAGEFIND_VERSION=1.6.0
 DATE=$(date -u +%Y-%m-%d)
-OUT=$REPO/benches/results/$DATE-$(IFS=-; echo "${SIZES[*]}").md
+SEARCH_ONLY=${SEARCH_ONLY:-}
+OUT=$REPO/benches/results/$DATE-$(IFS=-; echo "${SIZES[*]}")${SEARCH_ONLY:+-search}.md
+[ -n "$SEARCH_ONLY" ] && ITER_BUILD=1 || ITER_BUILD=$ITER
 TSV=$WORK/results.tsv
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time" >&2; exit 2; }
 mkdir -p "$WORK" "$TOOLS" "$REPO/benches/results"
 : >"$TSV"
+rm -f "$WORK"/search-*.md
 
-echo "== building haven (release) and the corpus generator" >&2
+echo "== building haven (release), the corpus generator and the search ground truth" >&2
 cargo build --release --quiet
 cargo bench --bench gen_corpus --quiet -- >/dev/null
+cargo bench --bench search_truth --quiet -- >/dev/null 2>&1 || true
+CHROMIUM_BIN=${CHROMIUM:-/usr/bin/chromium}
+SEARCH_BENCH=""
+if [ -x "$CHROMIUM_BIN" ]; then
+  if [ ! -d tests/browser/node_modules/playwright-core ]; then
+    (cd tests/browser && npm ci --no-audit --no-fund >&2) || true
+  fi
+  [ -d tests/browser/node_modules/playwright-core ] && SEARCH_BENCH=1
+fi
 HAVEN=$WORK/haven-bin
 cp target/release/haven "$HAVEN"
 
@@ -53,6 +72,8 @@ fi
 [ -x "$TOOLS/npm/node_modules/.bin/pagefind" ] && PAGEFIND=$TOOLS/npm/node_modules/.bin/pagefind
 ZOLA=$(command -v zola || true)
 for p in HUGO PAGEFIND ZOLA; do echo "   $p: ${!p:-MISSING}" >&2; done
+echo "   search benchmark (chromium + playwright-core): ${SEARCH_BENCH:+yes}" >&2
+[ -n "$SEARCH_BENCH" ] || echo "   search benchmark: MISSING (no $CHROMIUM_BIN or playwright-core)" >&2
 
 # record SIZE TOOL METRIC VALUE
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$TSV"; }
@@ -113,12 +134,14 @@ for n in "${SIZES[@]}"; do
   cargo bench --bench gen_corpus --quiet -- --articles "$n" --out "$C" >&2
   record "$n" corpus "markdown MB" "$(echo "scale=1; $(bytes "$C/haven/content") / 1000000" | bc)"
 
-  echo "== $n: haven full builds ×$ITER" >&2
-  for _ in $(seq 1 "$ITER"); do
+  echo "== $n: haven full builds ×$ITER_BUILD" >&2
+  for _ in $(seq 1 "$ITER_BUILD"); do
     rm -rf "$C/haven/public" "$C/haven/search-index"
-    timed "$n" haven "full build" -- "$HAVEN" build -q --root "$C/haven"
+    timed "$n" haven "full build" -- "$HAVEN" build -v --root "$C/haven"
+    # The index stage (tantivy + static search index), from the -v timings.
+    record "$n" haven "index build wall s" "$(awk '$1 == "index" {printf "%.2f", $2 / 1000}' "$WORK/last.log")"
   done
-  for _ in $(seq 1 "$ITER"); do
+  for _ in $(seq 1 "$([ -n "$SEARCH_ONLY" ] && echo 0 || echo "$ITER")"); do
     timed "$n" haven "no-change rebuild" -- "$HAVEN" build -q --root "$C/haven"
   done
   record "$n" haven "output MB" "$(echo "scale=1; $(bytes "$C/haven/public") / 1000000" | bc)"
@@ -129,7 +152,9 @@ for n in "${SIZES[@]}"; do
     record "$n" haven "static search MB" "n/a"
   fi
 
-  if [ -n "$HUGO" ]; then
+  if [ -n "$SEARCH_ONLY" ]; then
+    :
+  elif [ -n "$HUGO" ]; then
     echo "== $n: hugo ×$ITER" >&2
     for _ in $(seq 1 "$ITER"); do
       rm -rf "$C/hugo/public" "$C/hugo/resources"
@@ -143,7 +168,9 @@ for n in "${SIZES[@]}"; do
     record "$n" hugo "full build wall s" MISSING
   fi
 
-  if [ -n "$ZOLA" ]; then
+  if [ -n "$SEARCH_ONLY" ]; then
+    :
+  elif [ -n "$ZOLA" ]; then
     echo "== $n: zola ×$ITER" >&2
     for _ in $(seq 1 "$ITER"); do
       rm -rf "$C/zola/public"
@@ -155,8 +182,8 @@ for n in "${SIZES[@]}"; do
   fi
 
   if [ -n "$PAGEFIND" ]; then
-    echo "== $n: pagefind on Haven's HTML ×$ITER" >&2
-    for _ in $(seq 1 "$ITER"); do
+    echo "== $n: pagefind on Haven's HTML ×$ITER_BUILD" >&2
+    for _ in $(seq 1 "$ITER_BUILD"); do
       rm -rf "$WORK/pagefind-$n"
       timed "$n" pagefind "index build" -- "$PAGEFIND" --site "$C/haven/public" --output-path "$WORK/pagefind-$n"
     done
@@ -165,8 +192,21 @@ for n in "${SIZES[@]}"; do
     record "$n" pagefind "index build wall s" MISSING
   fi
 
-  echo "== $n: haven serve, edit → reload ×$ITER" >&2
-  serve_reload "$n" "$C/haven"
+  if [ -n "$SEARCH_BENCH" ]; then
+    echo "== $n: search queries, cold, in chromium: haven vs pagefind ×$ITER" >&2
+    cargo bench --bench search_truth --quiet -- --root "$C/haven" >"$WORK/truth-$n.json"
+    pf_args=()
+    [ -n "$PAGEFIND" ] && pf_args=(--pagefind "$WORK/pagefind-$n")
+    node benches/search_bench.mjs --site "$C/haven" --truth "$WORK/truth-$n.json" "${pf_args[@]}" \
+      --size "$n" --iter "$ITER" --tsv "$TSV" --md "$WORK/search-$n.md" >&2
+  else
+    record "$n" haven "search queries" MISSING
+  fi
+
+  if [ -z "$SEARCH_ONLY" ]; then
+    echo "== $n: haven serve, edit → reload ×$ITER" >&2
+    serve_reload "$n" "$C/haven"
+  fi
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -212,7 +252,7 @@ EOF
 {
   echo "# Build benchmark, $DATE"
   echo
-  echo "- command: \`ITER=$ITER bash benches/run.sh ${SIZES[*]}\` (corpora and outputs in \`$WORK\`)"
+  echo "- command: \`${SEARCH_ONLY:+SEARCH_ONLY=1 }ITER=$ITER bash benches/run.sh ${SIZES[*]}\` (corpora and outputs in \`$WORK\`)"
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -h | awk '/Mem:/ {print $2}') RAM"
   echo "- haven: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted changes in src/')"
   hv=MISSING; [ -n "$HUGO" ] && hv=$("$HUGO" version 2>/dev/null | grep -o 'v[0-9][0-9.]*' | head -1)
@@ -222,5 +262,12 @@ EOF
   echo "- each cell: median [min–max] over $ITER runs; ratios are Haven ÷ peer medians"
   echo
   cat "$WORK/table.md"
+  for n in "${SIZES[@]}"; do
+    if [ -f "$WORK/search-$n.md" ]; then
+      echo
+      echo "## $(head -1 "$WORK/search-$n.md")"
+      tail -n +2 "$WORK/search-$n.md"
+    fi
+  done
 } | tee "$OUT"
 echo "wrote $OUT" >&2

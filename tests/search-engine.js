@@ -1,10 +1,11 @@
 // Runs the engine of themes/default/static/search.js under Node against a
 // built site's search/ folder, as the browser would: the same code, with each
-// `search/KEY.json` read from disk instead of fetched. Each query starts cold
+// `search/KEY.js` read from disk instead of fetched. Each query starts cold
 // (a fresh engine, nothing cached), like a first visit.
 //
 // usage: node tests/search-engine.js SEARCH_DIR BASE_PATH LIMIT QUERY...
-//   QUERY is the text typed, or JSON {"q": "...", "tag": "...", "audience": "..."}
+//   QUERY is the text typed, or JSON {"q": "...", "tag": "...", "audience": "..."};
+//   LIMIT is the number of pages asked for ("all" for every page)
 // prints JSON: for each query, the top LIMIT pages (as `haven search --json`
 // prints them: url, score, matched, sections[].url/score) and every file the
 // query loaded, with its size in bytes (`loaded`, `bytes`).
@@ -29,22 +30,25 @@ function url(p, anchor) {
     const spec = arg.startsWith("{") ? JSON.parse(arg) : { q: arg };
     const loaded = [];
     const engine = window.__havenSearch.createEngine(async (key) => {
-      const bytes = fs.readFileSync(path.join(dir, key + ".json"));
+      const bytes = fs.readFileSync(path.join(dir, key + ".js"));
       loaded.push([key, bytes.length]);
-      return JSON.parse(bytes.toString("utf8"));
+      return window.__havenSearch.unscript(bytes.toString("utf8"));
     });
-    const ranked = await engine.search(spec.q, { tag: spec.tag || "", audience: spec.audience || "" });
-    const hits = await engine.describe(ranked, 0, Number(limit));
+    const n = limit === "all" ? Infinity : Number(limit);
+    const ranked = await engine.search(spec.q, { tag: spec.tag || "", audience: spec.audience || "" }, n);
+    const hits = await engine.describe(ranked, 0, n);
     out.push({
       query: spec.q,
       corrected: ranked.corrected,
-      total_pages: ranked.pages.length,
-      total_sections: ranked.sections,
+      total_pages: ranked.count.pages,
+      total_sections: ranked.count.sections,
+      total_exact: ranked.count.exact,
       results: hits.map((h) => ({
         title: h.title,
         url: url(h.path, h.best.anchor),
         score: h.best.score,
         matched: h.best.matched,
+        text: h.best.text,
         sections: h.subs.map((s) => ({ url: url(h.path, s.anchor), score: s.score })),
       })),
       loaded,

@@ -96,6 +96,22 @@ fn browser_engine(t: &SiteTest, base: &str, limit: usize, queries: &[String]) ->
     Some(serde_json::from_slice::<Vec<Value>>(&out.stdout).expect("JSON from search-engine.js"))
 }
 
+/// The ranked results of `haven search --json` (or of the browser engine),
+/// as compared between the two: title, URL, score, words matched, and the
+/// sections listed under each page.
+fn rows(v: &Value) -> Vec<Value> {
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let sections: Vec<Value> =
+                r["sections"].as_array().unwrap().iter().map(|s| serde_json::json!([s["url"], s["score"]])).collect();
+            serde_json::json!([r["title"], r["url"], r["score"], r["matched"], sections])
+        })
+        .collect()
+}
+
 fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     common::tree(dir)
 }
@@ -164,6 +180,10 @@ fn typos_are_corrected_and_reported() {
         ("mentalizaton", "mentalization", "/kb/attachment/avoidant/#mentalization"),
         ("therpay", "therapy", ""),
         ("bnod", "bond", "/kb/alliance/bond/"),
+        // A wrong, missing or extra first letter.
+        ("vond", "bond", "/kb/alliance/bond/"),
+        ("ttachment", "attachment", "/kb/attachment/avoidant/"),
+        ("mbordin", "bordin", "/kb/alliance/bond/"),
     ] {
         let v = search_json(&t, &[&format!("{typo} ")]);
         assert_eq!(v["corrected"], word, "{typo}: {v:#}");
@@ -255,32 +275,102 @@ fn the_browser_engine_ranks_exactly_like_haven_search() {
         "in",
         "caregivers discouraged distress",
         "zzzz",
+        "vond ",
+        "ttachment ",
+        "mbordin ",
     ]
     .map(String::from);
     let Some(browser) = browser_engine(&t, "/kb/", 10, &queries) else { return };
     for (q, b) in queries.iter().zip(browser) {
         let cli = search_json(&t, &[q.as_str()]);
-        let strip = |v: &Value| -> Vec<Value> {
-            v["results"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| {
-                    let sections: Vec<Value> = r["sections"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|s| serde_json::json!([s["url"], s["score"]]))
-                        .collect();
-                    serde_json::json!([r["title"], r["url"], r["score"], r["matched"], sections])
-                })
-                .collect()
-        };
-        assert_eq!(strip(&b), strip(&cli), "query {q:?}");
+        assert_eq!(rows(&b), rows(&cli), "query {q:?}");
         assert_eq!(b["corrected"], cli["corrected"], "query {q:?}");
         assert_eq!(b["total_pages"], cli["total_pages"], "query {q:?}");
+        assert_eq!(b["total_exact"], cli["total_exact"], "query {q:?}");
         assert_eq!(b["total_sections"], cli["total_sections"], "query {q:?}");
     }
+}
+
+/// A site where common words have long postings lists (more than a term's
+/// head), so the ranking stops early and fetches blocks.
+fn big_site() -> SiteTest {
+    let mut t = SiteTest::new();
+    for i in 0..150u32 {
+        let mut body = String::new();
+        for j in 0..3u32 {
+            let alpha = "alpha ".repeat(((i * 7 + j * 3) % 9 + 1) as usize);
+            let beta = "beta ".repeat(((i * 5 + j) % 4) as usize);
+            let filler = "filler words here ".repeat(((i + j) % 6 + 1) as usize);
+            body.push_str(&format!("## Part {j}\n\n{alpha}{beta}gamma{} {filler}\n\n", (i + j) % 13));
+        }
+        let tags = if i % 5 == 0 { "tags = [\"Fifth\"]" } else { "" };
+        t = t.file(&format!("content/a/p{i:03}.md"), &article(&format!("Page {i}"), tags, &body));
+    }
+    t
+}
+
+#[test]
+fn stopping_early_the_terminal_and_the_browser_agree_and_stay_exact() {
+    let t = big_site();
+    t.build();
+    let queries: Vec<String> = ["alpha", "alpha beta", "alp", "beta gamma3", "alpah ", "be", "filler alpha gamma1 "]
+        .map(String::from)
+        .to_vec();
+    let mut stopped_early = 0;
+    for limit in [3usize, 10] {
+        let browser = browser_engine(&t, "/kb/", limit, &queries);
+        for (i, q) in queries.iter().enumerate() {
+            let cli = search_json(&t, &["--limit", &limit.to_string(), q]);
+            // The shown results are the exhaustive ranking's first pages.
+            let all = search_json(&t, &["--limit", "100000", q]);
+            assert_eq!(all["total_exact"], true, "{q}");
+            let want: Vec<Value> = rows(&all)
+                .into_iter()
+                .take(limit)
+                .map(|mut r| {
+                    // Sub-results depend on where the shown prefix ends.
+                    r[4] = Value::Null;
+                    r
+                })
+                .collect();
+            let got: Vec<Value> = rows(&cli)
+                .into_iter()
+                .map(|mut r| {
+                    r[4] = Value::Null;
+                    r
+                })
+                .collect();
+            assert_eq!(got, want, "{q} limit {limit}");
+            let (pages, exact) = (cli["total_pages"].as_u64().unwrap(), cli["total_exact"].as_bool().unwrap());
+            assert!(pages <= all["total_pages"].as_u64().unwrap(), "{q}: a lower bound");
+            if exact {
+                assert_eq!(pages, all["total_pages"].as_u64().unwrap(), "{q}");
+            } else {
+                stopped_early += 1;
+            }
+            if let Some(b) = &browser {
+                let b = &b[i];
+                assert_eq!(rows(b), rows(&cli), "browser, {q} limit {limit}");
+                for k in ["total_pages", "total_sections", "total_exact", "corrected"] {
+                    assert_eq!(b[k], cli[k], "browser {k}, {q} limit {limit}");
+                }
+            }
+        }
+    }
+    assert!(stopped_early >= 4, "the ranking stopped early {stopped_early} times");
+    // The terminal says when a count is a lower bound.
+    let out = t.run(&["search", "--limit", "3", "alpha"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("At least "), "{text}");
+    // A filter narrows the exact ranking the same way.
+    let cli = search_json(&t, &["--limit", "3", "--tag", "fifth", "alpha"]);
+    let all = search_json(&t, &["--limit", "1000", "--tag", "fifth", "alpha"]);
+    assert_eq!(
+        rows(&cli)[..3].iter().map(|r| r[1].clone()).collect::<Vec<_>>(),
+        rows(&all)[..3].iter().map(|r| r[1].clone()).collect::<Vec<_>>()
+    );
+    let page_number = |u: &String| u.split("/p").nth(1).and_then(|n| n.get(..3)).and_then(|n| n.parse::<u32>().ok());
+    assert!(urls(&all).len() == 30 && urls(&all).iter().all(|u| page_number(u).is_some_and(|n| n % 5 == 0)), "{all:#}");
 }
 
 #[test]
@@ -291,13 +381,15 @@ fn a_cold_query_loads_only_what_it_needs() {
     let loaded: Vec<&str> = r[0]["loaded"].as_array().unwrap().iter().map(|l| l[0].as_str().unwrap()).collect();
     let kinds: String = loaded.iter().skip(1).map(|k| k.rsplit('/').next().unwrap().chars().next().unwrap()).collect();
     assert_eq!(loaded[0], "manifest");
-    // One vocabulary shard, the postings shard of the term, then the page
-    // and excerpt shards of the one page that matches; no typo lists, no facets.
-    assert_eq!(kinds, "vpmx", "{loaded:?}");
-    let all = tree(&t.root().join("public/search"))
-        .iter()
-        .filter(|(p, _)| p.extension().is_some_and(|e| e == "json"))
-        .count();
+    // One vocabulary shard, the term's record (a small term's postings are
+    // all in it), then the page file and the section text of the one page
+    // that matches; no postings files, typo lists or facets.
+    assert_eq!(kinds, "vrmx", "{loaded:?}");
+    // The section text is whole, so the excerpt can be around the match.
+    let text = r[0]["results"][0]["text"].as_str().unwrap();
+    assert_eq!(text, "Mentalizing helps avoidant clients name feelings.");
+    let all =
+        tree(&t.root().join("public/search")).iter().filter(|(p, _)| p.extension().is_some_and(|e| e == "js")).count();
     assert!(all > 4 * loaded.len(), "{} of {all} files", loaded.len());
 }
 
@@ -318,21 +410,24 @@ fn titles_with_markup_stay_text_everywhere() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains(evil), "{text}");
     assert!(!text.contains('\u{1b}'), "no escape sequences from content: {text:?}");
-    // Every shard is valid JSON holding the raw string, and its .js twin
-    // is exactly the registration call around the same JSON.
+    // Every file is one registration call under its own key, carrying JSON
+    // (which holds the raw string) or base64.
     let dir = t.root().join("public/search");
     let mut found = false;
     for (path, bytes) in tree(&dir) {
         let name = path.to_string_lossy().into_owned();
-        if let Some(stem) = name.strip_suffix(".json") {
-            let v: Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
-            found |= v.to_string().contains(&serde_json::to_string(evil).unwrap());
-            let js = std::fs::read(dir.join(format!("{stem}.js"))).unwrap();
-            let key = if stem == "manifest" { "manifest".to_string() } else { stem.to_string() };
-            let mut want = format!("window.__havenSearch.add({},", serde_json::to_string(&key).unwrap()).into_bytes();
-            want.extend_from_slice(&bytes);
-            want.extend_from_slice(b");\n");
-            assert_eq!(js, want, "{name}");
+        if name == "index.html" {
+            continue; // the search page
+        }
+        let key = name.strip_suffix(".js").unwrap_or_else(|| panic!("{name} is not a .js file"));
+        let prefix = format!("window.__havenSearch.add({},", serde_json::to_string(key).unwrap());
+        assert!(bytes.starts_with(prefix.as_bytes()) && bytes.ends_with(b");\n"), "{name}");
+        match haven::index::codec::unscript(&bytes).unwrap_or_else(|e| panic!("{name}: {e}")) {
+            haven::index::codec::Payload::Json(j) => {
+                let v: Value = serde_json::from_slice(&j).unwrap_or_else(|e| panic!("{name}: {e}"));
+                found |= v.to_string().contains(&serde_json::to_string(evil).unwrap());
+            }
+            haven::index::codec::Payload::Binary(b) => assert!(!b.is_empty() || key.contains("/x"), "{name}"),
         }
     }
     assert!(found, "the raw title is in a shard");
@@ -357,7 +452,12 @@ fn an_unchanged_site_gives_a_byte_identical_static_index() {
     assert_eq!(first, tree(&t.root().join("public/search")));
     assert_eq!(first_copy, tree(&t.root().join("search-index/search")));
     // Any content change gives a new shard folder (so caches cannot mix).
-    let manifest = |t: &SiteTest| -> Value { serde_json::from_str(&t.read("search/manifest.json")).unwrap() };
+    let manifest = |t: &SiteTest| -> Value {
+        match haven::index::codec::unscript(t.read("search/manifest.js").as_bytes()).unwrap() {
+            haven::index::codec::Payload::Json(j) => serde_json::from_slice(&j).unwrap(),
+            other => panic!("manifest: {other:?}"),
+        }
+    };
     let v1 = manifest(&t)["version"].clone();
     let t = t.file("content/alliance/new.md", &article("New page", "", "Fresh words."));
     t.build();
@@ -430,7 +530,7 @@ fn the_site_links_search_under_its_base_path() {
     for id in ["search-results", "search-status", "search-correction", "search-tag", "search-audience"] {
         assert!(page.contains(&format!("id=\"{id}\"")), "{id}");
     }
-    assert!(t.exists("search/manifest.json") && t.exists("search/manifest.js"));
+    assert!(t.exists("search/manifest.js") && !t.exists("search/manifest.json"));
 }
 
 #[test]

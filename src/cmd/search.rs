@@ -11,17 +11,14 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use serde::Serialize;
-use tantivy::collector::TopDocs;
-use tantivy::query::TermQuery;
-use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
-use tantivy::{Index, TantivyDocument, Term};
+use tantivy::Index;
 
 use crate::cite::escape;
 use crate::cli::SearchArgs;
 use crate::cmd::{failure_code, print_diagnostics, Verbosity};
 use crate::config::{Config, Overrides};
-use crate::index::query::{DirSource, Engine, Query, Ranked, SearchError, WordMatch};
+use crate::index::query::{DirSource, DocHit, Engine, Query, Ranked, SearchError, WordMatch};
 use crate::index::{analysis, export, inverted, Info, INFO_FILE, STATIC_DIR};
 
 /// Other matching sections listed under a page's best one (same as search.js).
@@ -81,8 +78,11 @@ pub struct Output {
     /// The query with corrected words, when a word was corrected.
     pub corrected: Option<String>,
     pub words: Vec<WordMatch>,
+    /// Pages and sections that match: exact when `total_exact`, otherwise
+    /// lower bounds (the ranking stopped once the results shown were final).
     pub total_pages: usize,
     pub total_sections: usize,
+    pub total_exact: bool,
     pub results: Vec<Hit>,
 }
 
@@ -122,26 +122,26 @@ pub fn search(dir: &Path, query: &Query<'_>, limit: usize) -> Result<Output, Sea
     let info = read_info(dir)?;
     let index = open_tantivy(dir)?;
     let mut engine = Engine::open(DirSource::new(&dir.join(STATIC_DIR)), dir)?;
-    let ranked = engine.search(query)?;
+    let ranked = engine.search(query, limit)?;
     let snippets = Snippets::new(&index, &ranked, dir)?;
     let mut results = Vec::new();
-    for hit in ranked.pages.iter().take(limit) {
+    for hit in &ranked.pages {
         let best = hit.docs[0];
         let page = engine.page(hit.page)?.clone();
-        let fallback = engine.text(best.doc)?.to_string();
-        let section = |doc: u32| page.s.get(engine.section_of(doc)).cloned().unwrap_or_default();
-        let (heading, anchor) = section(best.doc);
+        let fallback = engine.text(best.page, best.section)?.to_string();
+        let section = |d: &DocHit| page.section(d.section as usize);
+        let (heading, anchor) = section(&best);
         let page_url = format!("{}{}", info.base_path, page.u);
         let url = format!("{}{}", info.base_path, inverted::url(&page.u, &anchor));
-        let (snippet, highlights) = match snippets.get(best.doc)? {
+        let (snippet, highlights) = match snippets.get(&fallback) {
             Some(s) => s,
-            None => (export::excerpt_text(&fallback, SNIPPET_CHARS), Vec::new()),
+            None => (excerpt_text(&fallback, SNIPPET_CHARS), Vec::new()),
         };
         let sections = hit.docs[1..]
             .iter()
             .take(SUB_RESULTS)
             .map(|d| {
-                let (h, a) = section(d.doc);
+                let (h, a) = section(d);
                 SubHit {
                     heading: if h.is_empty() { page.t.clone() } else { h },
                     url: format!("{}{}", info.base_path, inverted::url(&page.u, &a)),
@@ -169,8 +169,9 @@ pub fn search(dir: &Path, query: &Query<'_>, limit: usize) -> Result<Output, Sea
     Ok(Output {
         query: query.text.to_string(),
         corrected: ranked.corrected_query(),
-        total_pages: ranked.pages.len(),
-        total_sections: ranked.sections,
+        total_pages: ranked.count.pages,
+        total_sections: ranked.count.sections,
+        total_exact: ranked.count.exact,
         words: ranked.words,
         results,
     })
@@ -215,48 +216,42 @@ fn open_tantivy(dir: &Path) -> Result<Index, SearchError> {
 /// Text and the byte ranges of its highlighted words.
 type Highlighted = (String, Vec<(usize, usize)>);
 
-/// Snippets of section bodies from the tantivy index, with the query's
-/// matched words (stemmed) highlighted.
+/// Snippets of section texts with the query's matched words (stemmed)
+/// highlighted, by tantivy's snippet generator.
 struct Snippets {
-    searcher: tantivy::Searcher,
     generator: SnippetGenerator,
-    doc_field: tantivy::schema::Field,
-    body_field: tantivy::schema::Field,
 }
 
 impl Snippets {
-    fn new(index: &Index, ranked: &Ranked, dir: &Path) -> Result<Snippets, SearchError> {
-        let tantivy_err =
-            |e: tantivy::TantivyError| SearchError::Incompatible { path: dir.to_path_buf(), detail: e.to_string() };
+    fn new(_index: &Index, ranked: &Ranked, _dir: &Path) -> Result<Snippets, SearchError> {
         let (_, f) = inverted::schema();
-        let searcher = inverted::reader(index).map_err(tantivy_err)?.searcher();
         let mut stemmer = analysis::stemming();
         let terms: BTreeMap<String, f32> =
             ranked.surfaces().iter().filter_map(|w| analysis::term_of(&mut stemmer, w)).map(|t| (t, 1.0)).collect();
         let generator = SnippetGenerator::new(terms, analysis::stemming(), f.body, SNIPPET_CHARS);
-        Ok(Snippets { searcher, generator, doc_field: f.doc, body_field: f.body })
+        Ok(Snippets { generator })
     }
 
-    /// (text, highlighted byte ranges) for section `doc`, or `None` when no
-    /// matched word is in its body.
-    fn get(&self, doc: u32) -> Result<Option<Highlighted>, SearchError> {
-        let q = TermQuery::new(Term::from_field_u64(self.doc_field, u64::from(doc)), IndexRecordOption::Basic);
-        let corrupt =
-            |e: tantivy::TantivyError| SearchError::Corrupt { name: "tantivy index".into(), detail: e.to_string() };
-        let top = self.searcher.search(&q, &TopDocs::with_limit(1)).map_err(corrupt)?;
-        let body = match top.first() {
-            Some((_, addr)) => {
-                let d: TantivyDocument = self.searcher.doc(*addr).map_err(corrupt)?;
-                d.get_first(self.body_field).and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-            }
-            None => String::new(),
-        };
-        let snippet = self.generator.snippet(&body);
+    /// (text, highlighted byte ranges) of the best fragment of `text`, or
+    /// `None` when no matched word is in it.
+    fn get(&self, text: &str) -> Option<Highlighted> {
+        let snippet = self.generator.snippet(text);
         if snippet.highlighted().is_empty() {
-            return Ok(None);
+            return None;
         }
-        Ok(Some((snippet.fragment().to_string(), snippet.highlighted().iter().map(|r| (r.start, r.end)).collect())))
+        Some((snippet.fragment().to_string(), snippet.highlighted().iter().map(|r| (r.start, r.end)).collect()))
     }
+}
+
+/// `text` cut to about `max` characters at a word boundary.
+fn excerpt_text(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
+    let head = &text[..cut];
+    let at = head.rfind(' ').filter(|&i| i > cut / 2).unwrap_or(cut);
+    head[..at].to_string()
 }
 
 /// Escaped HTML with `<mark>` around the highlighted ranges.
@@ -299,7 +294,8 @@ fn print_text(out: &Output, color: bool) -> std::io::Result<()> {
     }
     writeln!(
         w,
-        "{} page{} ({} section{}) match \"{}\"{}\n",
+        "{}{} page{} ({} section{}) match \"{}\"{}\n",
+        if out.total_exact { "" } else { "At least " },
         out.total_pages,
         if out.total_pages == 1 { "" } else { "s" },
         out.total_sections,

@@ -1,44 +1,69 @@
 //! The static index: what the browser (and `haven search`) rank from.
 //!
-//! Everything is JSON, written twice: `NAME.json` for `fetch`, and `NAME.js`
-//! (`window.__havenSearch.add("VERSION/NAME", …)`) for pages opened from
-//! disk, where there is no `fetch`. Shards live in `search/VERSION/`, where
-//! VERSION is a hash of all of them, so a cache can never mix shards of two
-//! builds; only `search/manifest.json` has a fixed name (the browser
-//! revalidates it). No list in the manifest grows with the number of terms.
+//! Every file is one JavaScript call carrying JSON or base64 bytes (see
+//! [`codec`]), usable both by `fetch` (over http) and by `<script>` (pages
+//! opened from disk). Shards live in `search/VERSION/`, where VERSION is a
+//! hash of all of them, so a cache can never mix shards of two builds; only
+//! `search/manifest.js` has a fixed name (the browser revalidates it).
 //!
 //! | file | holds | a query loads |
 //! |------|-------|---------------|
-//! | `manifest` | version, sections per page, stop words, shard table of the vocabulary, tags | once |
-//! | `v*` vocabulary: whole 2-letter-prefix groups | word → term id, postings shard | one per query word |
-//! | `t*` typo lists: (first letter, length range) | word, term id, postings shard, doc freq | only to correct a word with no match |
-//! | `p*` postings: term-id ranges | doc ids (delta) and 16-bit scores | the shards of the query's terms |
-//! | `m*` pages: [`Manifest::meta_pages`] pages each | title, URL, tags, audience, section headings and anchors | only for results shown |
-//! | `x*` excerpts: [`Manifest::text_docs`] sections each | the start of each section's text | only for the best section of a result shown |
-//! | `f` facets | pages per tag and audience | only when a filter is used |
+//! | `manifest` (JSON) | version, counts, stop words, the first 2-letter group of each vocabulary shard | once |
+//! | `v*` vocabulary (binary) | whole 2-letter groups: word → term and the term's record shard | one per query word |
+//! | `r*` term records (binary) | per term, in term order: section and page counts, its **head** (best postings) and the table of its other blocks | the records of the query's terms |
+//! | `p*` postings (binary) | blocks of postings, packed | only the blocks the ranking still needs |
+//! | `l`, `t*` / `u*` typo lists (JSON) | the lists' table; words by first / second letter and length, with section counts | only to correct a word that its own 2-letter group cannot |
+//! | `m{page}` (JSON) | title, URL, tags, audience, section headings (and anchors unless [`simple_anchor`]) | only for results shown |
+//! | `x{page}-{section}` (deflated) | the text of one section | only for the best section of a result shown |
+//! | `g`, `ft*` / `fa*` (JSON) | tag and audience names with page counts (for the search page's menus); the pages of each | only when a filter is used |
+//!
+//! **Postings are impact-ordered.** A term's postings, best score first, are
+//! cut into its head ([`HEAD`] postings, kept in its record; the whole
+//! list when it has at most [`HEAD_ALL`]), [`TIERS`] tiers of [`FIRST_TIER`]
+//! × 4ⁱ postings, and the rest, sorted by page and cut into blocks of about
+//! [`REST_CHUNK`] postings at page boundaries. Every block is listed in the
+//! term's record with its page range and its best score, and every score in
+//! a tier is at most every score in the tiers before it. So the ranking
+//! ([`super::query`]) can bound what it has not fetched, per term and per
+//! page, and stop as soon as the results shown are final: a common word
+//! costs its head, not its whole list, and a rare word next to a common one
+//! costs only the common word's blocks on the rare word's pages.
 //!
 //! Scores are precomputed BM25 (title/heading/tag boosts folded in),
 //! quantized to 16 bits on one site-wide scale so they add across terms.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::codec::{self, DecodeError, Payload, Posting, Reader};
 use super::docs::SearchPage;
 
 /// Bumped whenever the format changes; `haven search` refuses other versions.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
-/// A postings shard is closed once it holds this many bytes of JSON.
-pub const POSTINGS_SHARD_BYTES: usize = 4 * 1024;
-/// Vocabulary and typo shards take whole groups until they reach this size.
-pub const WORDS_SHARD_BYTES: usize = 2 * 1024;
-/// Page shards hold about this many bytes (a whole number of pages).
-pub const META_SHARD_BYTES: usize = 2 * 1024;
-/// Excerpt shards hold about this many bytes (a whole number of sections).
-pub const TEXT_SHARD_BYTES: usize = 1024;
-/// Section text kept for excerpts, in characters (cut at a word boundary).
-pub const EXCERPT_CHARS: usize = 240;
+/// Postings of a term kept in the vocabulary (its best ones).
+pub const HEAD: usize = 16;
+/// A term with at most this many postings keeps them all in the vocabulary.
+pub const HEAD_ALL: usize = 48;
+/// Postings in the first tier after the head; each next tier is 4× larger.
+pub const FIRST_TIER: usize = 64;
+/// Score-ordered tiers after the head (64, 256 and 1024 postings).
+pub const TIERS: u32 = 3;
+/// The rest of a term's postings, by page, is cut into blocks of about this
+/// many postings (at page boundaries), one file each.
+pub const REST_CHUNK: usize = 256;
+/// Files of tier blocks (packed across terms) are closed at this size.
+pub const POSTINGS_FILE_BYTES: usize = 2048;
+/// Vocabulary shards take whole groups (words with the same first
+/// [`GROUP_CHARS`] characters) until they reach this size.
+pub const VOCAB_SHARD_BYTES: usize = 1024;
+/// Characters of a word that choose its vocabulary group.
+pub const GROUP_CHARS: usize = 3;
+/// Term records are packed, in term order, into shards of this size.
+pub const RECORD_SHARD_BYTES: usize = 1024;
+/// Typo lists take whole lengths until they reach this size.
+pub const TYPO_SHARD_BYTES: usize = 2048;
 
 /// Entry point of the static index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,59 +74,176 @@ pub struct Manifest {
     /// Number of documents (sections) and pages.
     pub docs: u32,
     pub pages: u32,
-    /// Sections per page, in page order ([`encode_counts`]).
-    pub counts: String,
     pub stop: Vec<String>,
-    /// Vocabulary shard `v{i}` holds the words of the 2-letter prefixes
-    /// `vocab[i]` (a 1-letter word is its own prefix).
-    pub vocab: Vec<Vec<String>>,
-    /// Typo shard `t{i}` holds the words starting with `typo[i].0` whose
-    /// length in characters is in `typo[i].1..=typo[i].2`.
-    pub typo: Vec<(String, u32, u32)>,
-    /// Page shard `m{i}` holds pages `i * meta_pages ..`.
-    pub meta_pages: u32,
-    /// Excerpt shard `x{i}` holds the sections (documents) `i * text_docs ..`.
-    pub text_docs: u32,
-    /// (tag, pages) and (audience, pages), by name; pages are in `f`.
+    /// Vocabulary shard `v{i}` holds the groups (see [`vocab_key`]) from
+    /// `vocab[i]` up to (not including) `vocab[i + 1]`, in code-point order.
+    pub vocab: Vec<String>,
+}
+
+/// The tables of the typo lists (file `l`, loaded only to correct a word
+/// whose 2-letter group has nothing close).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TypoTables {
+    /// Typo list `t{i}` holds the words starting with `t[i].0` whose
+    /// length in characters is in `t[i].1..=t[i].2`.
+    pub t: Vec<(String, u32, u32)>,
+    /// Typo list `u{i}`: the same by the words' second letter.
+    pub u: Vec<(String, u32, u32)>,
+}
+
+/// Filter names (file `g`, for the search page's filter menus): (tag,
+/// pages) and (audience, pages), sorted by name; the pages of tag `i` are
+/// in file `ft{i}`, of audience `i` in `fa{i}` (a JSON list of page ids).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FacetNames {
     pub tags: Vec<(String, u32)>,
     pub audiences: Vec<(String, u32)>,
 }
 
-/// A word of the site: (word, term id, postings shard).
-pub type VocabEntry = (String, u32, u32);
-/// A word for typo correction: (word, term id, postings shard, doc freq).
-pub type TypoEntry = (String, u32, u32, u32);
-
-/// Words, sorted.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VocabShard {
-    pub w: Vec<VocabEntry>,
+/// A block of a term's postings beyond its head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlockRef {
+    /// 1 for the first tier after the head.
+    pub tier: u32,
+    /// First and last page with a posting in the block.
+    pub lo: u32,
+    pub hi: u32,
+    /// The best score in the block.
+    pub max: u32,
+    /// Postings file `p{file}`, and where the block is in it.
+    pub file: u32,
+    pub offset: u32,
+    pub len: u32,
 }
+
+/// What the ranking knows of a term before fetching any postings file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermRecord {
+    pub tid: u32,
+    /// Sections and pages with the term.
+    pub df: u32,
+    pub pf: u32,
+    /// The best postings (all of them for a small term), by page.
+    pub head: Vec<Posting>,
+    pub blocks: Vec<BlockRef>,
+}
+
+/// A word of the site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VocabWord {
+    pub word: String,
+    pub tid: u32,
+    /// The record shard `r*` of the term.
+    pub shard: u32,
+    /// Sections with the term (to break ties between typo corrections).
+    pub df: u32,
+}
+
+/// Words of some groups, sorted, each stored as the number of bytes it
+/// shares with the word before it and the rest (front coding).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct VocabShard {
+    pub words: Vec<VocabWord>,
+}
+
+impl VocabShard {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        codec::put_varint(&mut out, self.words.len() as u64);
+        let mut prev: &[u8] = &[];
+        for w in &self.words {
+            let bytes = w.word.as_bytes();
+            let shared = prev.iter().zip(bytes).take_while(|(a, b)| a == b).count();
+            codec::put_varint(&mut out, shared as u64);
+            codec::put_varint(&mut out, (bytes.len() - shared) as u64);
+            out.extend_from_slice(&bytes[shared..]);
+            for v in [w.tid, w.shard, w.df] {
+                codec::put_varint(&mut out, u64::from(v));
+            }
+            prev = bytes;
+        }
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<VocabShard, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let n = r.varint()? as usize;
+        let mut words = Vec::with_capacity(n.min(1 << 16));
+        let mut prev: Vec<u8> = Vec::new();
+        for _ in 0..n {
+            let shared = r.varint()? as usize;
+            let rest = r.bytes()?;
+            if shared > prev.len() {
+                return Err(DecodeError("bad shared prefix".into()));
+            }
+            prev.truncate(shared);
+            prev.extend_from_slice(rest);
+            let word = String::from_utf8(prev.clone()).map_err(|_| DecodeError("word is not UTF-8".into()))?;
+            words.push(VocabWord { word, tid: r.u32()?, shard: r.u32()?, df: r.u32()? });
+        }
+        if !r.done() {
+            return Err(DecodeError("trailing bytes".into()));
+        }
+        Ok(VocabShard { words })
+    }
+}
+
+/// The records of consecutive terms.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RecordShard {
+    pub terms: Vec<TermRecord>,
+}
+
+impl RecordShard {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        codec::put_varint(&mut out, self.terms.len() as u64);
+        for t in &self.terms {
+            for v in [t.tid, t.df, t.pf] {
+                codec::put_varint(&mut out, u64::from(v));
+            }
+            codec::put_block(&mut out, &t.head);
+            codec::put_varint(&mut out, t.blocks.len() as u64);
+            for b in &t.blocks {
+                for v in [b.tier, b.lo, b.hi - b.lo, b.max, b.file, b.offset, b.len] {
+                    codec::put_varint(&mut out, u64::from(v));
+                }
+            }
+        }
+        out
+    }
+
+    pub fn decode(bytes: &[u8]) -> Result<RecordShard, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let n = r.varint()? as usize;
+        let mut terms = Vec::with_capacity(n.min(1 << 16));
+        for _ in 0..n {
+            let (tid, df, pf) = (r.u32()?, r.u32()?, r.u32()?);
+            let head = codec::read_block(&mut r)?;
+            let nb = r.varint()? as usize;
+            let mut blocks = Vec::with_capacity(nb.min(1 << 16));
+            for _ in 0..nb {
+                let (tier, lo, span) = (r.u32()?, r.u32()?, r.u32()?);
+                let hi = lo.checked_add(span).ok_or_else(|| DecodeError("page out of range".into()))?;
+                let (max, file, offset, len) = (r.u32()?, r.u32()?, r.u32()?, r.u32()?);
+                blocks.push(BlockRef { tier, lo, hi, max, file, offset, len });
+            }
+            terms.push(TermRecord { tid, df, pf, head, blocks });
+        }
+        if !r.done() {
+            return Err(DecodeError("trailing bytes".into()));
+        }
+        Ok(RecordShard { terms })
+    }
+}
+
+/// A word for typo correction: (word, sections with its term).
+pub type TypoEntry = (String, u32);
 
 /// Words, sorted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TypoShard {
     pub w: Vec<TypoEntry>,
-}
-
-/// Postings of the terms `first..first + p.len()`: for each term a flat
-/// list `[doc, score, doc delta, score, …]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PostingsShard {
-    pub first: u32,
-    pub p: Vec<Vec<u32>>,
-}
-
-/// Display data of consecutive pages.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MetaShard {
-    pub pages: Vec<MetaPage>,
-}
-
-/// Excerpt text of consecutive sections.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TextShard {
-    pub x: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -113,58 +255,80 @@ pub struct MetaPage {
     /// Tags and audiences.
     pub g: Vec<String>,
     pub a: Vec<String>,
-    /// Sections: (heading, anchor).
-    pub s: Vec<(String, String)>,
+    /// Sections: `[heading]` when the anchor is [`simple_anchor`] of the
+    /// heading, else `[heading, anchor]` (see [`MetaPage::section`]).
+    pub s: Vec<Vec<String>>,
 }
 
-/// Pages per facet value, page ids ascending.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Facets {
-    pub tags: Vec<(String, Vec<u32>)>,
-    pub audiences: Vec<(String, Vec<u32>)>,
+impl MetaPage {
+    /// (heading, anchor) of section `i`.
+    pub fn section(&self, i: usize) -> (String, String) {
+        match self.s.get(i).map(Vec::as_slice) {
+            Some([h]) => (h.clone(), simple_anchor(h)),
+            Some([h, a, ..]) => (h.clone(), a.clone()),
+            _ => (String::new(), String::new()),
+        }
+    }
 }
 
-/// The exported index: named JSON shards plus the manifest.
+/// The anchor a heading usually gets, by a rule simple enough to repeat in
+/// `search.js` exactly: ASCII letters (lower-cased) and digits, runs of
+/// anything else as one `-`, none at either end; `""` for no heading. Meta
+/// files store an anchor only where it differs from this.
+pub fn simple_anchor(heading: &str) -> String {
+    if heading.is_empty() {
+        return String::new();
+    }
+    let mut out = String::new();
+    for c in heading.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-');
+    if out.is_empty() {
+        "section".into()
+    } else {
+        out.to_string()
+    }
+}
+
+/// The exported index: named shards plus the manifest.
 #[derive(Debug)]
 pub struct Export {
     pub manifest: Manifest,
-    /// (shard name, JSON bytes): `v0`, `p3`, `m1`, `t2`, `f`.
-    pub shards: Vec<(String, Vec<u8>)>,
+    /// (shard name, payload): `v0`, `p3`, `m12`, `x12-0`, `t2`, `f`, …
+    pub shards: Vec<(String, Payload)>,
 }
 
 impl Export {
-    /// Every file of the site's `search/` folder, relative to it: the
-    /// manifest, and `VERSION/NAME.json` + `.js` for each shard.
+    /// Every file of the site's `search/` folder, relative to it:
+    /// `manifest.js` and `VERSION/NAME.js`.
     pub fn site_files(&self) -> Vec<(String, Vec<u8>)> {
-        let mut out = Vec::new();
-        for (key, json) in self.keyed() {
-            out.push((format!("{key}.js"), script(&key, &json)));
-            out.push((format!("{key}.json"), json));
-        }
+        let mut out: Vec<(String, Vec<u8>)> = self
+            .shards
+            .iter()
+            .map(|(n, p)| {
+                let key = shard_key(&self.manifest.version, n);
+                (format!("{key}.js"), codec::script(&key, p))
+            })
+            .collect();
+        out.push(("manifest.js".into(), codec::script("manifest", &Payload::Json(json(&self.manifest)))));
         out
-    }
-
-    /// (key, JSON) of every file: `manifest`, `VERSION/NAME`.
-    pub fn keyed(&self) -> Vec<(String, Vec<u8>)> {
-        let mut all: Vec<(String, Vec<u8>)> =
-            self.shards.iter().map(|(n, b)| (shard_key(&self.manifest.version, n), b.clone())).collect();
-        all.push(("manifest".into(), json(&self.manifest)));
-        all
     }
 }
 
 /// Where shard `name` of build `version` lives, relative to `search/`
-/// (without `.json`); also the name its `.js` twin registers under.
+/// (without `.js`); also the key its file registers under.
 pub fn shard_key(version: &str, name: &str) -> String {
     format!("{version}/{name}")
 }
 
-/// The `.js` twin of a file, for `file://` pages.
-pub fn script(key: &str, json: &[u8]) -> Vec<u8> {
-    let mut out = format!("window.__havenSearch.add({},", serde_json::Value::from(key)).into_bytes();
-    out.extend_from_slice(json);
-    out.extend_from_slice(b");\n");
-    out
+/// The name of the text shard of a section.
+pub fn text_name(page: u32, section: u32) -> String {
+    format!("x{page}-{section}")
 }
 
 fn json<T: Serialize>(v: &T) -> Vec<u8> {
@@ -173,46 +337,25 @@ fn json<T: Serialize>(v: &T) -> Vec<u8> {
     serde_json::to_vec(v).unwrap_or_else(|_| b"{}".to_vec())
 }
 
-/// The first two characters of a word: the prefix its vocabulary shard is chosen by.
+/// The first [`GROUP_CHARS`] characters of a word: its vocabulary group.
 pub fn vocab_key(word: &str) -> String {
-    word.chars().take(2).collect()
+    word.chars().take(GROUP_CHARS).collect()
 }
 
-const DIGITS: &[u8; 64] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
-
-/// Sections per page as one character each (base-32 varint over a 64-letter
-/// alphabet: a letter from the upper half means "more follows").
-pub fn encode_counts(counts: &[u32]) -> String {
-    let mut out = String::new();
-    for &c in counts {
-        let mut c = c;
-        while c >= 32 {
-            out.push(DIGITS[32 + (c & 31) as usize] as char);
-            c >>= 5;
-        }
-        out.push(DIGITS[c as usize] as char);
-    }
-    out
+/// The vocabulary shard that holds the group `key`, given the manifest's
+/// list of each shard's first group.
+pub fn vocab_shard_of(firsts: &[String], key: &str) -> Option<usize> {
+    firsts.partition_point(|f| f.as_str() <= key).checked_sub(1)
 }
 
-/// Inverse of [`encode_counts`]; `None` on a malformed string.
-pub fn decode_counts(s: &str) -> Option<Vec<u32>> {
-    let mut out = Vec::new();
-    let (mut value, mut shift) = (0u32, 0u32);
-    for b in s.bytes() {
-        let d = DIGITS.iter().position(|&x| x == b)? as u32;
-        if shift > 25 {
-            return None;
-        }
-        if d >= 32 {
-            value |= (d - 32) << shift;
-            shift += 5;
-        } else {
-            out.push(value | d << shift);
-            (value, shift) = (0, 0);
-        }
+/// The vocabulary shards that hold every word starting with `prefix`.
+pub fn vocab_shards_of_prefix(firsts: &[String], prefix: &str) -> Vec<usize> {
+    let key = vocab_key(prefix);
+    let first = vocab_shard_of(firsts, &key).unwrap_or(0);
+    match vocab_shard_of(firsts, &format!("{key}{}", char::MAX)) {
+        Some(last) => (first..=last).collect(),
+        None => Vec::new(),
     }
-    (shift == 0).then_some(out)
 }
 
 /// Quantize scores to 1..=65535 on one scale (the largest score → 65535).
@@ -231,27 +374,16 @@ pub fn quantize(postings: &[Vec<(u32, f32)>]) -> Vec<Vec<(u32, u32)>> {
         .collect()
 }
 
-/// `text` cut to about `max` characters at a word boundary.
-pub fn excerpt_text(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
-    }
-    let cut = text.char_indices().nth(max).map_or(text.len(), |(i, _)| i);
-    let head = &text[..cut];
-    let at = head.rfind(' ').filter(|&i| i > cut / 2).unwrap_or(cut);
-    head[..at].to_string()
-}
-
 /// Cut `groups` (in order) into shards of whole groups of about `target` bytes.
-fn pack<K, T: Serialize>(groups: Vec<(K, Vec<T>)>, target: usize) -> Vec<(Vec<K>, Vec<T>)> {
+fn pack<K, T>(groups: Vec<(K, Vec<T>)>, target: usize, size: impl Fn(&[T]) -> usize) -> Vec<(Vec<K>, Vec<T>)> {
     let mut out: Vec<(Vec<K>, Vec<T>)> = Vec::new();
-    let mut size = 0;
+    let mut bytes = 0;
     for (key, items) in groups {
-        if out.is_empty() || size >= target {
+        if out.is_empty() || bytes >= target {
             out.push((Vec::new(), Vec::new()));
-            size = 0;
+            bytes = 0;
         }
-        size += json(&items).len();
+        bytes += size(&items);
         if let Some((keys, all)) = out.last_mut() {
             keys.push(key);
             all.extend(items);
@@ -260,88 +392,184 @@ fn pack<K, T: Serialize>(groups: Vec<(K, Vec<T>)>, target: usize) -> Vec<(Vec<K>
     out
 }
 
+/// A term's postings cut into head and blocks (see the module docs):
+/// (tier, postings by page) in tier order.
+pub fn split_term(mut list: Vec<Posting>) -> (Vec<Posting>, Vec<(u32, Vec<Posting>)>) {
+    list.sort_by(|a, b| b.score.cmp(&a.score).then((a.page, a.section).cmp(&(b.page, b.section))));
+    let head_len = if list.len() <= HEAD_ALL { list.len() } else { HEAD };
+    let mut rest = list.split_off(head_len);
+    let mut head = list;
+    head.sort();
+    let mut blocks = Vec::new();
+    let mut size = FIRST_TIER;
+    for tier in 1..=TIERS {
+        if rest.is_empty() {
+            break;
+        }
+        let after = rest.split_off(size.min(rest.len()));
+        let mut t = std::mem::replace(&mut rest, after);
+        t.sort();
+        blocks.push((tier, t));
+        size *= 4;
+    }
+    rest.sort();
+    let mut start = 0;
+    while start < rest.len() {
+        let mut stop = (start + REST_CHUNK).min(rest.len());
+        while stop < rest.len() && rest[stop].page == rest[stop - 1].page {
+            stop += 1;
+        }
+        blocks.push((TIERS + 1, rest[start..stop].to_vec()));
+        start = stop;
+    }
+    (head, blocks)
+}
+
 /// Build every shard.
 ///
-/// `postings[t]` are the quantized (doc, score) pairs of term `t`, by doc;
-/// `vocab` maps each word of the site to its term.
+/// `postings[t]` are the quantized (doc, score) pairs of term `t`, where doc
+/// numbers the sections of `pages` in order; `vocab` maps each word of the
+/// site to its term.
 pub fn build(pages: &[SearchPage], postings: &[Vec<(u32, u32)>], vocab: &BTreeMap<String, u32>) -> Export {
-    let mut shards: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut shards: Vec<(String, Payload)> = Vec::new();
+    // Section number → (page, section within the page).
+    let mut sections: Vec<(u32, u32)> = Vec::new();
+    for (p, page) in pages.iter().enumerate() {
+        sections.extend((0..page.sections.len()).map(|s| (p as u32, s as u32)));
+    }
 
-    // Postings by term-id range; remember each term's shard.
-    let mut shard_of = vec![0u32; postings.len()];
-    let mut current = PostingsShard { first: 0, p: Vec::new() };
-    let mut size = 0usize;
+    // Heads and blocks: the tiers packed into shared files in term order,
+    // each block of the rest in a file of its own.
+    let mut records: Vec<TermRecord> = Vec::with_capacity(postings.len());
+    let mut file: Vec<u8> = Vec::new();
+    let mut files: Vec<Vec<u8>> = Vec::new();
+    let mut own_files: Vec<(usize, usize, Vec<u8>)> = Vec::new();
     for (tid, list) in postings.iter().enumerate() {
-        let mut flat = Vec::with_capacity(list.len() * 2);
-        let mut prev = 0u32;
-        for (i, &(d, q)) in list.iter().enumerate() {
-            flat.push(if i == 0 { d } else { d - prev });
-            flat.push(q);
-            prev = d;
+        let list: Vec<Posting> = list
+            .iter()
+            .filter_map(|&(d, score)| sections.get(d as usize).map(|&(page, section)| Posting { page, section, score }))
+            .collect();
+        let pf = list.iter().map(|p| p.page).collect::<BTreeSet<_>>().len() as u32;
+        let df = list.len() as u32;
+        let (head, tiers) = split_term(list);
+        let mut blocks = Vec::new();
+        let mut own = Vec::new();
+        for (tier, block) in tiers {
+            let into = if tier > TIERS { &mut own } else { &mut file };
+            let offset = into.len() as u32;
+            codec::put_block(into, &block);
+            blocks.push(BlockRef {
+                tier,
+                lo: block.first().map_or(0, |p| p.page),
+                hi: block.last().map_or(0, |p| p.page),
+                max: block.iter().map(|p| p.score).max().unwrap_or(0),
+                file: if tier > TIERS { u32::MAX } else { files.len() as u32 },
+                offset,
+                len: into.len() as u32 - offset,
+            });
+            if tier > TIERS {
+                // Numbered after the shared file that is still open.
+                let last = blocks.len() - 1;
+                own_files.push((tid, last, std::mem::take(&mut own)));
+            }
         }
-        size += flat.iter().map(|v| digits(*v) + 1).sum::<usize>() + 2;
-        current.p.push(flat);
-        shard_of[tid] = (shards.len()) as u32;
-        if size >= POSTINGS_SHARD_BYTES || tid + 1 == postings.len() {
-            let done = std::mem::replace(&mut current, PostingsShard { first: tid as u32 + 1, p: Vec::new() });
-            shards.push((format!("p{}", shards.len()), json(&done)));
+        if file.len() >= POSTINGS_FILE_BYTES {
+            files.push(std::mem::take(&mut file));
+        }
+        records.push(TermRecord { tid: tid as u32, df, pf, head, blocks });
+    }
+    if !file.is_empty() {
+        files.push(file);
+    }
+    for (tid, b, bytes) in own_files {
+        records[tid].blocks[b].file = files.len() as u32;
+        files.push(bytes);
+    }
+    for (i, f) in files.into_iter().enumerate() {
+        shards.push((format!("p{i}"), Payload::Binary(f)));
+    }
+
+    // Term records, packed in term order; then the vocabulary: whole
+    // 2-letter groups per shard, each word with its term's record shard.
+    let mut record_shard = vec![0u32; records.len()];
+    let mut current = RecordShard::default();
+    let mut size = 0;
+    let mut record_shards = Vec::new();
+    for r in records.iter() {
+        size += RecordShard { terms: vec![r.clone()] }.encode().len();
+        record_shard[r.tid as usize] = record_shards.len() as u32;
+        current.terms.push(r.clone());
+        if size >= RECORD_SHARD_BYTES {
+            record_shards.push(std::mem::take(&mut current));
             size = 0;
         }
     }
-
-    // Vocabulary: whole 2-letter-prefix groups per shard.
-    let mut by_prefix: BTreeMap<String, Vec<VocabEntry>> = BTreeMap::new();
-    let mut by_shape: BTreeMap<(String, u32), Vec<TypoEntry>> = BTreeMap::new();
+    if !current.terms.is_empty() {
+        record_shards.push(current);
+    }
+    for (i, r) in record_shards.iter().enumerate() {
+        shards.push((format!("r{i}"), Payload::Binary(r.encode())));
+    }
+    let mut by_group: BTreeMap<String, Vec<VocabWord>> = BTreeMap::new();
     for (word, &tid) in vocab {
-        let shard = shard_of.get(tid as usize).copied().unwrap_or(0);
-        by_prefix.entry(vocab_key(word)).or_default().push((word.clone(), tid, shard));
-        if let Some(first) = word.chars().next() {
-            let df = postings.get(tid as usize).map_or(0, |p| p.len() as u32);
-            let len = word.chars().count() as u32;
-            by_shape.entry((first.to_string(), len)).or_default().push((word.clone(), tid, shard, df));
-        }
+        let shard = record_shard.get(tid as usize).copied().unwrap_or(0);
+        let df = records.get(tid as usize).map_or(0, |r| r.df);
+        by_group.entry(vocab_key(word)).or_default().push(VocabWord { word: word.clone(), tid, shard, df });
     }
     let mut vocab_table = Vec::new();
-    for (i, (prefixes, w)) in pack(by_prefix.into_iter().collect(), WORDS_SHARD_BYTES).into_iter().enumerate() {
-        shards.push((format!("v{i}"), json(&VocabShard { w })));
-        vocab_table.push(prefixes);
-    }
-    // Typo lists: per first letter, whole lengths per shard.
-    let mut letters: BTreeMap<String, Vec<(u32, Vec<TypoEntry>)>> = BTreeMap::new();
-    for ((first, len), w) in by_shape {
-        letters.entry(first).or_default().push((len, w));
-    }
-    let mut typo_table = Vec::new();
-    for (first, lens) in letters {
-        for (lens, w) in pack(lens, WORDS_SHARD_BYTES) {
-            let (lo, hi) = (lens.first().copied().unwrap_or(0), lens.last().copied().unwrap_or(0));
-            shards.push((format!("t{}", typo_table.len()), json(&TypoShard { w })));
-            typo_table.push((first.clone(), lo, hi));
-        }
+    let groups: Vec<(String, Vec<VocabWord>)> = by_group.into_iter().collect();
+    let size = |w: &[VocabWord]| VocabShard { words: w.to_vec() }.encode().len();
+    for (i, (keys, words)) in pack(groups, VOCAB_SHARD_BYTES, size).into_iter().enumerate() {
+        shards.push((format!("v{i}"), Payload::Binary(VocabShard { words }.encode())));
+        vocab_table.push(keys.into_iter().next().unwrap_or_default());
     }
 
-    // Page metadata, a fixed number of pages per shard.
-    let metas: Vec<MetaPage> = pages
-        .iter()
-        .map(|p| MetaPage {
+    // Typo lists: per first (and second) letter, whole lengths per shard.
+    let typo_lists = |prefix: &str, nth: usize, shards: &mut Vec<(String, Payload)>| -> Vec<(String, u32, u32)> {
+        let mut letters: BTreeMap<char, BTreeMap<u32, Vec<TypoEntry>>> = BTreeMap::new();
+        for (word, &tid) in vocab {
+            if let Some(c) = word.chars().nth(nth) {
+                let df = records.get(tid as usize).map_or(0, |r| r.df);
+                let len = word.chars().count() as u32;
+                letters.entry(c).or_default().entry(len).or_default().push((word.clone(), df));
+            }
+        }
+        let mut table = Vec::new();
+        for (c, lens) in letters {
+            for (lens, w) in pack(lens.into_iter().collect(), TYPO_SHARD_BYTES, |w| json(&w).len()) {
+                let (lo, hi) = (lens.first().copied().unwrap_or(0), lens.last().copied().unwrap_or(0));
+                shards.push((format!("{prefix}{}", table.len()), Payload::Json(json(&TypoShard { w }))));
+                table.push((c.to_string(), lo, hi));
+            }
+        }
+        table
+    };
+    let t = typo_lists("t", 0, &mut shards);
+    let u = typo_lists("u", 1, &mut shards);
+    shards.push(("l".into(), Payload::Json(json(&TypoTables { t, u }))));
+
+    // Page metadata and section texts, one file each.
+    for (i, p) in pages.iter().enumerate() {
+        let meta = MetaPage {
             t: p.title.clone(),
             u: p.path.clone(),
             g: p.tags.clone(),
             a: p.audience.clone(),
-            s: p.sections.iter().map(|s| (s.heading.clone(), s.anchor.clone())).collect(),
-        })
-        .collect();
-    let average = metas.iter().map(|m| json(m).len()).sum::<usize>() / metas.len().max(1);
-    let meta_pages = (META_SHARD_BYTES / average.max(1)).max(1);
-    for (i, chunk) in metas.chunks(meta_pages).enumerate() {
-        shards.push((format!("m{i}"), json(&MetaShard { pages: chunk.to_vec() })));
-    }
-    let texts: Vec<String> =
-        pages.iter().flat_map(|p| p.sections.iter().map(|s| excerpt_text(&s.text, EXCERPT_CHARS))).collect();
-    let average = texts.iter().map(|t| json(t).len() + 1).sum::<usize>() / texts.len().max(1);
-    let text_docs = (TEXT_SHARD_BYTES / average.max(1)).max(1);
-    for (i, chunk) in texts.chunks(text_docs).enumerate() {
-        shards.push((format!("x{i}"), json(&TextShard { x: chunk.to_vec() })));
+            s: p.sections
+                .iter()
+                .map(|s| {
+                    if s.anchor == simple_anchor(&s.heading) {
+                        vec![s.heading.clone()]
+                    } else {
+                        vec![s.heading.clone(), s.anchor.clone()]
+                    }
+                })
+                .collect(),
+        };
+        shards.push((format!("m{i}"), Payload::Json(json(&meta))));
+        for (j, s) in p.sections.iter().enumerate() {
+            shards.push((text_name(i as u32, j as u32), Payload::Binary(codec::deflate(&s.text))));
+        }
     }
 
     // Facets: the first spelling of each tag (by slug) is its display name.
@@ -359,53 +587,51 @@ pub fn build(pages: &[SearchPage], postings: &[Vec<(u32, u32)>], vocab: &BTreeMa
         v.sort_by(|a, b| a.0.to_lowercase().cmp(&b.0.to_lowercase()).then_with(|| a.0.cmp(&b.0)));
         v
     };
-    let facets = Facets { tags: facet(&|p| &p.tags), audiences: facet(&|p| &p.audience) };
     let counted = |v: &[(String, Vec<u32>)]| v.iter().map(|(n, p)| (n.clone(), p.len() as u32)).collect();
-    let (tags, audiences) = (counted(&facets.tags), counted(&facets.audiences));
-    shards.push(("f".into(), json(&facets)));
-
-    shards.sort();
-    let mut all = Vec::new();
-    for (name, bytes) in &shards {
-        all.extend_from_slice(name.as_bytes());
-        all.push(0);
-        all.extend_from_slice(bytes);
-        all.push(0);
+    let (tags, audiences) = (facet(&|p| &p.tags), facet(&|p| &p.audience));
+    for (kind, list) in [("ft", &tags), ("fa", &audiences)] {
+        for (i, (_, pages)) in list.iter().enumerate() {
+            shards.push((format!("{kind}{i}"), Payload::Json(json(pages))));
+        }
     }
-    let counts: Vec<u32> = pages.iter().map(|p| p.sections.len() as u32).collect();
+    let names = FacetNames { tags: counted(&tags), audiences: counted(&audiences) };
+    shards.push(("g".into(), Payload::Json(json(&names))));
+
+    shards.sort_by(|a, b| a.0.cmp(&b.0));
+    // FNV-1a over every shard's name and bytes.
+    let mut hash = 0xcbf2_9ce4_8422_2325u64;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            hash = (hash ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    for (name, payload) in &shards {
+        eat(name.as_bytes());
+        eat(&[0]);
+        match payload {
+            Payload::Json(b) | Payload::Binary(b) => eat(b),
+        }
+        eat(&[0]);
+    }
     let manifest = Manifest {
         format: FORMAT,
-        version: format!("{:010x}", crate::render::fnv1a(&all) & 0xff_ffff_ffff),
-        docs: counts.iter().sum(),
+        version: format!("{:010x}", hash & 0xff_ffff_ffff),
+        docs: sections.len() as u32,
         pages: pages.len() as u32,
-        counts: encode_counts(&counts),
         stop: super::analysis::STOP_WORDS.iter().map(|s| s.to_string()).collect(),
         vocab: vocab_table,
-        typo: typo_table,
-        meta_pages: meta_pages as u32,
-        text_docs: text_docs as u32,
-        tags,
-        audiences,
     };
     Export { manifest, shards }
-}
-
-fn digits(v: u32) -> usize {
-    v.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn counts_round_trip_including_large_ones() {
-        let counts = [0, 1, 5, 31, 32, 33, 1000, 70_000, 3];
-        let s = encode_counts(&counts);
-        assert_eq!(decode_counts(&s).unwrap(), counts);
-        assert_eq!(encode_counts(&[1, 2, 3]), "123", "small counts are one character each");
-        assert!(decode_counts("A").is_none(), "a dangling continuation is malformed");
-        assert!(decode_counts("!").is_none());
+    fn shard<'a>(e: &'a Export, name: &str) -> &'a [u8] {
+        match &e.shards.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no shard {name}")).1 {
+            Payload::Json(b) | Payload::Binary(b) => b,
+        }
     }
 
     #[test]
@@ -443,90 +669,185 @@ mod tests {
     }
 
     #[test]
-    fn postings_are_sharded_by_term_range_and_delta_coded() {
-        let postings: Vec<Vec<(u32, u32)>> =
-            (0..300).map(|t| (0..40).map(|d| (d * 3 + t % 3, 1000 + d)).collect()).collect();
-        let e = build(&[], &postings, &BTreeMap::new());
-        let shards: Vec<&(String, Vec<u8>)> = e.shards.iter().filter(|(n, _)| n.starts_with('p')).collect();
-        assert!(shards.len() > 1, "several shards");
-        let mut tid = 0;
-        for i in 0..shards.len() {
-            let (name, bytes) = e.shards.iter().find(|(n, _)| *n == format!("p{i}")).unwrap();
-            assert!(bytes.len() < POSTINGS_SHARD_BYTES + 1024, "shard {name} is {} bytes", bytes.len());
-            let s: PostingsShard = serde_json::from_slice(bytes).unwrap();
-            assert_eq!(s.first as usize, tid);
-            for flat in s.p {
-                let mut d = 0;
-                let decoded: Vec<(u32, u32)> = flat
-                    .chunks(2)
-                    .enumerate()
-                    .map(|(i, c)| {
-                        d = if i == 0 { c[0] } else { d + c[0] };
-                        (d, c[1])
+    fn terms_split_into_head_score_ordered_tiers_and_page_ordered_rest() {
+        // 3000 postings on 1000 pages (3 sections each), scores all different.
+        let list: Vec<Posting> =
+            (0..3000u32).map(|i| Posting { page: i / 3, section: i % 3, score: 1 + (i * 7919) % 3001 }).collect();
+        let (head, blocks) = split_term(list.clone());
+        assert_eq!(head.len(), HEAD);
+        let tiers: Vec<u32> = blocks.iter().map(|b| b.0).collect();
+        assert!(tiers.windows(2).all(|w| w[0] <= w[1]), "{tiers:?}");
+        // Tiers of 64, 256 and 1024 postings, then the rest in blocks.
+        let size = |t: u32| blocks.iter().filter(|b| b.0 == t).map(|b| b.1.len()).sum::<usize>();
+        assert_eq!((size(1), size(2), size(3), size(4)), (64, 256, 1024, 3000 - HEAD - 64 - 256 - 1024));
+        assert_eq!(blocks.iter().filter(|b| b.0 <= TIERS).count(), 3, "one block per tier");
+        let min = |ps: &[Posting]| ps.iter().map(|p| p.score).min().unwrap();
+        let max = |ps: &[Posting]| ps.iter().map(|p| p.score).max().unwrap();
+        assert!(max(&blocks[0].1) < min(&head));
+        for t in 1..=TIERS {
+            let this: Vec<Posting> = blocks.iter().filter(|b| b.0 == t).flat_map(|b| b.1.clone()).collect();
+            let next: Vec<Posting> = blocks.iter().filter(|b| b.0 == t + 1).flat_map(|b| b.1.clone()).collect();
+            assert!(max(&next) < min(&this), "tier {t}");
+        }
+        for (_, b) in &blocks {
+            assert!(b.windows(2).all(|w| (w[0].page, w[0].section) < (w[1].page, w[1].section)));
+        }
+        // The rest: blocks of about REST_CHUNK postings over disjoint page ranges.
+        let rest: Vec<&Vec<Posting>> = blocks.iter().filter(|b| b.0 > TIERS).map(|b| &b.1).collect();
+        assert!(rest.len() > 2);
+        assert!(rest.iter().all(|b| b.len() <= REST_CHUNK + 2), "blocks end at page boundaries");
+        for w in rest.windows(2) {
+            assert!(w[0].last().unwrap().page < w[1][0].page);
+        }
+        let mut all: Vec<Posting> = head.into_iter().chain(blocks.into_iter().flat_map(|b| b.1)).collect();
+        all.sort();
+        assert_eq!(all, list);
+        // Small terms are all head.
+        let (head, blocks) = split_term(list[..HEAD_ALL].to_vec());
+        assert_eq!((head.len(), blocks.len()), (HEAD_ALL, 0));
+    }
+
+    fn pages(n: usize, sections: usize) -> Vec<SearchPage> {
+        (0..n)
+            .map(|i| SearchPage {
+                title: format!("Page {i}"),
+                path: format!("p{i}/"),
+                tags: vec![],
+                audience: vec![],
+                synonyms: vec![],
+                sections: (0..sections)
+                    .map(|s| crate::index::docs::SearchSection {
+                        heading: format!("H{s}"),
+                        anchor: format!("h{s}"),
+                        text: format!("text {i} {s}"),
                     })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_vocabulary_lists_every_block_and_the_blocks_decode() {
+        let ps = pages(400, 4);
+        let postings: Vec<Vec<(u32, u32)>> = (0..30u32)
+            .map(|t| (0..1600u32).filter(|d| d % (t + 1) == 0).map(|d| (d, 1 + (d * 31 + t) % 60_000)).collect())
+            .collect();
+        let vocab: BTreeMap<String, u32> = (0..30u32).map(|t| (format!("w{t:02}"), t)).collect();
+        let e = build(&ps, &postings, &vocab);
+        assert_eq!(e.manifest.vocab.first().map(String::as_str), Some("w00"));
+        let mut seen = 0;
+        let records = e.shards.iter().filter(|(n, _)| n.starts_with('r')).count();
+        assert!(records > 1, "{records} record shards");
+        for i in 0..records {
+            let v = RecordShard::decode(shard(&e, &format!("r{i}"))).unwrap();
+            for t in &v.terms {
+                let mut all = t.head.clone();
+                for b in &t.blocks {
+                    let file = shard(&e, &format!("p{}", b.file));
+                    let bytes = &file[b.offset as usize..(b.offset + b.len) as usize];
+                    let got = codec::read_block(&mut Reader::new(bytes)).unwrap();
+                    assert_eq!(got.iter().map(|p| p.score).max(), Some(b.max));
+                    assert_eq!((got[0].page, got[got.len() - 1].page), (b.lo, b.hi));
+                    all.extend(got);
+                }
+                let want: Vec<Posting> = postings[t.tid as usize]
+                    .iter()
+                    .map(|&(d, score)| Posting { page: d / 4, section: d % 4, score })
                     .collect();
-                assert_eq!(decoded, postings[tid]);
-                tid += 1;
+                all.sort();
+                assert_eq!(all, want, "term {}", t.tid);
+                assert_eq!(t.df as usize, want.len());
+                seen += 1;
             }
         }
-        assert_eq!(tid, 300);
+        assert_eq!(seen, 30);
+        // Every word names its term and the term's record shard.
+        for i in 0..e.manifest.vocab.len() {
+            for w in VocabShard::decode(shard(&e, &format!("v{i}"))).unwrap().words {
+                let r = RecordShard::decode(shard(&e, &format!("r{}", w.shard))).unwrap();
+                let t = r.terms.iter().find(|t| t.tid == w.tid).expect("the term is in its shard");
+                assert_eq!((vocab[&w.word], t.df), (w.tid, w.df));
+            }
+        }
+        // Postings files stay small.
+        for (n, p) in &e.shards {
+            if let (true, Payload::Binary(b)) = (n.starts_with('p'), p) {
+                assert!(b.len() < POSTINGS_FILE_BYTES + 1024 * 4, "{n}: {}", b.len());
+            }
+        }
+        // Section text round-trips.
+        assert_eq!(codec::inflate(shard(&e, &text_name(7, 2))).unwrap(), "text 7 2");
     }
 
     #[test]
-    fn vocabulary_is_sharded_by_two_letter_prefix() {
-        let vocab: BTreeMap<String, u32> =
-            [("therapy", 0), ("therapist", 1), ("theory", 2), ("tea", 3), ("x", 4), ("ünïcode", 5)]
-                .into_iter()
-                .map(|(w, t)| (w.to_string(), t))
-                .collect();
+    fn anchors_are_stored_only_when_the_simple_rule_misses() {
+        assert_eq!(simple_anchor("The secure base"), "the-secure-base");
+        assert_eq!(simple_anchor("  Q&A: 2 parts!"), "q-a-2-parts");
+        assert_eq!(simple_anchor("Über"), "ber", "non-ASCII letters are separators");
+        assert_eq!(simple_anchor("!!"), "section");
+        assert_eq!(simple_anchor(""), "");
+        let mut ps = pages(1, 3);
+        ps[0].sections[0].anchor = String::new();
+        ps[0].sections[0].heading = String::new();
+        ps[0].sections[1].heading = "Über uns".into();
+        ps[0].sections[1].anchor = "über-uns".into();
+        ps[0].sections[2].heading = "The end".into();
+        ps[0].sections[2].anchor = "the-end".into();
+        let e = build(&ps, &[], &BTreeMap::new());
+        let m: MetaPage = serde_json::from_slice(shard(&e, "m0")).unwrap();
+        assert_eq!(m.s, [vec![""], vec!["Über uns", "über-uns"], vec!["The end"]]);
+        assert_eq!(m.section(1), ("Über uns".into(), "über-uns".into()));
+        assert_eq!(m.section(2), ("The end".into(), "the-end".into()));
+        assert_eq!(m.section(0), (String::new(), String::new()));
+        assert_eq!(m.section(9), (String::new(), String::new()));
+    }
+
+    #[test]
+    fn vocabulary_shards_hold_whole_three_letter_groups() {
+        let words = ["therapy", "therapist", "theory", "tea", "x", "ünïcode"];
+        let vocab: BTreeMap<String, u32> = words.iter().enumerate().map(|(i, w)| (w.to_string(), i as u32)).collect();
         let postings = vec![vec![(0, 1)]; 6];
-        let e = build(&[], &postings, &vocab);
-        // Small groups share a shard; a prefix is never split.
-        assert_eq!(e.manifest.vocab, [vec!["te", "th", "x", "ün"]]);
-        let v0: VocabShard = serde_json::from_slice(&e.shards.iter().find(|(n, _)| n == "v0").unwrap().1).unwrap();
-        let words: Vec<&str> = v0.w.iter().map(|w| w.0.as_str()).collect();
-        assert_eq!(words, ["tea", "theory", "therapist", "therapy", "x", "ünïcode"]);
-        assert_eq!(e.manifest.typo, [("t".into(), 3, 9), ("x".into(), 1, 1), ("ü".into(), 7, 7)]);
-    }
+        let e = build(&pages(1, 1), &postings, &vocab);
+        assert_eq!(e.manifest.vocab, ["tea"]);
+        let v0 = VocabShard::decode(shard(&e, "v0")).unwrap();
+        let got: Vec<&str> = v0.words.iter().map(|w| w.word.as_str()).collect();
+        assert_eq!(got, ["tea", "theory", "therapist", "therapy", "x", "ünïcode"]);
+        let tables: TypoTables = serde_json::from_slice(shard(&e, "l")).unwrap();
+        assert_eq!(tables.t, [("t".into(), 3, 9), ("x".into(), 1, 1), ("ü".into(), 7, 7)]);
+        assert_eq!(tables.u, [("e".into(), 3, 3), ("h".into(), 6, 9), ("n".into(), 7, 7)]);
+        assert_eq!(vocab_shard_of(&e.manifest.vocab, "th"), Some(0));
+        assert_eq!(vocab_shard_of(&e.manifest.vocab, "ab"), None);
 
-    #[test]
-    fn large_vocabularies_split_between_whole_prefix_groups() {
-        let vocab: BTreeMap<String, u32> = (0..3000u32)
+        let many: BTreeMap<String, u32> = (0..3000u32)
             .map(|i| {
                 let a = (b'a' + (i % 26) as u8) as char;
                 let b = (b'a' + (i / 26 % 26) as u8) as char;
                 (format!("{a}{b}word{i}"), i)
             })
             .collect();
-        let postings = vec![vec![(0, 1)]; 3000];
-        let e = build(&[], &postings, &vocab);
+        let e = build(&pages(1, 1), &vec![vec![(0, 1)]; 3000], &many);
         assert!(e.manifest.vocab.len() > 10, "{} shards", e.manifest.vocab.len());
-        let mut seen = BTreeMap::new();
-        for (i, prefixes) in e.manifest.vocab.iter().enumerate() {
-            let shard: VocabShard =
-                serde_json::from_slice(&e.shards.iter().find(|(n, _)| *n == format!("v{i}")).unwrap().1).unwrap();
-            assert!(shard.w.iter().all(|w| prefixes.contains(&vocab_key(&w.0))));
-            for p in prefixes {
-                assert!(seen.insert(p.clone(), i).is_none(), "prefix {p} in two shards");
-            }
+        for w in many.keys() {
+            let i = vocab_shard_of(&e.manifest.vocab, &vocab_key(w)).unwrap();
+            let v = VocabShard::decode(shard(&e, &format!("v{i}"))).unwrap();
+            assert!(v.words.iter().any(|x| &x.word == w), "{w} is in the shard its group names");
         }
-        // Every word is in the shard its prefix names.
-        assert!(vocab.keys().all(|w| seen.contains_key(&vocab_key(w))));
-        // Typo shards cover disjoint length ranges per letter.
-        for w in e.manifest.typo.windows(2) {
+        // A 2-letter prefix names every shard with a word that starts with it.
+        for p in ["aa", "zz", "mq"] {
+            let range = vocab_shards_of_prefix(&e.manifest.vocab, p);
+            let mut found = 0;
+            for i in 0..e.manifest.vocab.len() {
+                let v = VocabShard::decode(shard(&e, &format!("v{i}"))).unwrap();
+                let has = v.words.iter().filter(|w| w.word.starts_with(p)).count();
+                assert!(has == 0 || range.contains(&i), "{p}: shard {i} not in {range:?}");
+                assert!(range.len() < e.manifest.vocab.len() / 4, "{p}: {range:?}");
+                found += has;
+            }
+            assert_eq!(found, many.keys().filter(|w| w.starts_with(p)).count(), "{p}");
+        }
+        let tables: TypoTables = serde_json::from_slice(shard(&e, "l")).unwrap();
+        for w in tables.t.windows(2) {
             assert!(w[0].0 != w[1].0 || w[0].2 < w[1].1, "{w:?}");
         }
-    }
-
-    #[test]
-    fn excerpts_cut_at_word_boundaries() {
-        assert_eq!(excerpt_text("short", 10), "short");
-        assert_eq!(excerpt_text("one two three four", 10), "one two");
-        assert_eq!(excerpt_text("ééééééééééé", 4), "éééé");
-    }
-
-    #[test]
-    fn scripts_register_the_shard_by_name() {
-        assert_eq!(script("v1/p1", b"{\"a\":1}"), b"window.__havenSearch.add(\"v1/p1\",{\"a\":1});\n");
     }
 }

@@ -10,7 +10,8 @@
 //!    (term, section) with tantivy's own weights ([`inverted`]).
 //! 4. Map every word of the site to its term (the browser never stems),
 //!    quantize scores to 16 bits and write the sharded static index
-//!    ([`export`]), which [`query`] and `search.js` rank from.
+//!    ([`export`], in the formats of [`codec`]), which [`query`] and
+//!    `search.js` rank from.
 //!
 //! Nothing is published here: [`SearchIndex::publish`] swaps the staging
 //! folder in after the site itself was written, so a failed build leaves
@@ -19,6 +20,7 @@
 //! own segment files need not be.
 
 pub mod analysis;
+pub mod codec;
 pub mod docs;
 pub mod export;
 pub mod inverted;
@@ -82,14 +84,14 @@ pub fn run(site: &Site) -> Result<SearchIndex, Diagnostic> {
         sections: export.manifest.docs as usize,
     };
     let dir = staging.path().join(STATIC_DIR);
-    for (key, json) in export.keyed() {
-        fsx::write(&dir.join(format!("{key}.json")), &json).map_err(fs)?;
+    let site_files = export.site_files();
+    for (name, bytes) in &site_files {
+        fsx::write(&dir.join(name), bytes).map_err(fs)?;
     }
     let info_json = serde_json::to_vec_pretty(&info).map_err(|e| Diagnostic::error(e.to_string()))?;
     fsx::write(&staging.path().join(INFO_FILE), &info_json).map_err(fs)?;
     fsx::write(&staging.path().join("README.md"), README.as_bytes()).map_err(fs)?;
-    let files = export
-        .site_files()
+    let files = site_files
         .into_iter()
         .map(|(name, bytes)| OutputFile { path: format!("{STATIC_DIR}/{name}"), bytes })
         .collect();

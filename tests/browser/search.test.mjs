@@ -60,18 +60,35 @@ test("typing shows results; arrows move; Enter opens the page at the section", a
   assert.deepEqual(problems, []);
 });
 
-test("a typo still finds the page, and says so", async () => {
+test("a typo still finds the page, and says so (a wrong first letter too)", async () => {
   const page = await browser.newPage();
-  await page.goto(origin + "/search/?q=" + encodeURIComponent("metacommunicaton"));
-  await page.waitForSelector('#search-results[aria-busy="false"]');
-  assert.match(await page.locator("#search-correction").innerText(), /metacommunication/i);
-  const urls = await page.$$eval('#search-results [role="option"][data-kind="page"]', (els) => els.map((e) => e.dataset.url));
-  assert.equal(urls[0], "/glossary/#metacommunication", urls.join("\n"));
+  for (const typo of ["metacommunicaton", "xetacommunication"]) {
+    await page.goto(origin + "/search/?q=" + encodeURIComponent(typo));
+    await page.waitForSelector('#search-results[aria-busy="false"]');
+    assert.match(await page.locator("#search-correction").innerText(), /metacommunication/i, typo);
+    const urls = await page.$$eval('#search-results [role="option"][data-kind="page"]', (els) => els.map((e) => e.dataset.url));
+    assert.equal(urls[0], "/glossary/#metacommunication", `${typo}: ${urls.join("\n")}`);
+  }
+});
+
+test("the excerpt is around the matched word, even deep in a long section", async () => {
+  const page = await browser.newPage();
+  const problems = watch(page);
+  // "underneath" first occurs ~500 characters into its best section.
+  await page.goto(origin + "/search/?q=underneath");
+  await page.waitForSelector('#search-results[aria-busy="false"][data-query="underneath"]');
+  const first = page.locator('#search-results [role="option"][data-kind="page"]').first();
+  const excerpt = await first.locator(".search-hit-excerpt").innerText();
+  assert.match(excerpt, /^… /, excerpt);
+  const marks = await first.locator(".search-hit-excerpt mark").allInnerTexts();
+  assert.ok(marks.length > 0 && marks.every((m) => m.toLowerCase() === "underneath"), marks.join(", "));
+  assert.match(await page.locator("#search-status").innerText(), /^\d+ pages? found/);
+  assert.deepEqual(problems, []);
 });
 
 test("the browser's top 10 equals `haven search --json` for each query", async () => {
   const page = await browser.newPage();
-  const queries = ["therapist", "secure base", "rupture repair", "empathy", "goals tasks bond", "withdrawal", "thera", "supervision alliance"];
+  const queries = ["therapist", "secure base", "rupture repair", "empathy", "goals tasks bond", "withdrawal", "thera", "supervision alliance", "th", "ttachment"];
   for (const q of queries) {
     const cli = JSON.parse(execFileSync(haven, ["search", "--root", repo, "--json", "--limit", "10", q], { encoding: "utf8" }));
     await page.goto(origin + "/search/?q=" + encodeURIComponent(q));

@@ -29,9 +29,10 @@
 // A form with data-search-page is the full search page (search/?q=…&tag=…);
 // the header form shows a popup (.search-popup) under the input instead.
 //
-// Shards load with fetch(); from a file:// page (or where fetch fails) each
-// shard's .js twin is loaded with a <script> that calls
-// window.__havenSearch.add(key, data).
+// Every file of search/ is one call, window.__havenSearch.add(KEY, PAYLOAD)
+// (JSON, or a base64 string of binary data; src/index/codec.rs). Files are
+// fetched as text and PAYLOAD parsed; from a file:// page (or where fetch
+// fails) the same file is loaded with a <script> instead.
 (function () {
   "use strict";
 
@@ -49,10 +50,11 @@
 
   // ---- analysis (src/index/analysis.rs) --------------------------------
 
-  var FORMAT = 1;
+  var FORMAT = 2;
   var EXACT = 2;
   var PREFIX = 1;
   var SUB_RESULTS = 2;
+  var BATCH = 8;
   var WORD = /[\p{Alphabetic}\p{N}]+/gu;
   var ENDS_IN_WORD = /[\p{Alphabetic}\p{N}]$/u;
 
@@ -100,44 +102,163 @@
     return r <= max ? r : null;
   }
 
-  var DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
-  function decodeCounts(s) {
-    var out = [], value = 0, shift = 0;
-    for (var i = 0; i < s.length; i++) {
-      var d = DIGITS.indexOf(s[i]);
-      if (d < 0 || shift > 25) return null;
-      if (d >= 32) { value += (d - 32) * Math.pow(2, shift); shift += 5; }
-      else { out.push(value + d * Math.pow(2, shift)); value = 0; shift = 0; }
+  // ---- file formats (src/index/codec.rs) -----------------------------------
+
+  // A file's payload: JSON as is, a base64 string as bytes.
+  function payload(data) {
+    if (typeof data !== "string") return data;
+    var s = atob(data), out = new Uint8Array(s.length);
+    for (var i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+    return out;
+  }
+  // The payload of a file's text: window.__havenSearch.add("KEY",PAYLOAD);
+  function unscript(text) {
+    return payload(JSON.parse(text.slice(text.indexOf(",") + 1, text.lastIndexOf(")"))));
+  }
+
+  var utf8 = new TextDecoder();
+  function Reader(bytes, at) { this.b = bytes; this.at = at || 0; }
+  Reader.prototype.varint = function () {
+    var v = 0, mul = 1;
+    for (;;) {
+      if (this.at >= this.b.length) throw new Error("search index: truncated number");
+      var x = this.b[this.at++];
+      v += (x & 0x7f) * mul;
+      if (x < 0x80) return v;
+      mul *= 128;
     }
-    return shift === 0 ? out : null;
+  };
+  Reader.prototype.str = function () {
+    var n = this.varint();
+    var s = utf8.decode(this.b.subarray(this.at, this.at + n));
+    this.at += n;
+    return s;
+  };
+  // A postings block: [page, section, score] by page, section.
+  function readBlock(r) {
+    var n = r.varint(), min = r.varint(), out = new Array(n), page = 0;
+    for (var i = 0; i < n; i++) {
+      var v = r.varint();
+      page += Math.floor(v / 8);
+      var section = v % 8;
+      if (section === 7) section += r.varint();
+      out[i] = [page, section, min + r.varint()];
+    }
+    return out;
+  }
+  // Vocabulary shard: [word, term, record shard, sections]; words are
+  // front-coded (bytes shared with the word before, then the rest).
+  function readVocab(bytes) {
+    var r = new Reader(bytes), words = [], prev = new Uint8Array(0);
+    for (var n = r.varint(); n > 0; n--) {
+      var shared = r.varint(), len = r.varint();
+      if (shared > prev.length || r.at + len > bytes.length) throw new Error("search index: bad vocabulary");
+      var cur = new Uint8Array(shared + len);
+      cur.set(prev.subarray(0, shared));
+      cur.set(bytes.subarray(r.at, r.at + len), shared);
+      r.at += len;
+      prev = cur;
+      words.push([utf8.decode(cur), r.varint(), r.varint(), r.varint()]);
+    }
+    return words;
+  }
+  // Record shard: per term its counts, head and table of blocks.
+  function readRecords(bytes) {
+    var r = new Reader(bytes), terms = [];
+    for (var n = r.varint(); n > 0; n--) {
+      var t = { tid: r.varint(), df: r.varint(), pf: r.varint(), head: readBlock(r), blocks: [] };
+      for (var nb = r.varint(); nb > 0; nb--) {
+        var b = { tier: r.varint(), lo: r.varint() };
+        b.hi = b.lo + r.varint();
+        b.max = r.varint(); b.file = r.varint(); b.offset = r.varint(); b.len = r.varint();
+        t.blocks.push(b);
+      }
+      terms.push(t);
+    }
+    return terms;
+  }
+  // The anchor a heading gets when the page file does not name it
+  // (simple_anchor in src/index/export.rs).
+  function simpleAnchor(h) {
+    if (!h) return "";
+    var out = "";
+    for (var i = 0; i < h.length; i++) {
+      var c = h[i];
+      if (/[A-Za-z0-9]/.test(c)) out += c.toLowerCase();
+      else if (out && out[out.length - 1] !== "-") out += "-";
+    }
+    out = out.replace(/-+$/, "");
+    return out || "section";
+  }
+  function inflate(bytes) {
+    if (typeof DecompressionStream !== "function") return Promise.resolve("");
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
+    return new Response(stream).text();
   }
 
   // ---- the engine (src/index/query.rs) -----------------------------------
 
-  // load(key) → Promise of the parsed JSON of `search/KEY.json`.
+  // load(key) → Promise of the payload of `search/KEY.js` (see payload()).
   function createEngine(load) {
-    var manifest = null, starts = null, stop = null, prefixes = null;
+    var manifest = null, stop = null;
     var shards = new Map();
-    var termShard = new Map();
+    var termShard = new Map(); // term id → its record shard
+    var terms = new Map(); // term id → record
+    var files = new Map(); // postings file → bytes
+    var blocks = new Map(); // "tid:index" → postings
 
     function shard(name, onLoad) {
       if (!shards.has(name)) {
         var p = load(manifest.version + "/" + name).then(function (d) {
-          if (onLoad) onLoad(d);
-          return d;
+          return onLoad ? onLoad(d) : d;
         });
         p.catch(function () { shards.delete(name); });
         shards.set(name, p);
       }
       return shards.get(name);
     }
-    function vocabShard(word) {
-      var i = prefixes.get(chars(word).slice(0, 2).join(""));
-      if (i === undefined) return Promise.resolve(null);
-      return shard("v" + i, function (d) { d.w.forEach(function (e) { termShard.set(e[1], e[2]); }); });
+    var GROUP_CHARS = 3;
+    // The last vocabulary shard whose first group is at most key, or -1.
+    function shardOf(key) {
+      var lo = 0, hi = manifest.vocab.length; // first index with vocab[i] > key
+      while (lo < hi) {
+        var mid = (lo + hi) >> 1;
+        if (cmpCodePoints(manifest.vocab[mid], key) <= 0) lo = mid + 1; else hi = mid;
+      }
+      return lo - 1;
     }
-    function typoShard(i) {
-      return shard("t" + i, function (d) { d.w.forEach(function (e) { termShard.set(e[1], e[2]); }); });
+    function loadVocab(i) {
+      return shard("v" + i, function (bytes) {
+        var v = readVocab(bytes);
+        v.forEach(function (w) { termShard.set(w[1], w[2]); });
+        return v;
+      });
+    }
+    // The shard of word's group (null if none).
+    function vocabShard(word) {
+      var i = shardOf(chars(word).slice(0, GROUP_CHARS).join(""));
+      return i < 0 ? Promise.resolve(null) : loadVocab(i);
+    }
+    // Every shard that may hold a word of word's group, or (typing 2
+    // letters) a word starting with it.
+    function vocabShards(word, prefix) {
+      if (!manifest.vocab.length) return Promise.resolve([]);
+      var key = chars(word).slice(0, GROUP_CHARS).join("");
+      var first = shardOf(key), last = prefix ? shardOf(key + "\u{10FFFF}") : first;
+      if (prefix) first = Math.max(first, 0);
+      var out = [];
+      for (var i = first; i >= 0 && i <= last; i++) out.push(loadVocab(i));
+      return Promise.all(out);
+    }
+    function loadRecords(tids) {
+      var need = new Set();
+      tids.forEach(function (t) { if (termShard.has(t)) need.add(termShard.get(t)); });
+      return Promise.all(Array.from(need).map(function (i) {
+        return shard("r" + i, function (bytes) {
+          readRecords(bytes).forEach(function (t) { terms.set(t.tid, t); });
+          return true;
+        });
+      }));
     }
 
     var opened = null;
@@ -145,15 +266,7 @@
       if (!opened) {
         opened = load("manifest").then(function (m) {
           if (!m || m.format !== FORMAT) throw new Error("search index format " + (m && m.format));
-          var counts = decodeCounts(m.counts);
-          if (!counts) throw new Error("search index: malformed counts");
-          starts = [];
-          var at = 0;
-          counts.forEach(function (c) { starts.push(at); at += c; });
-          starts.push(at);
           stop = new Set(m.stop);
-          prefixes = new Map();
-          m.vocab.forEach(function (ps, i) { ps.forEach(function (p) { prefixes.set(p, i); }); });
           manifest = m;
           return m;
         });
@@ -162,46 +275,54 @@
       return opened;
     }
 
-    function pageOf(doc) {
-      var lo = 0, hi = starts.length; // first index with starts[i] > doc
-      while (lo < hi) {
-        var mid = (lo + hi) >> 1;
-        if (starts[mid] <= doc) lo = mid + 1; else hi = mid;
-      }
-      return Math.max(lo - 1, 0);
+    // Keep in best the closest of candidates [word, sections] within max
+    // edits: smallest distance, then earliest stage, then longest common
+    // ending, then most sections, then the smaller word.
+    function consider(best, typed, max, stage, candidates) {
+      candidates.forEach(function (e) {
+        var cs = chars(e[0]);
+        var d = osa(typed, cs, max);
+        if (d === null) return;
+        var suffix = 0;
+        while (suffix < typed.length && suffix < cs.length && typed[typed.length - 1 - suffix] === cs[cs.length - 1 - suffix]) suffix++;
+        var c = { d: d, stage: stage, suffix: suffix, df: e[1], w: e[0] };
+        var b = best.c;
+        var k = b ? c.d - b.d || c.stage - b.stage || b.suffix - c.suffix || b.df - c.df : -1;
+        if (k < 0 || (k === 0 && cmpCodePoints(c.w, b.w) < 0)) best.c = c;
+      });
     }
 
-    async function postings(tid) {
-      var s = termShard.get(tid);
-      if (s === undefined) return [];
-      var d = await shard("p" + s);
-      var flat = d.p[tid - d.first] || [];
-      var out = [], doc = 0;
-      for (var i = 0; i + 1 < flat.length; i += 2) {
-        doc = i === 0 ? flat[0] : doc + flat[i];
-        out.push([doc, flat[i + 1]]);
-      }
-      return out;
-    }
-
+    // Step 3 of query.rs: candidates in stages, each loaded only while
+    // nothing at distance 1 was found.
     async function correct(word) {
       var typed = chars(word);
       var max = typed.length <= 4 ? 1 : 2;
+      var group = typed.slice(0, GROUP_CHARS).join("");
+      var v = await vocabShard(word);
+      var own = (v || []).filter(function (w) { return chars(w[0]).slice(0, GROUP_CHARS).join("") === group; })
+        .map(function (w) { return [w[0], w[3]]; });
+      var best = { c: null };
+      consider(best, typed, max, 0, own);
+      if (best.c && best.c.d <= 1) return best.c.w;
+      var tables = await shard("l");
       var lo = Math.max(typed.length - max, 0), hi = typed.length + max;
-      var ids = [];
-      manifest.typo.forEach(function (t, i) { if (t[0] === typed[0] && t[1] <= hi && t[2] >= lo) ids.push(i); });
-      var loaded = await Promise.all(ids.map(typoShard));
-      var best = null;
-      loaded.forEach(function (s) {
-        s.w.forEach(function (e) {
-          var d = osa(typed, chars(e[0]), max);
-          if (d === null) return;
-          if (!best || d < best.d || (d === best.d && (e[3] > best.df || (e[3] === best.df && cmpCodePoints(e[0], best.w) < 0)))) {
-            best = { d: d, df: e[3], w: e[0], tid: e[1] };
-          }
-        });
-      });
-      return best;
+      function lists(table, prefix, letter) {
+        var out = [];
+        table.forEach(function (t, i) { if (t[0] === letter && t[1] <= hi && t[2] >= lo) out.push(prefix + i); });
+        return out;
+      }
+      var stages = [lists(tables.t, "t", typed[0])];
+      if (typed.length > 1) {
+        stages.push(lists(tables.t, "t", typed[1]).concat(lists(tables.u, "u", typed[1]), lists(tables.u, "u", typed[0])));
+      }
+      for (var i = 0; i < stages.length; i++) {
+        var loaded = await Promise.all(stages[i].map(function (n) { return shard(n); }));
+        var candidates = [];
+        loaded.forEach(function (s) { candidates = candidates.concat(s.w); });
+        consider(best, typed, max, i + 1, candidates);
+        if (best.c && best.c.d <= 1) break;
+      }
+      return best.c ? best.c.w : null;
     }
 
     async function matchWord(word, typing) {
@@ -209,49 +330,204 @@
       var m = { word: word, kind: "none", corrected: null, terms: [], surfaces: [] };
       var isStop = stop.has(word);
       if (isStop && !typing) { m.kind = "stop"; return m; }
-      var terms = new Map();
+      var found = new Map();
       var exact = false;
-      var s = await vocabShard(word);
-      if (s) {
-        s.w.forEach(function (e) {
+      var shards = await vocabShards(word, typing && n === 2);
+      shards.forEach(function (s) {
+        s.forEach(function (e) {
           var w = e[0], tid = e[1];
           if (w === word) {
-            terms.set(tid, EXACT);
+            found.set(tid, EXACT);
             m.surfaces.push(w);
             exact = true;
           } else if (typing && n >= 2 && w.startsWith(word)) {
-            terms.set(tid, Math.max(terms.get(tid) || 0, PREFIX));
+            found.set(tid, Math.max(found.get(tid) || 0, PREFIX));
             m.surfaces.push(w);
           }
         });
-      }
-      if (terms.size) {
-        m.kind = typing && (terms.size > 1 || !exact) ? "prefix" : "exact";
+      });
+      if (found.size) {
+        m.kind = typing && (found.size > 1 || !exact) ? "prefix" : "exact";
       } else if (!isStop && n >= 3) {
         var c = await correct(word);
-        if (c) {
-          terms.set(c.tid, EXACT);
+        var cs = c && await vocabShard(c);
+        var hit = cs && cs.find(function (e) { return e[0] === c; });
+        if (hit) {
+          found.set(hit[1], EXACT);
           m.kind = "corrected";
-          m.surfaces.push(c.w);
-          m.corrected = c.w;
+          m.surfaces.push(c);
+          m.corrected = c;
         }
       }
-      m.terms = Array.from(terms.entries()).sort(function (a, b) { return a[0] - b[0]; });
+      m.terms = Array.from(found.entries()).sort(function (a, b) { return a[0] - b[0]; });
       return m;
     }
 
     async function facetPages(kind, value) {
-      var f = await shard("f");
-      var list = kind === "tag" ? f.tags : f.audiences;
+      var g = await shard("g");
+      var list = kind === "tag" ? g.tags : g.audiences;
       var want = value.toLowerCase();
-      var hit = list.find(function (e) { return e[0].toLowerCase() === want; });
-      return hit ? new Set(hit[1]) : null;
+      var i = list.findIndex(function (e) { return e[0].toLowerCase() === want; });
+      return i < 0 ? null : shard((kind === "tag" ? "ft" : "fa") + i);
     }
 
-    // Rank `text` (steps 1-5 of query.rs); filters: {tag, audience} display names.
-    async function search(text, filters) {
+    // Load the files of `wanted` blocks, then decode every block of the
+    // query's terms that those files hold.
+    async function fetchBlocks(tids, wanted) {
+      var need = new Set();
+      wanted.forEach(function (k) {
+        var i = k.indexOf(":");
+        need.add(terms.get(Number(k.slice(0, i))).blocks[Number(k.slice(i + 1))].file);
+      });
+      await Promise.all(Array.from(need).map(function (f) {
+        if (files.has(f)) return null;
+        return shard("p" + f).then(function (bytes) { files.set(f, bytes); });
+      }));
+      tids.forEach(function (tid) {
+        var rec = terms.get(tid);
+        if (!rec) return;
+        rec.blocks.forEach(function (b, i) {
+          var key = tid + ":" + i;
+          if (blocks.has(key) || !files.has(b.file)) return;
+          var bytes = files.get(b.file);
+          if (b.offset + b.len > bytes.length) throw new Error("search index: block out of range");
+          blocks.set(key, readBlock(new Reader(bytes.subarray(b.offset, b.offset + b.len))));
+        });
+      });
+    }
+
+    // Steps 4-6 of query.rs: the exact best `limit` pages of `groups` (per
+    // word: its [term, weight] pairs), restricted to the sorted page list
+    // `allowed` (or null).
+    async function rank(groups, allowed, limit) {
+      var entries = [];
+      groups.forEach(function (ts, g) { ts.forEach(function (t) { entries.push([g, t[0], t[1]]); }); });
+      var tids = Array.from(new Set(entries.map(function (e) { return e[1]; }))).sort(function (a, b) { return a - b; });
+      var ng = groups.length;
+      var allowedSet = allowed ? new Set(allowed) : null;
+      function rangeOk(lo, hi) {
+        if (!allowed) return true;
+        var a = 0, b = allowed.length;
+        while (a < b) { var mid = (a + b) >> 1; if (allowed[mid] < lo) a = mid + 1; else b = mid; }
+        return a < allowed.length && allowed[a] <= hi;
+      }
+      function key(v) {
+        var m = 0, s = 0;
+        for (var i = 0; i < v.length; i++) { if (v[i] > 0) m++; s += v[i]; }
+        return [m, s];
+      }
+      function cmpKey(a, b) { return a[0] - b[0] || a[1] - b[1]; }
+      for (;;) {
+        var docs = new Map(), open = new Map();
+        tids.forEach(function (tid) {
+          var rec = terms.get(tid);
+          if (!rec) return;
+          var lists = [rec.head];
+          rec.blocks.forEach(function (b, i) {
+            if (!rangeOk(b.lo, b.hi)) return;
+            var got = blocks.get(tid + ":" + i);
+            if (got) lists.push(got);
+            else {
+              if (!open.has(tid)) open.set(tid, []);
+              open.get(tid).push({ lo: b.lo, hi: b.hi, max: b.max, tier: b.tier, index: i });
+            }
+          });
+          var mine = entries.filter(function (e) { return e[1] === tid; });
+          lists.forEach(function (ps) {
+            ps.forEach(function (p) {
+              if (allowedSet && !allowedSet.has(p[0])) return;
+              var k = p[0] * 1048576 + p[1];
+              var d = docs.get(k);
+              if (!d) { d = { page: p[0], section: p[1], lo: new Array(ng).fill(0), found: [] }; docs.set(k, d); }
+              mine.forEach(function (e) { d.lo[e[0]] = Math.max(d.lo[e[0]], p[2] * e[2]); });
+              d.found.push(tid);
+            });
+          });
+        });
+        var ub = function (tid, page) {
+          var best = [0, -1];
+          (open.get(tid) || []).forEach(function (b) {
+            if (b.lo <= page && page <= b.hi && b.max > best[0]) best = [b.max, b.index];
+          });
+          return best;
+        };
+        var exact = [], unsure = [];
+        docs.forEach(function (d) {
+          var hi = d.lo.slice();
+          entries.forEach(function (e) {
+            if (open.has(e[1]) && d.found.indexOf(e[1]) < 0) hi[e[0]] = Math.max(hi[e[0]], ub(e[1], d.page)[0] * e[2]);
+          });
+          var same = hi.every(function (v, i) { return v === d.lo[i]; });
+          if (same) exact.push({ key: key(d.lo), d: d });
+          else unsure.push({ key: key(hi), d: d });
+        });
+        exact.sort(function (a, b) { return cmpKey(b.key, a.key) || a.d.page - b.d.page || a.d.section - b.d.section; });
+        var shown = new Set(), cut = 0;
+        for (var i = 0; i < exact.length; i++) {
+          if (shown.size === limit) break;
+          shown.add(exact[i].d.page);
+          cut = i + 1;
+        }
+        var bar = shown.size === limit && cut > 0 ? exact[cut - 1].key : null;
+        var beats = function (k) { return !bar || cmpKey(k, bar) >= 0; };
+        var bestUnseen = new Array(ng).fill(0);
+        var openMax = new Map();
+        open.forEach(function (bs, tid) { openMax.set(tid, Math.max.apply(null, bs.map(function (b) { return b.max; }))); });
+        entries.forEach(function (e) {
+          if (openMax.has(e[1])) bestUnseen[e[0]] = Math.max(bestUnseen[e[0]], openMax.get(e[1]) * e[2]);
+        });
+        var unseen = key(bestUnseen);
+        var wanted = new Set();
+        if (limit > 0) {
+          // The strongest threats first, BATCH blocks a round.
+          var threats = unsure.filter(function (u) { return beats(u.key); });
+          threats.sort(function (a, b) { return cmpKey(b.key, a.key) || a.d.page - b.d.page || a.d.section - b.d.section; });
+          threats.forEach(function (u) {
+            if (wanted.size >= BATCH) return;
+            entries.forEach(function (e) {
+              if (u.d.found.indexOf(e[1]) >= 0) return;
+              var b = ub(e[1], u.d.page);
+              if (b[1] >= 0 && b[0] * e[2] > u.d.lo[e[0]]) wanted.add(e[1] + ":" + b[1]);
+            });
+          });
+          if (unseen[0] > 0 && beats(unseen)) {
+            // The next tier of each word's strongest terms.
+            entries.forEach(function (e) {
+              var bs = open.get(e[1]);
+              if (!bs || openMax.get(e[1]) * e[2] !== bestUnseen[e[0]]) return;
+              var tier = Math.min.apply(null, bs.map(function (b) { return b.tier; }));
+              bs.forEach(function (b) { if (b.tier === tier) wanted.add(e[1] + ":" + b.index); });
+            });
+          }
+        }
+        if (!wanted.size) {
+          var pagesFound = new Set();
+          docs.forEach(function (d) { pagesFound.add(d.page); });
+          var count = { pages: pagesFound.size, sections: docs.size, exact: open.size === 0 };
+          if (!count.exact && !allowed) {
+            tids.forEach(function (tid) {
+              var r = terms.get(tid);
+              if (r) { count.pages = Math.max(count.pages, r.pf); count.sections = Math.max(count.sections, r.df); }
+            });
+          }
+          var out = [], at = new Map();
+          exact.slice(0, cut).forEach(function (x) {
+            var hit = { page: x.d.page, section: x.d.section, score: x.key[1], matched: x.key[0] };
+            if (!at.has(hit.page)) { at.set(hit.page, out.length); out.push({ page: hit.page, docs: [] }); }
+            out[at.get(hit.page)].docs.push(hit);
+          });
+          return { pages: out, count: count };
+        }
+        await fetchBlocks(tids, wanted);
+      }
+    }
+
+    // Rank `text` (steps 1-6 of query.rs) and return its best `limit` pages;
+    // filters: {tag, audience} display names.
+    async function search(text, filters, limit) {
       await open();
       filters = filters || {};
+      if (limit === undefined) limit = 10;
       var ws = words(text);
       var typingLast = ENDS_IN_WORD.test(text);
       var seen = new Set();
@@ -268,67 +544,38 @@
         if (!v) continue;
         var pages = await facetPages(kind, v);
         if (!pages) continue;
-        allowed = allowed ? new Set(Array.from(allowed).filter(function (p) { return pages.has(p); })) : pages;
+        allowed = allowed ? allowed.filter(function (p) { return pages.indexOf(p) >= 0; }) : pages;
       }
-      var groups = matched.filter(function (m) { return m.terms.length; });
-      var lists = await Promise.all(groups.map(function (m) {
-        return Promise.all(m.terms.map(function (t) { return postings(t[0]); }));
-      }));
-      var totals = new Map();
-      groups.forEach(function (m, gi) {
-        var best = new Map();
-        m.terms.forEach(function (t, ti) {
-          lists[gi][ti].forEach(function (p) {
-            var v = p[1] * t[1];
-            if (v > (best.get(p[0]) || 0)) best.set(p[0], v);
-          });
-        });
-        best.forEach(function (v, doc) {
-          var cur = totals.get(doc);
-          if (cur) { cur.score += v; cur.matched += 1; }
-          else totals.set(doc, { doc: doc, page: pageOf(doc), score: v, matched: 1 });
-        });
-      });
-      var docs = Array.from(totals.values());
-      if (allowed) docs = docs.filter(function (d) { return allowed.has(d.page); });
-      docs.sort(function (a, b) { return b.matched - a.matched || b.score - a.score || a.doc - b.doc; });
-      var out = [], index = new Map();
-      docs.forEach(function (d) {
-        var at = index.get(d.page);
-        if (at === undefined) { at = out.length; index.set(d.page, at); out.push({ page: d.page, docs: [] }); }
-        out[at].docs.push(d);
-      });
+      var groups = matched.filter(function (m) { return m.terms.length; }).map(function (m) { return m.terms; });
+      var tids = [];
+      groups.forEach(function (g) { g.forEach(function (t) { tids.push(t[0]); }); });
+      await loadRecords(tids);
+      var r = await rank(groups, allowed, limit);
       var corrected = null;
       if (matched.some(function (m) { return m.kind === "corrected"; })) {
         corrected = matched.filter(function (m) { return m.kind !== "stop"; })
           .map(function (m) { return m.corrected || m.word; }).join(" ");
       }
-      return { words: matched, sections: docs.length, pages: out, corrected: corrected };
+      return { words: matched, count: r.count, pages: r.pages, corrected: corrected };
     }
 
-    async function page(p) {
-      var per = Math.max(manifest.meta_pages, 1);
-      var d = await shard("m" + Math.floor(p / per));
-      return d.pages[p % per];
-    }
+    function page(p) { return shard("m" + p); }
+    function text(p, s) { return shard("x" + p + "-" + s, inflate); }
 
-    async function text(doc) {
-      var per = Math.max(manifest.text_docs, 1);
-      var d = await shard("x" + Math.floor(doc / per));
-      return d.x[doc % per] || "";
-    }
-
-    // Display data for ranked pages from..to: their page shards, and the
-    // excerpt of each page's best section only.
+    // Display data for ranked pages from..to: their page files, and the
+    // text of each page's best section only.
     async function describe(ranked, from, to) {
       var hits = ranked.pages.slice(from, to);
       var metas = await Promise.all(hits.map(function (h) { return page(h.page); }));
-      var texts = await Promise.all(hits.map(function (h) { return text(h.docs[0].doc); }));
+      var texts = await Promise.all(hits.map(function (h) {
+        return text(h.page, h.docs[0].section).catch(function () { return ""; });
+      }));
       return hits.map(function (h, i) {
         var m = metas[i];
         function sec(d) {
-          var s = m.s[d.doc - starts[h.page]] || ["", ""];
-          return { heading: s[0], anchor: s[1], score: d.score, matched: d.matched };
+          var s = m.s[d.section] || ["", ""];
+          var anchor = s.length > 1 ? s[1] : simpleAnchor(s[0]);
+          return { heading: s[0], anchor: anchor, score: d.score, matched: d.matched };
         }
         var best = sec(h.docs[0]);
         best.text = texts[i];
@@ -344,11 +591,14 @@
       open: open,
       search: search,
       describe: describe,
+      facets: function () { return open().then(function () { return shard("g"); }); },
       manifest: function () { return manifest; },
     };
   }
 
   hs.createEngine = createEngine;
+  hs.unscript = unscript;
+  hs.payload = payload;
   hs.words = words;
   hs.osa = osa;
   hs.SUB_RESULTS = SUB_RESULTS;
@@ -391,23 +641,24 @@
     });
   }
   function load(key) {
-    if (registered[key]) return Promise.resolve(registered[key]);
-    if (useScripts) return viaScript(key);
-    return fetch(base + key + ".json", key === "manifest" ? { cache: "no-cache" } : {}).then(function (r) {
-      if (!r.ok) throw new Error("search/" + key + ".json: HTTP " + r.status);
-      return r.json();
+    if (registered[key] !== undefined) return Promise.resolve(payload(registered[key]));
+    if (useScripts) return viaScript(key).then(payload);
+    return fetch(base + key + ".js", key === "manifest" ? { cache: "no-cache" } : {}).then(function (r) {
+      if (!r.ok) throw new Error("search/" + key + ".js: HTTP " + r.status);
+      return r.text().then(unscript);
     }, function () {
       // fetch itself failed (no network stack for this scheme, blocked):
       // scripts still work.
       useScripts = true;
-      return viaScript(key);
+      return viaScript(key).then(payload);
     });
   }
 
   var engine = createEngine(load);
+  hs.engine = engine;
   var seq = 0;
   var shown = 0;
-  var last = null; // { ranked, query, filters, hits }
+  var last = null; // { ranked, surfaces, query, filters }
   var active = -1;
   var debounce = 0;
 
@@ -536,6 +787,16 @@
     done(input.value);
   }
 
+  // "12 pages found", or "At least 40 pages found" when the ranking
+  // stopped before counting every match.
+  function countText(count, shown) {
+    var n = count.pages;
+    var pages = n + (n === 1 ? " page" : " pages");
+    if (count.exact) return pages + " found" + (n > shown ? ", showing " + shown : "");
+    return "At least " + pages + " found, showing " + shown;
+  }
+  function moreLeft(count) { return !count.exact || shown < count.pages; }
+
   async function run() {
     var q = input.value;
     var f = filters();
@@ -544,24 +805,23 @@
     var mine = ++seq;
     list.setAttribute("aria-busy", "true");
     try {
-      var ranked = await engine.search(q, f);
+      var ranked = await engine.search(q, f, PAGE_SIZE);
       var hits = await engine.describe(ranked, 0, PAGE_SIZE);
       if (mine !== seq) return;
       var surfaces = new Set();
       ranked.words.forEach(function (w) { w.surfaces.forEach(function (s) { surfaces.add(s); }); });
       list.textContent = "";
       setActive(-1);
-      last = { ranked: ranked, surfaces: surfaces };
+      last = { ranked: ranked, surfaces: surfaces, query: q, filters: f };
       shown = hits.length;
       renderHits(hits, surfaces);
       if (correction) {
         correction.hidden = !ranked.corrected;
         correction.textContent = ranked.corrected ? "Showing results for “" + ranked.corrected + "”" : "";
       }
-      var n = ranked.pages.length;
-      if (!n) say("No results for “" + q.trim() + "”");
-      else say(n + (n === 1 ? " page" : " pages") + " found" + (n > shown ? ", showing " + shown : ""));
-      if (moreButton) moreButton.hidden = shown >= n;
+      if (!ranked.pages.length) say("No results for “" + q.trim() + "”");
+      else say(countText(ranked.count, shown));
+      if (moreButton) moreButton.hidden = !ranked.pages.length || !moreLeft(ranked.count);
       setOpen(document.activeElement === input || pageMode);
       done(q);
     } catch (e) {
@@ -581,14 +841,16 @@
   async function more() {
     if (!last) return;
     var mine = seq;
-    var hits = await engine.describe(last.ranked, shown, shown + PAGE_SIZE);
+    var limit = shown + PAGE_SIZE;
+    var ranked = await engine.search(last.query, last.filters, limit);
+    var hits = await engine.describe(ranked, shown, limit);
     if (mine !== seq) return;
+    last.ranked = ranked;
     var firstNew = list.children.length;
     shown += hits.length;
     renderHits(hits, last.surfaces);
-    var n = last.ranked.pages.length;
-    say(n + " pages found, showing " + shown);
-    if (moreButton) moreButton.hidden = shown >= n;
+    say(countText(ranked.count, shown));
+    if (moreButton) moreButton.hidden = !hits.length || !moreLeft(ranked.count);
     setActive(firstNew < list.children.length ? firstNew : active);
     input.focus();
   }
@@ -675,12 +937,15 @@
   if (pageMode) {
     var params = new URLSearchParams(location.search);
     input.value = params.get("q") || "";
-    engine.open().then(function (m) {
-      fillSelect(tagSelect, m.tags, params.get("tag"));
-      fillSelect(audienceSelect, m.audiences, params.get("audience"));
+    var menus = engine.facets().then(function (g) {
+      fillSelect(tagSelect, g.tags, params.get("tag"));
+      fillSelect(audienceSelect, g.audiences, params.get("audience"));
       var box = document.querySelector(".search-filters");
-      if (box && (m.tags.length || m.audiences.length)) box.hidden = false;
-      if (input.value) run();
-    }, function (e) { say("Search is unavailable: " + e.message); });
+      if (box && (g.tags.length || g.audiences.length)) box.hidden = false;
+    });
+    // A filter from the URL needs its menu filled before the search runs.
+    var ready = params.get("tag") || params.get("audience") ? menus : engine.open();
+    ready.then(function () { if (input.value) run(); }, function (e) { say("Search is unavailable: " + e.message); });
+    menus.catch(function () {});
   }
 })();
