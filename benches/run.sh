@@ -257,7 +257,11 @@ EOF
   echo "- haven: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted changes in src/')"
   hv=MISSING; [ -n "$HUGO" ] && hv=$("$HUGO" version 2>/dev/null | grep -o 'v[0-9][0-9.]*' | head -1)
   pv=MISSING; [ -n "$PAGEFIND" ] && pv=$PAGEFIND_VERSION
-  echo "- peers: hugo $hv; zola ${ZOLA:-MISSING (no Debian, PyPI or npm package)}; pagefind $pv"
+  if [ -n "$SEARCH_ONLY" ]; then
+    echo "- peers: pagefind $pv (SEARCH_ONLY: Hugo, Zola, rebuilds and serve not run)"
+  else
+    echo "- peers: hugo $hv; zola ${ZOLA:-MISSING (no Debian, PyPI or npm package)}; pagefind $pv"
+  fi
   echo "- load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER (machine shared with other jobs)"
   echo "- each cell: median [min–max] over $ITER runs; ratios are Haven ÷ peer medians"
   echo

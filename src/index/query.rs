@@ -27,13 +27,15 @@
 //!    impact-ordered blocks of [`super::export`]): from what is known — the
 //!    terms' heads and the blocks fetched so far — every section gets a
 //!    lower and an upper bound of its (matched, total), per term and page,
-//!    and so does any section not seen yet. The ranking is final when the
-//!    sections known exactly, best first, reach `limit` pages and the last
-//!    of them beats every upper bound; otherwise the blocks that could
-//!    still change it are fetched (for the strongest sections that could
-//!    still enter, [`BATCH`] blocks a round: their page's block of each term
-//!    they may still gain from; for unseen sections, the next tier of each
-//!    word's strongest term) and the bounds recomputed.
+//!    and so does any section not seen yet. The bar is the `limit`-th best
+//!    lower bound of a page: that many pages are sure to reach it. The
+//!    ranking is final when every section whose upper bound reaches the bar
+//!    is known exactly (so the best `limit` pages are among them); otherwise
+//!    blocks are fetched, for the strongest threats first, [`BATCH`] blocks
+//!    in the first round and twice as many each round after (for a section:
+//!    its page's block of each term it may still gain from; for unseen
+//!    sections: the best blocks of the next tier of each word's strongest
+//!    term), and the bounds recomputed.
 //! 6. The result is that exact prefix of the ranking, grouped by page: a
 //!    page's other sections are those in the prefix. The number of pages
 //!    and sections found is exact when every block was fetched, and
@@ -206,8 +208,9 @@ pub struct Query<'a> {
 /// (words matched, total score): what sections are ranked by.
 type Key = (u32, u32);
 
-/// Blocks fetched per round for sections that could still enter the
-/// results (strongest first); `search.js` uses the same number.
+/// Blocks fetched in the first round for sections that could still enter
+/// the results (strongest first), doubling each round; `search.js` uses the
+/// same numbers.
 pub const BATCH: usize = 8;
 
 /// A block of a term not fetched yet.
@@ -535,6 +538,7 @@ impl<S: Source> Engine<S> {
         let range_ok =
             |lo: u32, hi: u32| allowed.is_none_or(|a| a.get(a.partition_point(|&p| p < lo)).is_some_and(|&p| p <= hi));
         let ng = groups.len();
+        let mut round = 0u32;
         loop {
             // What is known: for each section, its best score per word and
             // the terms it was found in; for each term, its blocks not fetched.
@@ -577,6 +581,7 @@ impl<S: Source> Engine<S> {
                 best
             };
             // Bounds of every section seen.
+            let key = |v: &[u32]| (v.iter().filter(|&&s| s > 0).count() as u32, v.iter().sum::<u32>());
             let mut exact: Vec<(Key, (u32, u32))> = Vec::new();
             let mut unsure: Vec<((u32, u32), Key)> = Vec::new();
             for (&(page, section), (lo, found)) in &docs {
@@ -586,7 +591,6 @@ impl<S: Source> Engine<S> {
                         hi[g] = hi[g].max(ub(tid, page).0 * w);
                     }
                 }
-                let key = |v: &[u32]| (v.iter().filter(|&&s| s > 0).count() as u32, v.iter().sum::<u32>());
                 if hi == *lo {
                     exact.push((key(lo), (page, section)));
                 } else {
@@ -595,18 +599,30 @@ impl<S: Source> Engine<S> {
             }
             exact.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
             // The prefix of known sections that covers `limit` pages.
-            let mut shown: Vec<u32> = Vec::new();
+            let mut shown: HashSet<u32> = HashSet::new();
             let mut cut = 0;
             for (i, (_, (page, _))) in exact.iter().enumerate() {
                 if shown.len() == limit {
                     break;
                 }
-                if !shown.contains(page) {
-                    shown.push(*page);
-                }
+                shown.insert(*page);
                 cut = i + 1;
             }
-            let bar: Option<Key> = if shown.len() == limit { cut.checked_sub(1).map(|i| exact[i].0) } else { None };
+            // The bar: `limit` pages are sure to reach the `limit`-th best
+            // lower bound of a page, so only sections that may reach it matter.
+            let mut page_lower: HashMap<u32, Key> = HashMap::new();
+            for (&(page, _), (lo, _)) in &docs {
+                let k = key(lo);
+                let e = page_lower.entry(page).or_insert(k);
+                *e = (*e).max(k);
+            }
+            let bar: Option<Key> = if limit > 0 && page_lower.len() >= limit {
+                let mut lows: Vec<Key> = page_lower.into_values().collect();
+                lows.sort_unstable_by(|a, b| b.cmp(a));
+                Some(lows[limit - 1])
+            } else {
+                None
+            };
             let beats = |k: Key| bar.is_none_or(|b| k >= b);
             // The best any unseen section could do.
             let mut best_unseen = vec![0u32; ng];
@@ -617,38 +633,63 @@ impl<S: Source> Engine<S> {
             let unseen: Key = (best_unseen.iter().filter(|&&s| s > 0).count() as u32, best_unseen.iter().sum::<u32>());
             let mut wanted: BTreeSet<(u32, usize)> = BTreeSet::new();
             if limit > 0 {
-                // The strongest threats first, a batch of blocks per round:
-                // resolving them raises the bar and clears the weaker ones.
-                let mut threats: Vec<&((u32, u32), Key)> = unsure.iter().filter(|u| beats(u.1)).collect();
-                threats.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-                for &&((page, section), _) in &threats {
-                    if wanted.len() >= BATCH {
+                // Threats: the sections that may still reach the bar, and
+                // the unseen ones; the strongest first, a batch of blocks a
+                // round (doubling each round): resolving them raises the bar
+                // and clears the weaker ones.
+                let batch = BATCH << (round / 2).min(7);
+                let mut threats: Vec<(Key, Option<(u32, u32)>)> =
+                    unsure.iter().filter(|u| beats(u.1)).map(|u| (u.1, Some(u.0))).collect();
+                if unseen.0 > 0 && beats(unseen) {
+                    threats.push((unseen, None));
+                }
+                threats.sort_by(|a, b| {
+                    b.0.cmp(&a.0).then_with(|| match (a.1, b.1) {
+                        (Some(x), Some(y)) => x.cmp(&y),
+                        (Some(_), None) => std::cmp::Ordering::Less,
+                        (None, Some(_)) => std::cmp::Ordering::Greater,
+                        (None, None) => std::cmp::Ordering::Equal,
+                    })
+                });
+                for (_, threat) in threats {
+                    if wanted.len() >= batch {
                         break;
                     }
-                    let (lo, found) = &docs[&(page, section)];
-                    for &(g, tid, w) in &entries {
-                        if found.contains(&tid) {
-                            continue;
-                        }
-                        if let (u, Some(i)) = ub(tid, page) {
-                            if u * w > lo[g] {
-                                wanted.insert((tid, i));
+                    if let Some((page, section)) = threat {
+                        // Its page's block of each term it may still gain from.
+                        let (lo, found) = &docs[&(page, section)];
+                        for &(g, tid, w) in &entries {
+                            if found.contains(&tid) {
+                                continue;
+                            }
+                            if let (u, Some(i)) = ub(tid, page) {
+                                if u * w > lo[g] {
+                                    wanted.insert((tid, i));
+                                }
                             }
                         }
+                        continue;
                     }
-                }
-                if unseen.0 > 0 && beats(unseen) {
-                    // The next tier of each word's strongest terms.
+                    // Unseen sections: the next tier of each word's strongest
+                    // terms, best blocks first (at least one per term).
                     for &(g, tid, w) in &entries {
                         let Some(bs) = open.get(&tid) else { continue };
                         if bs.iter().map(|b| b.max).max().unwrap_or(0) * w != best_unseen[g] {
                             continue;
                         }
                         let tier = bs.iter().map(|b| b.tier).min();
-                        wanted.extend(bs.iter().filter(|b| Some(b.tier) == tier).map(|b| (tid, b.index)));
+                        let mut next: Vec<&Open> = bs.iter().filter(|b| Some(b.tier) == tier).collect();
+                        next.sort_by(|a, b| b.max.cmp(&a.max).then(a.index.cmp(&b.index)));
+                        for (k, b) in next.into_iter().enumerate() {
+                            if k > 0 && wanted.len() >= batch {
+                                break;
+                            }
+                            wanted.insert((tid, b.index));
+                        }
                     }
                 }
             }
+            round += 1;
             if wanted.is_empty() {
                 let exact_count = open.is_empty();
                 let found_pages = docs.keys().map(|d| d.0).collect::<BTreeSet<_>>().len();

@@ -417,6 +417,7 @@
         return [m, s];
       }
       function cmpKey(a, b) { return a[0] - b[0] || a[1] - b[1]; }
+      var round = 0;
       for (;;) {
         var docs = new Map(), open = new Map();
         tids.forEach(function (tid) {
@@ -468,7 +469,17 @@
           shown.add(exact[i].d.page);
           cut = i + 1;
         }
-        var bar = shown.size === limit && cut > 0 ? exact[cut - 1].key : null;
+        // The bar: the limit-th best lower bound of a page.
+        var pageLower = new Map();
+        docs.forEach(function (d) {
+          var k = key(d.lo), cur = pageLower.get(d.page);
+          if (!cur || cmpKey(k, cur) > 0) pageLower.set(d.page, k);
+        });
+        var bar = null;
+        if (limit > 0 && pageLower.size >= limit) {
+          var lows = Array.from(pageLower.values()).sort(function (a, b) { return cmpKey(b, a); });
+          bar = lows[limit - 1];
+        }
         var beats = function (k) { return !bar || cmpKey(k, bar) >= 0; };
         var bestUnseen = new Array(ng).fill(0);
         var openMax = new Map();
@@ -479,27 +490,41 @@
         var unseen = key(bestUnseen);
         var wanted = new Set();
         if (limit > 0) {
-          // The strongest threats first, BATCH blocks a round.
+          // Threats, strongest first (the unseen ones after sections of the
+          // same bound), a batch of blocks a round, doubling each round.
+          var batch = BATCH * Math.pow(2, Math.min(Math.floor(round / 2), 7));
           var threats = unsure.filter(function (u) { return beats(u.key); });
-          threats.sort(function (a, b) { return cmpKey(b.key, a.key) || a.d.page - b.d.page || a.d.section - b.d.section; });
-          threats.forEach(function (u) {
-            if (wanted.size >= BATCH) return;
-            entries.forEach(function (e) {
-              if (u.d.found.indexOf(e[1]) >= 0) return;
-              var b = ub(e[1], u.d.page);
-              if (b[1] >= 0 && b[0] * e[2] > u.d.lo[e[0]]) wanted.add(e[1] + ":" + b[1]);
-            });
+          if (unseen[0] > 0 && beats(unseen)) threats.push({ key: unseen, d: null });
+          threats.sort(function (a, b) {
+            return cmpKey(b.key, a.key) ||
+              (a.d && b.d ? a.d.page - b.d.page || a.d.section - b.d.section : a.d ? -1 : b.d ? 1 : 0);
           });
-          if (unseen[0] > 0 && beats(unseen)) {
-            // The next tier of each word's strongest terms.
+          threats.forEach(function (u) {
+            if (wanted.size >= batch) return;
+            if (u.d) {
+              entries.forEach(function (e) {
+                if (u.d.found.indexOf(e[1]) >= 0) return;
+                var b = ub(e[1], u.d.page);
+                if (b[1] >= 0 && b[0] * e[2] > u.d.lo[e[0]]) wanted.add(e[1] + ":" + b[1]);
+              });
+              return;
+            }
+            // Unseen sections: the next tier of each word's strongest terms,
+            // best blocks first (at least one per term).
             entries.forEach(function (e) {
               var bs = open.get(e[1]);
               if (!bs || openMax.get(e[1]) * e[2] !== bestUnseen[e[0]]) return;
               var tier = Math.min.apply(null, bs.map(function (b) { return b.tier; }));
-              bs.forEach(function (b) { if (b.tier === tier) wanted.add(e[1] + ":" + b.index); });
+              var next = bs.filter(function (b) { return b.tier === tier; });
+              next.sort(function (a, b) { return b.max - a.max || a.index - b.index; });
+              for (var k = 0; k < next.length; k++) {
+                if (k > 0 && wanted.size >= batch) break;
+                wanted.add(e[1] + ":" + next[k].index);
+              }
             });
-          }
+          });
         }
+        round++;
         if (!wanted.size) {
           var pagesFound = new Set();
           docs.forEach(function (d) { pagesFound.add(d.page); });
