@@ -31,6 +31,8 @@ pub mod write;
 
 use std::time::Instant;
 
+use rayon::prelude::*;
+
 use config::Config;
 use diag::{Diagnostic, Diagnostics};
 use site::Site;
@@ -145,7 +147,14 @@ pub fn build(config: &Config) -> Result<Built, Failed> {
         },
         || {
             let t = Instant::now();
-            let index = config.site.search.enabled.then(|| index::run(&site)).transpose();
+            // The static index's files go to the writer here, in parallel and
+            // while render still runs, not one by one after both finished.
+            let index = config.site.search.enabled.then(|| index::run(&site)).transpose().and_then(|mut i| {
+                if let Some(i) = &mut i {
+                    std::mem::take(&mut i.files).into_par_iter().try_for_each(|f| writer.put(f))?;
+                }
+                Ok(i)
+            });
             (index, t.elapsed().as_secs_f64())
         },
     );
@@ -155,7 +164,7 @@ pub fn build(config: &Config) -> Result<Built, Failed> {
         Lap { stage: "  index", seconds: index_secs, peak_mib: None },
     ]);
     diags.extend(render_diags.sorted());
-    let mut index = match index {
+    let index = match index {
         Ok(i) => i,
         Err(d) => {
             diags.push(d);
@@ -164,12 +173,6 @@ pub fn build(config: &Config) -> Result<Built, Failed> {
     };
     if diags.has_errors() {
         return Err(fail(diags));
-    }
-    for f in index.as_mut().map(|i| std::mem::take(&mut i.files)).unwrap_or_default() {
-        if let Err(d) = writer.put(f) {
-            diags.push(d);
-            return Err(fail(diags));
-        }
     }
     let (files, bytes) = match writer.publish(index) {
         Ok(counts) => counts,

@@ -190,9 +190,7 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics, sink: &dyn Sink)
             file.and_then(|f| sink.put(relativized(f, relative))).err()
         })
         .collect();
-    for d in errors {
-        diags.push(d);
-    }
+    diags.extend(errors);
     // Sections without an _index.md still get a listing.
     for s in site.sections.values().filter(|s| s.index.is_none()) {
         let view = ctx.section_view(&s.key, None);
