@@ -72,7 +72,12 @@ impl Staging {
     /// leftovers of interrupted earlier runs (only directories with our naming).
     pub fn new(target: &Path) -> Result<Staging, FsError> {
         remove_stale_siblings(target)?;
-        let dir = sibling(target, "staging")?;
+        // Unique within the process too: `haven serve` builds the search
+        // index in the background while a full rebuild may stage its own.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let base = sibling(target, "staging")?;
+        let dir = base.with_file_name(format!("{}-{n}", base.file_name().unwrap_or_default().to_string_lossy()));
         remove_dir_all(&dir)?;
         create_dir_all(&dir)?;
         Ok(Staging { dir, target: target.to_path_buf(), published: false })
@@ -116,7 +121,9 @@ impl Drop for Staging {
     }
 }
 
-/// Remove `.NAME.haven-staging-*` / `.NAME.haven-old-*` left by killed builds.
+/// Remove `.NAME.haven-staging-*` / `.NAME.haven-old-*` left by killed
+/// builds: never this process's own, nor (where `/proc` tells) those of
+/// another process that is still running.
 fn remove_stale_siblings(target: &Path) -> Result<(), FsError> {
     let Some(name) = target.file_name() else { return Ok(()) };
     let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -126,7 +133,16 @@ fn remove_stale_siblings(target: &Path) -> Result<(), FsError> {
     for entry in entries.flatten() {
         let file_name = entry.file_name();
         let n = file_name.to_string_lossy();
-        if (n.starts_with(&prefix_a) || n.starts_with(&prefix_b)) && entry.path().is_dir() {
+        let Some(rest) = n.strip_prefix(&prefix_a).or_else(|| n.strip_prefix(&prefix_b)) else { continue };
+        let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
+        let running = |pid: u32| {
+            pid == std::process::id()
+                || (Path::new("/proc/self").exists() && Path::new(&format!("/proc/{pid}")).exists())
+        };
+        if pid.is_some_and(running) {
+            continue;
+        }
+        if entry.path().is_dir() {
             remove_dir_all(&entry.path())?;
         }
     }
@@ -164,13 +180,18 @@ mod tests {
     fn stale_staging_dirs_from_killed_runs_are_removed() {
         let tmp = tempfile::tempdir().unwrap();
         let target = tmp.path().join("public");
-        let stale = tmp.path().join(".public.haven-staging-99999");
+        // Above any Linux pid_max (2^22): never a running process.
+        let stale = tmp.path().join(".public.haven-staging-4294967-0");
         std::fs::create_dir_all(&stale).unwrap();
+        let running = tmp.path().join(format!(".public.haven-staging-{}-999", std::process::id()));
+        std::fs::create_dir_all(&running).unwrap();
         let unrelated = tmp.path().join(".other");
         std::fs::create_dir_all(&unrelated).unwrap();
         let s = Staging::new(&target).unwrap();
         assert!(!stale.exists());
         assert!(unrelated.exists());
+        assert!(running.exists(), "a running build's staging folder is not touched");
+        assert_ne!(s.path(), running, "staging folders are unique within a process");
         s.publish().unwrap();
     }
 }

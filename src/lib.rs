@@ -21,6 +21,7 @@ pub mod fsx;
 pub mod fuzz;
 pub mod index;
 pub mod link;
+pub mod live;
 pub mod load;
 pub mod parse;
 pub mod render;
@@ -116,11 +117,27 @@ fn analyse_timed(config: &Config, diags: &mut Diagnostics, watch: &mut Stopwatch
 
 /// The whole pipeline: analyse, render, write atomically.
 pub fn build(config: &Config) -> Result<Built, Failed> {
+    build_with(config, false).map(|(built, _)| built)
+}
+
+/// [`build`], also handing back the analysed site with each page's source
+/// text, which `haven serve` keeps for its incremental rebuilds ([`live`]).
+pub fn build_site(config: &Config) -> Result<(Built, Site), Failed> {
+    build_with(config, true)
+}
+
+fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Failed> {
     let started = Instant::now();
     let mut diags = Diagnostics::new();
     let fail = |diags: Diagnostics| Failed { diagnostics: diags.sorted() };
     let mut watch = Stopwatch::start();
-    let Some(site) = analyse_timed(config, &mut diags, &mut watch) else { return Err(fail(diags)) };
+    let Some(mut site) = analyse_timed(config, &mut diags, &mut watch) else { return Err(fail(diags)) };
+    if !keep_sources {
+        // Only diagnostics (all reported by now) point into the source text.
+        for p in &mut site.pages {
+            p.source = String::new();
+        }
+    }
     let theme = match theme::resolve(&config.root) {
         Ok(t) => t,
         Err(d) => {
@@ -182,7 +199,7 @@ pub fn build(config: &Config) -> Result<Built, Failed> {
         }
     };
     watch.lap("write");
-    Ok(Built {
+    let built = Built {
         pages: site.pages.iter().filter(|p| !p.is_glossary_term()).count(),
         files,
         bytes,
@@ -191,5 +208,6 @@ pub fn build(config: &Config) -> Result<Built, Failed> {
         seconds: started.elapsed().as_secs_f64(),
         stages: watch.laps,
         diagnostics: diags.sorted(),
-    })
+    };
+    Ok((built, site))
 }

@@ -511,7 +511,7 @@ fn resolve_citations(site: &mut Site, diags: &mut Diagnostics) {
 }
 
 /// Replace narrative-citation markers with their formatted text.
-fn fill_narrative(text: &str, rendered: &[String]) -> String {
+pub(crate) fn fill_narrative(text: &str, rendered: &[String]) -> String {
     use crate::parse::{NARRATIVE_CLOSE, NARRATIVE_OPEN};
     if !text.contains(NARRATIVE_OPEN) {
         return text.to_string();
@@ -575,83 +575,102 @@ fn term_forms(title: &str, synonyms: &[String]) -> Vec<String> {
 }
 
 fn link_glossary(site: &mut Site) {
-    let terms: Vec<(PageId, Vec<String>)> = site
-        .pages
-        .iter()
-        .filter(|p| p.is_glossary_term())
-        .map(|p| (p.id, term_forms(&p.meta.title, &p.meta.synonyms)))
-        .collect();
-    if terms.is_empty() {
-        return;
-    }
-    // Flattened (form, term) list, longest form first.
-    let mut forms: Vec<(&str, PageId)> =
-        terms.iter().flat_map(|(id, fs)| fs.iter().map(move |f| (f.as_str(), *id))).collect();
-    forms.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(b.0)));
-    // Prefilter: a whole-word match of a form starts with the form's first word
-    // as a whole word of the text, so index forms by that word and only search
-    // for the forms whose first word occurs in a text run (one pass over the
-    // run instead of one substring search per form). Forms that do not start
-    // with a word character are always searched.
-    let mut by_first_word: HashMap<&str, Vec<usize>> = HashMap::new();
-    let mut always: Vec<usize> = Vec::new();
-    for (fi, (form, _)) in forms.iter().enumerate() {
-        match words(form).next() {
-            Some(w) if form.starts_with(w) => by_first_word.entry(w).or_default().push(fi),
-            _ => always.push(fi),
-        }
-    }
+    let Some(forms) = GlossaryForms::new(site) else { return };
     let results: Vec<Vec<(PageId, usize, std::ops::Range<usize>)>> = {
         use rayon::prelude::*;
-        site.pages
-            .par_iter()
-            .map(|page| {
-                if page.is_section && page.section == "glossary" {
-                    return vec![];
-                }
-                let mut linked: BTreeSet<PageId> = BTreeSet::new();
-                linked.insert(page.id); // never inside its own definition
-                let mut out = Vec::new();
-                for (ni, node) in page.nodes.iter().enumerate() {
-                    let Node::Text(text) = node else { continue };
-                    let lower = text.to_lowercase();
-                    if lower.len() != text.len() {
-                        continue; // case folding changed byte offsets; skip this run
-                    }
-                    let mut taken: Vec<std::ops::Range<usize>> = out
-                        .iter()
-                        .filter(|(_, n, _)| *n == ni)
-                        .map(|(_, _, r): &(PageId, usize, std::ops::Range<usize>)| r.clone())
-                        .collect();
-                    let mut candidates: Vec<usize> = always.clone();
-                    for w in words(&lower) {
-                        if let Some(fs) = by_first_word.get(w) {
-                            candidates.extend(fs.iter().copied());
-                        }
-                    }
-                    candidates.sort_unstable();
-                    candidates.dedup();
-                    for (form, term) in candidates.into_iter().map(|fi| &forms[fi]) {
-                        if linked.contains(term) {
-                            continue;
-                        }
-                        if let Some(r) = find_word(&lower, form) {
-                            if taken.iter().any(|t| t.start < r.end && r.start < t.end) {
-                                continue;
-                            }
-                            linked.insert(*term);
-                            taken.push(r.clone());
-                            out.push((*term, ni, r));
-                        }
-                    }
-                }
-                out.sort_by_key(|(_, n, r)| (*n, r.start));
-                out
-            })
-            .collect()
+        site.pages.par_iter().map(|page| forms.links(page)).collect()
     };
     for (page, links) in site.pages.iter_mut().zip(results) {
         page.glossary_links = links;
+    }
+}
+
+/// The glossary links of one page, as the link stage finds them (`haven
+/// serve` recomputes them for an edited page).
+pub fn glossary_links(site: &Site, page: &crate::site::Page) -> Vec<(PageId, usize, std::ops::Range<usize>)> {
+    GlossaryForms::new(site).map(|f| f.links(page)).unwrap_or_default()
+}
+
+/// Every spelling of every glossary term, longest first, indexed for
+/// [`GlossaryForms::links`].
+struct GlossaryForms {
+    forms: Vec<(String, PageId)>,
+    /// Prefilter: a whole-word match of a form starts with the form's first
+    /// word as a whole word of the text, so forms are indexed by that word
+    /// and only the forms whose first word occurs in a text run are searched
+    /// (one pass over the run instead of one substring search per form).
+    by_first_word: HashMap<String, Vec<usize>>,
+    /// Forms that do not start with a word character: always searched.
+    always: Vec<usize>,
+}
+
+impl GlossaryForms {
+    fn new(site: &Site) -> Option<GlossaryForms> {
+        let mut forms: Vec<(String, PageId)> = site
+            .pages
+            .iter()
+            .filter(|p| p.is_glossary_term())
+            .flat_map(|p| term_forms(&p.meta.title, &p.meta.synonyms).into_iter().map(move |f| (f, p.id)))
+            .collect();
+        if forms.is_empty() {
+            return None;
+        }
+        forms.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
+        let mut by_first_word: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut always: Vec<usize> = Vec::new();
+        for (fi, (form, _)) in forms.iter().enumerate() {
+            match words(form).next() {
+                Some(w) if form.starts_with(w) => by_first_word.entry(w.to_string()).or_default().push(fi),
+                _ => always.push(fi),
+            }
+        }
+        Some(GlossaryForms { forms, by_first_word, always })
+    }
+
+    /// Term page, node index and byte range of the first mention of each
+    /// term in `page`'s text runs.
+    fn links(&self, page: &crate::site::Page) -> Vec<(PageId, usize, std::ops::Range<usize>)> {
+        if page.is_section && page.section == "glossary" {
+            return vec![];
+        }
+        let mut linked: BTreeSet<PageId> = BTreeSet::new();
+        linked.insert(page.id); // never inside its own definition
+        let mut out = Vec::new();
+        for (ni, node) in page.nodes.iter().enumerate() {
+            let Node::Text(text) = node else { continue };
+            let lower = text.to_lowercase();
+            if lower.len() != text.len() {
+                continue; // case folding changed byte offsets; skip this run
+            }
+            let mut taken: Vec<std::ops::Range<usize>> = out
+                .iter()
+                .filter(|(_, n, _)| *n == ni)
+                .map(|(_, _, r): &(PageId, usize, std::ops::Range<usize>)| r.clone())
+                .collect();
+            let mut candidates: Vec<usize> = self.always.clone();
+            for w in words(&lower) {
+                if let Some(fs) = self.by_first_word.get(w) {
+                    candidates.extend(fs.iter().copied());
+                }
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+            for (form, term) in candidates.into_iter().map(|fi| &self.forms[fi]) {
+                if linked.contains(term) {
+                    continue;
+                }
+                if let Some(r) = find_word(&lower, form) {
+                    if taken.iter().any(|t| t.start < r.end && r.start < t.end) {
+                        continue;
+                    }
+                    linked.insert(*term);
+                    taken.push(r.clone());
+                    out.push((*term, ni, r));
+                }
+            }
+        }
+        out.sort_by_key(|(_, n, r)| (*n, r.start));
+        out
     }
 }
 

@@ -106,7 +106,7 @@ impl std::fmt::Display for Date {
 }
 
 /// Validated front matter of one page.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Meta {
     pub title: String,
     pub description: String,
@@ -142,7 +142,7 @@ pub enum SortBy {
 }
 
 /// A heading in a page, with its unique id.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Heading {
     pub level: u8,
     pub text: String,

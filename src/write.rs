@@ -62,6 +62,29 @@ impl Sink for Writer {
     }
 }
 
+/// Writes into an already published output folder, each file atomically (a
+/// temporary file beside it, then a rename), so a server reading the folder
+/// sees the old file or the new one, never half of one. For `haven serve`'s
+/// incremental rebuilds ([`crate::live`]).
+pub struct InPlace<'a> {
+    pub dir: &'a Path,
+}
+
+impl Sink for InPlace<'_> {
+    fn put(&self, f: OutputFile) -> Result<(), Diagnostic> {
+        let rel = Path::new(&f.path);
+        if f.path.is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+            return Err(Diagnostic::error(format!("refusing to write `{}` outside the output folder", f.path)));
+        }
+        let target = self.dir.join(rel);
+        let name = target.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        let tmp = target.with_file_name(format!(".{name}.haven-tmp-{}", std::process::id()));
+        fsx::write(&tmp, &f.bytes)
+            .and_then(|()| fsx::rename(&tmp, &target))
+            .map_err(|e| Diagnostic::error(e.to_string()))
+    }
+}
+
 /// Drops every file: for `haven check`, which renders only to find
 /// template errors.
 pub struct Discard;

@@ -13,6 +13,8 @@ use common::{article, SiteTest};
 struct Server {
     child: Child,
     port: u16,
+    /// Everything the server printed after "Serving …".
+    log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Drop for Server {
@@ -44,8 +46,14 @@ fn start(t: &SiteTest) -> Server {
         }
     }
     // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Server { child, port }
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    Server { child, port, log }
 }
 
 fn get(port: u16, path: &str) -> (u16, String) {
@@ -120,6 +128,50 @@ fn serve_rebuilds_on_edit_shows_errors_and_keeps_serving() {
     });
     assert_eq!(get(port, "/topics/c/").0, 404);
     drop(t);
+}
+
+/// Wait until the server printed a line containing `text`; returns it.
+fn wait_log(server: &Server, text: &str) -> String {
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(l) = server.log.lock().unwrap().iter().find(|l| l.contains(text)) {
+            return l.clone();
+        }
+        assert!(Instant::now() < until, "timed out waiting for `{text}`; log: {:?}", server.log.lock().unwrap());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn serve_applies_prose_edits_in_place_then_updates_search() {
+    let t = SiteTest::new()
+        .file("content/a.md", &article("Alpha", "", "Cited [@bordin1979]. [[b]]\n\nPlain prose here."))
+        .file("content/b.md", &article("Beta", "", "See [[a]]."));
+    let server = start(&t);
+    let port = server.port;
+    let v0 = wait_for(port, "first build", |v| v["version"].as_u64() >= Some(1))["version"].as_u64().unwrap();
+    let t = t.file("content/a.md", &article("Alpha", "", "Cited [@bordin1979]. [[b]]\n\nPlain zephyrine prose."));
+    wait_for(port, "update", |v| v["version"].as_u64() > Some(v0) && v["error"].is_null());
+    assert!(get(port, "/a/").1.contains("zephyrine"));
+    // Only the page was written again, in place; no full rebuild.
+    let line = wait_log(&server, "Updated 1 file in ");
+    assert!(line.ends_with(" ms"), "{line}");
+    assert!(!server.log.lock().unwrap().iter().any(|l| l.starts_with("Rebuilt")), "a full rebuild ran");
+    // The search index follows in the background, for the browser and the terminal.
+    wait_log(&server, "Updated the search index");
+    let out = Command::new(env!("CARGO_BIN_EXE_haven"))
+        .args(["search", "zephyrine", "--json", "--root"])
+        .arg(t.root())
+        .output()
+        .unwrap();
+    let json = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success() && json.contains("/a/"), "{json}");
+    let (_, manifest) = get(port, "/search/manifest.js");
+    assert!(manifest.contains("manifest"), "{manifest}");
+    // A title edit changes other pages: a full rebuild.
+    let _t = t.file("content/a.md", &article("Alpha two", "", "Cited [@bordin1979]. [[b]]\n\nPlain zephyrine prose."));
+    wait_log(&server, "Rebuilt");
+    assert!(get(port, "/b/").1.contains("Alpha two"));
 }
 
 #[test]

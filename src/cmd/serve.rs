@@ -7,9 +7,15 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use std::sync::mpsc::Sender;
+
 use crate::cli::ServeArgs;
 use crate::cmd::{print_diagnostics, Verbosity};
 use crate::config::{Config, Overrides};
+use crate::diag::Diagnostic;
+use crate::index::docs::SearchPage;
+use crate::index::SearchIndex;
+use crate::live::{publish_index, Change, Live};
 
 #[derive(Default)]
 struct State {
@@ -71,7 +77,9 @@ pub fn run(args: ServeArgs, v: Verbosity) -> u8 {
         }
     };
     let state = Arc::new(Mutex::new(State::default()));
-    rebuild(&root, &overrides, &state, v);
+    let (tx, rx) = std::sync::mpsc::channel::<Msg>();
+    let mut rebuilder = Rebuilder::new(root.clone(), overrides, Arc::clone(&state), v, tx.clone());
+    rebuilder.full();
     let addr = format!("127.0.0.1:{}", args.port);
     let listener = match std::net::TcpListener::bind(&addr) {
         Ok(l) => l,
@@ -83,12 +91,14 @@ pub fn run(args: ServeArgs, v: Verbosity) -> u8 {
     eprintln!("Serving {} at http://{addr}/ (Ctrl+C to stop)", config.site.title);
 
     // Watch sources and rebuild (debounced).
-    let (tx, rx) = std::sync::mpsc::channel();
     let mut watcher = match notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
         // Only changes count: the build itself opens and reads every source,
         // and reacting to those access events would rebuild forever.
-        if res.is_ok_and(|e| is_change(&e.kind)) {
-            let _closed = tx.send(());
+        match res {
+            Ok(e) if is_change(&e.kind) => {
+                let _closed = tx.send(Msg::Changed(e.paths));
+            }
+            _ => {}
         }
     }) {
         Ok(w) => w,
@@ -106,23 +116,29 @@ pub fn run(args: ServeArgs, v: Verbosity) -> u8 {
             }
         }
     }
-    {
-        let state = Arc::clone(&state);
-        let root = root.clone();
-        let overrides = overrides.clone();
-        std::thread::spawn(move || {
-            while rx.recv().is_ok() {
-                // Collect the burst of events an editor's save produces.
-                let until = Instant::now() + Duration::from_millis(60);
-                while let Some(left) = until.checked_duration_since(Instant::now()) {
-                    if rx.recv_timeout(left).is_err() {
-                        break;
+    std::thread::spawn(move || {
+        while let Ok(msg) = rx.recv() {
+            match msg {
+                Msg::Changed(mut paths) => {
+                    // Collect the burst of events an editor's save produces.
+                    let until = Instant::now() + Duration::from_millis(60);
+                    let mut later = Vec::new();
+                    while let Some(left) = until.checked_duration_since(Instant::now()) {
+                        match rx.recv_timeout(left) {
+                            Ok(Msg::Changed(more)) => paths.extend(more),
+                            Ok(indexed) => later.push(indexed),
+                            Err(_) => break,
+                        }
                     }
+                    for m in later {
+                        rebuilder.handle(m);
+                    }
+                    rebuilder.changed(&paths);
                 }
-                rebuild(&root, &overrides, &state, v);
+                indexed => rebuilder.handle(indexed),
             }
-        });
-    }
+        }
+    });
     // One short-lived thread per connection, one request per connection
     // (`Connection: close`): simple, and nothing can starve the live-reload poll.
     for stream in listener.incoming() {
@@ -160,27 +176,137 @@ fn is_change(kind: &notify::EventKind) -> bool {
     }
 }
 
-fn rebuild(root: &Path, overrides: &Overrides, state: &Mutex<State>, v: Verbosity) {
-    let started = Instant::now();
-    let result = Config::load(root, overrides.clone())
-        .map_err(|d| vec![d])
-        .and_then(|c| crate::build(&c).map_err(|f| f.diagnostics));
-    let mut s = match state.lock() {
-        Ok(s) => s,
-        Err(p) => p.into_inner(),
-    };
-    s.version += 1;
-    match result {
-        Ok(built) => {
-            s.error = None;
-            if v != Verbosity::Quiet {
-                eprintln!("Rebuilt {} pages in {:.0} ms", built.pages, started.elapsed().as_secs_f64() * 1000.0);
+/// What the rebuild thread waits for.
+enum Msg {
+    /// Files changed (as the watcher reports them).
+    Changed(Vec<PathBuf>),
+    /// A background search index build finished, for site generation `u64`.
+    Indexed(u64, Result<SearchIndex, Diagnostic>, Instant),
+}
+
+/// Owns the output folder: full builds, incremental updates and search index
+/// updates all happen on its thread, one at a time.
+struct Rebuilder {
+    root: PathBuf,
+    overrides: Overrides,
+    state: Arc<Mutex<State>>,
+    v: Verbosity,
+    /// The last good full build's site, while incremental updates apply.
+    live: Option<Live>,
+    /// Bumped by every change to the site; an index built for an older one is dropped.
+    generation: u64,
+    jobs: std::sync::mpsc::Sender<(u64, Config, Vec<SearchPage>)>,
+}
+
+impl Rebuilder {
+    fn new(
+        root: PathBuf,
+        overrides: Overrides,
+        state: Arc<Mutex<State>>,
+        v: Verbosity,
+        done: Sender<Msg>,
+    ) -> Rebuilder {
+        let (jobs, queue) = std::sync::mpsc::channel::<(u64, Config, Vec<SearchPage>)>();
+        // One background worker builds the search index after incremental
+        // updates, always for the newest site (older requests are skipped).
+        std::thread::spawn(move || {
+            while let Ok(mut job) = queue.recv() {
+                while let Ok(newer) = queue.try_recv() {
+                    job = newer;
+                }
+                let (generation, config, docs) = job;
+                let started = Instant::now();
+                let result = crate::index::run_docs(&config, &docs);
+                if done.send(Msg::Indexed(generation, result, started)).is_err() {
+                    break;
+                }
+            }
+        });
+        Rebuilder { root, overrides, state, v, live: None, generation: 0, jobs }
+    }
+
+    fn bump(&self, error: Option<String>) {
+        let mut s = match self.state.lock() {
+            Ok(s) => s,
+            Err(p) => p.into_inner(),
+        };
+        s.version += 1;
+        s.error = error;
+    }
+
+    /// A full build; on success its site is kept for incremental updates.
+    fn full(&mut self) {
+        let started = Instant::now();
+        self.generation += 1;
+        self.live = None;
+        let result = Config::load(&self.root, self.overrides.clone())
+            .map_err(|d| vec![d])
+            .and_then(|c| crate::build_site(&c).map_err(|f| f.diagnostics));
+        match result {
+            Ok((built, site)) => {
+                self.live = Live::new(site).ok();
+                self.bump(None);
+                if self.v != Verbosity::Quiet {
+                    eprintln!("Rebuilt {} pages in {:.0} ms", built.pages, started.elapsed().as_secs_f64() * 1000.0);
+                }
+            }
+            Err(diags) => {
+                print_diagnostics(&diags, self.v);
+                let text: String = diags.iter().map(|d| d.render()).collect::<Vec<_>>().join("\n");
+                self.bump(Some(text));
             }
         }
-        Err(diags) => {
-            print_diagnostics(&diags, v);
-            let text: String = diags.iter().map(|d| d.render()).collect::<Vec<_>>().join("\n");
-            s.error = Some(text);
+    }
+
+    /// Apply an edit in place when [`Live`] can, else build everything.
+    fn changed(&mut self, paths: &[PathBuf]) {
+        let started = Instant::now();
+        let change = match &mut self.live {
+            Some(live) => live.update(paths),
+            None => Change::Full("the last build failed".into()),
+        };
+        match change {
+            Change::None => {}
+            Change::Pages { written } => {
+                self.generation += 1;
+                self.bump(None);
+                if self.v != Verbosity::Quiet {
+                    eprintln!(
+                        "Updated {} {} in {:.0} ms",
+                        written.len(),
+                        if written.len() == 1 { "file" } else { "files" },
+                        started.elapsed().as_secs_f64() * 1000.0
+                    );
+                }
+                if let Some(live) = self.live.as_ref().filter(|l| l.site().config.site.search.enabled) {
+                    let _stopped = self.jobs.send((self.generation, live.site().config.clone(), live.search_docs()));
+                }
+            }
+            Change::Full(reason) => {
+                if self.v == Verbosity::Verbose {
+                    eprintln!("Full rebuild: {reason}");
+                }
+                self.full();
+            }
+        }
+    }
+
+    fn handle(&mut self, msg: Msg) {
+        match msg {
+            Msg::Changed(paths) => self.changed(&paths),
+            Msg::Indexed(generation, result, started) => {
+                if generation != self.generation {
+                    return; // the site changed again meanwhile; a newer index is coming
+                }
+                let Some(live) = &self.live else { return };
+                match result.and_then(|index| publish_index(&live.site().config.output, index)) {
+                    Ok(()) if self.v != Verbosity::Quiet => {
+                        eprintln!("Updated the search index in {:.1} s", started.elapsed().as_secs_f64());
+                    }
+                    Ok(()) => {}
+                    Err(d) => print_diagnostics(&[d], self.v),
+                }
+            }
         }
     }
 }

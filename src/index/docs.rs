@@ -39,36 +39,46 @@ pub struct SearchSection {
 /// Every searchable page, sorted by URL so document ids are stable.
 pub fn collect(site: &Site) -> Vec<SearchPage> {
     let glossary = crate::render::html::glossary_path(site);
-    let mut pages: Vec<SearchPage> = site
-        .pages
-        .iter()
-        .map(|p| {
-            if p.is_glossary_term() {
-                let text = join(&p.meta.description, &flatten(site, p, true).remove(0).text);
-                SearchPage {
-                    title: p.meta.title.clone(),
-                    path: glossary.clone(),
-                    tags: p.meta.tags.clone(),
-                    audience: p.meta.audience.clone(),
-                    synonyms: p.meta.synonyms.clone(),
-                    sections: vec![SearchSection { heading: String::new(), anchor: p.slug.clone(), text }],
-                }
-            } else {
-                let mut sections = flatten(site, p, false);
-                sections[0].text = join(&p.meta.description, &sections[0].text);
-                SearchPage {
-                    title: p.meta.title.clone(),
-                    path: p.path.clone(),
-                    tags: p.meta.tags.clone(),
-                    audience: p.meta.audience.clone(),
-                    synonyms: p.meta.synonyms.clone(),
-                    sections,
-                }
-            }
-        })
-        .collect();
-    pages.sort_by(|a, b| (&a.path, &a.sections[0].anchor).cmp(&(&b.path, &b.sections[0].anchor)));
+    let mut pages: Vec<SearchPage> = site.pages.iter().map(|p| page_with(site, p, &glossary)).collect();
+    pages.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
     pages
+}
+
+/// The search document of one page, as [`collect`] makes it.
+pub fn page(site: &Site, p: &Page) -> SearchPage {
+    page_with(site, p, &crate::render::html::glossary_path(site))
+}
+
+fn page_with(site: &Site, p: &Page, glossary: &str) -> SearchPage {
+    if p.is_glossary_term() {
+        let text = join(&p.meta.description, &flatten(site, p, true).remove(0).text);
+        SearchPage {
+            title: p.meta.title.clone(),
+            path: glossary.to_string(),
+            tags: p.meta.tags.clone(),
+            audience: p.meta.audience.clone(),
+            synonyms: p.meta.synonyms.clone(),
+            sections: vec![SearchSection { heading: String::new(), anchor: p.slug.clone(), text }],
+        }
+    } else {
+        let mut sections = flatten(site, p, false);
+        sections[0].text = join(&p.meta.description, &sections[0].text);
+        SearchPage {
+            title: p.meta.title.clone(),
+            path: p.path.clone(),
+            tags: p.meta.tags.clone(),
+            audience: p.meta.audience.clone(),
+            synonyms: p.meta.synonyms.clone(),
+            sections,
+        }
+    }
+}
+
+impl SearchPage {
+    /// What [`collect`] sorts by: URL, then (glossary terms) anchor. Unique per page.
+    pub fn order_key(&self) -> (&str, &str) {
+        (&self.path, self.sections.first().map_or("", |s| s.anchor.as_str()))
+    }
 }
 
 fn join(a: &str, b: &str) -> String {

@@ -29,6 +29,7 @@ pub mod query;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
+use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::fsx::{self, FsError, Staging};
 use crate::render::OutputFile;
@@ -69,17 +70,22 @@ pub struct Info {
 
 /// Build both indexes into a staging folder beside `site.config.search_index`.
 pub fn run(site: &Site) -> Result<SearchIndex, Diagnostic> {
-    let target = &site.config.search_index;
+    run_docs(&site.config, &docs::collect(site))
+}
+
+/// [`run`] from search documents already collected (`haven serve` keeps
+/// them and replaces only an edited page's).
+pub fn run_docs(config: &Config, pages: &[docs::SearchPage]) -> Result<SearchIndex, Diagnostic> {
+    let target = &config.search_index;
     let fs = |e: FsError| Diagnostic::error(e.to_string());
-    let pages = docs::collect(site);
     let staging = Staging::new(target).map_err(fs)?;
-    let export = build_export(staging.path(), &pages).map_err(|e| {
+    let export = build_export(staging.path(), pages).map_err(|e| {
         Diagnostic::error(format!("cannot build the search index in {}: {e}", staging.path().display()))
     })?;
     let info = Info {
         format: export::FORMAT,
         // Relative sites print site-absolute paths in the terminal.
-        base_path: if site.config.relative { "/".into() } else { site.config.base_path.clone() },
+        base_path: if config.relative { "/".into() } else { config.base_path.clone() },
         pages: pages.len(),
         sections: export.manifest.docs as usize,
     };

@@ -149,7 +149,8 @@ pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>) -> String {
             }
         }
     }
-    let mut out = String::with_capacity(page.source.len() * 2);
+    // The body text is kept after the build drops the source; markup roughly doubles it.
+    let mut out = String::with_capacity(page.text.len() * 2);
     push_html(&mut out, events.into_iter());
     if site.config.site.markdown.sanitize_html {
         out = SANITIZER.clean(&out).to_string();

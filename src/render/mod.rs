@@ -149,13 +149,13 @@ struct PathView {
     next: Option<PageRef>,
 }
 
-/// Render everything. Errors (template failures) are collected per page.
-pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics, sink: &dyn Sink) {
+/// The theme's files (content-hashed names) and the render context.
+fn prepare<'a>(site: &'a Site, theme: &'a Theme) -> (Ctx<'a>, Vec<OutputFile>) {
     let mut files: Vec<OutputFile> = Vec::new();
     let css = theme_static("haven.css");
     let js = theme_static("haven.js");
     let hl = highlight::stylesheet();
-    let assets = Assets {
+    let mut assets = Assets {
         css: site.url(&hashed_name("haven", "css", css.as_bytes())),
         highlight_css: site.url(&hashed_name("highlight", "css", hl.as_bytes())),
         js: site.url(&hashed_name("haven", "js", js.as_bytes())),
@@ -164,7 +164,6 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics, sink: &dyn Sink)
     files.push(OutputFile { path: hashed_name("haven", "css", css.as_bytes()), bytes: css.into_bytes() });
     files.push(OutputFile { path: hashed_name("highlight", "css", hl.as_bytes()), bytes: hl.into_bytes() });
     files.push(OutputFile { path: hashed_name("haven", "js", js.as_bytes()), bytes: js.into_bytes() });
-    let mut assets = assets;
     if site.config.site.search.enabled {
         // The browser half of stage 5 (index): it loads the shards in search/.
         let search = theme_static("search.js");
@@ -174,9 +173,48 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics, sink: &dyn Sink)
     }
     // Browsers ask for an icon by a fixed name; it is not content-hashed.
     files.push(OutputFile { path: "favicon.svg".into(), bytes: theme_static("favicon.svg").into_bytes() });
-
     let source_index = site.sources.iter().enumerate().map(|(i, s)| (s.key.as_str(), i)).collect();
-    let ctx = Ctx { site, theme, assets, source_index };
+    (Ctx { site, theme, assets, source_index }, files)
+}
+
+/// The page's own file: an article, or a section's listing for `_index.md`.
+fn page_file(ctx: &Ctx<'_>, p: &Page) -> Result<OutputFile, Diagnostic> {
+    if p.is_section {
+        ctx.section_page(p)
+    } else {
+        ctx.article(p)
+    }
+}
+
+/// Render only the files of pages `ids` and, with `sources`, the Sources
+/// page, exactly as [`run`] renders them (`haven serve`'s incremental
+/// rebuild). Returns the paths written.
+pub fn some(
+    site: &Site,
+    theme: &Theme,
+    ids: &[PageId],
+    sources: bool,
+    sink: &dyn Sink,
+) -> Result<Vec<String>, Diagnostic> {
+    let (ctx, _) = prepare(site, theme);
+    let relative = site.config.relative;
+    let mut files =
+        ids.par_iter().map(|&id| page_file(&ctx, &site.pages[id])).collect::<Result<Vec<OutputFile>, Diagnostic>>()?;
+    if sources {
+        files.extend(ctx.sources_page()?);
+    }
+    files
+        .into_iter()
+        .map(|f| {
+            let path = f.path.clone();
+            sink.put(relativized(f, relative)).map(|()| path)
+        })
+        .collect()
+}
+
+/// Render everything. Errors (template failures) are collected per page.
+pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics, sink: &dyn Sink) {
+    let (ctx, mut files) = prepare(site, theme);
     // Pages go to the sink as they are rendered (never all in memory); every
     // page has its own URL (checked in link), and the listings and assets
     // below are put after them, so they win a clash as before.
@@ -185,10 +223,7 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics, sink: &dyn Sink)
         .pages
         .par_iter()
         .filter(|p| !p.is_glossary_term())
-        .filter_map(|p| {
-            let file = if p.is_section { ctx.section_page(p) } else { ctx.article(p) };
-            file.and_then(|f| sink.put(relativized(f, relative))).err()
-        })
+        .filter_map(|p| page_file(&ctx, p).and_then(|f| sink.put(relativized(f, relative))).err())
         .collect();
     diags.extend(errors);
     // Sections without an _index.md still get a listing.

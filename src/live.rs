@@ -1,0 +1,286 @@
+//! Incremental rebuilds for `haven serve`.
+//!
+//! A full build of 10,000 articles takes tens of seconds, most of it in work
+//! an edit to one article's prose does not change: formatting every citation
+//! (one serial pass over the whole bibliography), related-article ranking,
+//! every other page. [`Live`] keeps the analysed [`Site`] of the last full
+//! build and, for each save, decides whether the edit can be applied in place:
+//!
+//! 1. Every changed file must be an existing article's markdown (not a
+//!    section index or glossary term, not a template, asset, bibliography or
+//!    `haven.toml`), and re-parse without any diagnostic.
+//! 2. What other pages or the link stage read from it must be unchanged:
+//!    front matter, headings, each link's target, each citation group (keys,
+//!    locators, prefixes, its claim), the number of claims.
+//!
+//! Then the page gets the link stage's results of the old page (resolved
+//! links, formatted citations, related pages, backlinks to it), its
+//! narrative citations are filled in and its glossary links found again,
+//! exactly as `link` does. The pages to write again are the page itself, the
+//! pages whose backlink sentence from it changed, and the Sources page when a
+//! cited claim's text changed. Anything else returns [`Change::Full`] and the
+//! caller runs a full build. The search index (its statistics are global) is
+//! rebuilt from the kept search documents by [`Live::search_docs`] and
+//! [`publish_index`], in the background in `haven serve`.
+//!
+//! `tests/incremental.rs` checks that the output after incremental updates is
+//! byte-identical to a full build of the edited sources.
+
+use std::path::{Path, PathBuf};
+
+use crate::diag::Diagnostic;
+use crate::index::docs::SearchPage;
+use crate::index::SearchIndex;
+use crate::link::{fill_narrative, glossary_links, html_to_text};
+use crate::site::{Page, PageId, Site};
+use crate::theme::Theme;
+use crate::write::{InPlace, Sink};
+
+/// The result of [`Live::update`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Change {
+    /// Nothing the site is built from changed (an editor's temporary file,
+    /// a save without edits).
+    None,
+    /// These files of the output were written again; the search index is
+    /// now stale (rebuild it from [`Live::search_docs`]).
+    Pages { written: Vec<String> },
+    /// Needs a full build, for the reason given.
+    Full(String),
+}
+
+/// The analysed site of the last full build, kept between edits.
+pub struct Live {
+    site: Site,
+    theme: Theme,
+    docs: Vec<SearchPage>,
+    /// `ROOT/content` as configured and canonicalised, to map watched paths.
+    content: Vec<PathBuf>,
+}
+
+/// An edit that can be applied in place: the page, re-parsed, and its id.
+struct Edit {
+    id: PageId,
+    page: Page,
+}
+
+impl Live {
+    /// Keep `site`, the result of [`crate::build_site`] (with page sources).
+    pub fn new(site: Site) -> Result<Live, Diagnostic> {
+        let theme = crate::theme::resolve(&site.config.root)?;
+        let docs = crate::index::docs::collect(&site);
+        let content = site.config.root.join("content");
+        let mut roots = vec![content.clone()];
+        if let Ok(c) = content.canonicalize() {
+            roots.push(c);
+        }
+        if let Ok(cwd) = std::env::current_dir() {
+            roots.push(cwd.join(&content));
+        }
+        Ok(Live { site, theme, docs, content: roots })
+    }
+
+    pub fn site(&self) -> &Site {
+        &self.site
+    }
+
+    /// The search documents of the current site, sorted as
+    /// [`crate::index::docs::collect`] sorts them.
+    pub fn search_docs(&self) -> Vec<SearchPage> {
+        self.docs.clone()
+    }
+
+    /// Apply the changes to `changed` files (paths as the file watcher
+    /// reports them) and write the affected output files in place. After
+    /// [`Change::Full`] the kept site may be stale: build anew.
+    pub fn update(&mut self, changed: &[PathBuf]) -> Change {
+        let edits = match self.edits(changed) {
+            Ok(e) => e,
+            Err(reason) => return Change::Full(reason),
+        };
+        if edits.is_empty() {
+            return Change::None;
+        }
+        let mut render: Vec<PageId> = Vec::new();
+        let mut sources = false;
+        for Edit { id, page } in edits {
+            let (targets, claims_changed) = self.apply(id, page);
+            render.push(id);
+            render.extend(targets);
+            sources |= claims_changed;
+        }
+        render.sort_unstable();
+        render.dedup();
+        // Glossary terms have no page of their own (and their backlinks are
+        // not shown on the glossary page).
+        render.retain(|&i| !self.site.pages[i].is_glossary_term());
+        let sink = InPlace { dir: &self.site.config.output };
+        match crate::render::some(&self.site, &self.theme, &render, sources, &sink as &dyn Sink) {
+            Ok(written) => Change::Pages { written },
+            Err(d) => Change::Full(format!("rendering failed: {}", d.message)),
+        }
+    }
+
+    /// Check every changed path; `Err(reason)` when a full build is needed.
+    fn edits(&self, changed: &[PathBuf]) -> Result<Vec<Edit>, String> {
+        let mut edits: Vec<Edit> = Vec::new();
+        let mut paths: Vec<&PathBuf> = changed.iter().collect();
+        paths.sort();
+        paths.dedup();
+        for path in paths {
+            let Some(rel) = self.content.iter().find_map(|c| path.strip_prefix(c).ok()) else {
+                return Err(format!("{} changed", path.display()));
+            };
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            let name = rel.rsplit('/').next().unwrap_or("");
+            if name.starts_with('.') {
+                continue; // never read by `load` (editor swap files and the like)
+            }
+            let known = self.site.pages.iter().position(|p| p.rel_path == rel);
+            if !rel.ends_with(".md") {
+                if !path.exists() && !self.site.assets.iter().any(|(a, _)| *a == rel) {
+                    continue; // a temporary file that came and went
+                }
+                return Err(format!("content/{rel} is not an article"));
+            }
+            let Some(id) = known else { return Err(format!("content/{rel} is new")) };
+            let bytes = match std::fs::read(path) {
+                Ok(b) => b,
+                Err(_) => return Err(format!("content/{rel} was removed")),
+            };
+            let source = crate::load::decode(&bytes).map_err(|_| format!("content/{rel} is not UTF-8"))?;
+            let old = &self.site.pages[id];
+            if source == old.source {
+                continue;
+            }
+            if old.is_section || old.is_glossary_term() {
+                return Err(format!("content/{rel} is a section index or glossary term"));
+            }
+            let mut page = Page {
+                id,
+                rel_path: old.rel_path.clone(),
+                file: old.file.clone(),
+                source,
+                is_section: old.is_section,
+                ..Page::default()
+            };
+            if !crate::parse::parse_page(&mut page).is_empty() {
+                return Err(format!("content/{rel} has diagnostics"));
+            }
+            if let Some(what) = shape_change(old, &page) {
+                return Err(format!("content/{rel}: {what} changed"));
+            }
+            edits.push(Edit { id, page });
+        }
+        Ok(edits)
+    }
+
+    /// Put the re-parsed page in, with what `link` computed for the old one.
+    /// Returns the pages whose backlink from it changed, and whether a cited
+    /// claim's text or anchor changed (the Sources page shows them).
+    fn apply(&mut self, id: PageId, mut page: Page) -> (Vec<PageId>, bool) {
+        let old = &self.site.pages[id];
+        page.slug = old.slug.clone();
+        page.section = old.section.clone();
+        page.path = old.path.clone();
+        page.backlinks = old.backlinks.clone();
+        page.related = old.related.clone();
+        page.cited_keys = old.cited_keys.clone();
+        page.path_step = old.path_step;
+        for (new, old) in page.links.iter_mut().zip(&old.links) {
+            new.resolved = old.resolved.clone();
+        }
+        for (new, old) in page.cites.iter_mut().zip(&old.cites) {
+            new.rendered = old.rendered.clone();
+        }
+        // Backlinks carry the sentence as parsed, before narrative citations
+        // are filled in (the order `link` does it in): the smallest one when
+        // a page links to the same target twice.
+        let mut contexts: Vec<(PageId, String)> = page
+            .links
+            .iter()
+            .filter_map(|l| l.resolved.as_ref().filter(|r| r.page != id).map(|r| (r.page, l.context.clone())))
+            .collect();
+        contexts.sort();
+        contexts.dedup_by_key(|(to, _)| *to);
+        if !page.cites.is_empty() {
+            let plain: Vec<String> = page.cites.iter().map(|g| html_to_text(&g.rendered)).collect();
+            for c in &mut page.claims {
+                c.text = fill_narrative(&c.text, &plain);
+            }
+            for l in &mut page.links {
+                l.context = fill_narrative(&l.context, &plain);
+            }
+            page.text = fill_narrative(&page.text, &plain);
+        }
+        page.glossary_links = glossary_links(&self.site, &page);
+        let claims_changed = page.claims.iter().zip(&old.claims).any(|(a, b)| a.id != b.id || a.text != b.text);
+        self.site.pages[id] = page;
+
+        let mut targets = Vec::new();
+        for (to, context) in contexts {
+            let list = &mut self.site.pages[to].backlinks;
+            if let Some(b) = list.iter_mut().find(|b| b.from == id) {
+                if b.context != context {
+                    b.context = context;
+                    targets.push(to);
+                }
+            }
+        }
+        let doc = crate::index::docs::page(&self.site, &self.site.pages[id]);
+        if let Ok(i) = self.docs.binary_search_by(|d| d.order_key().cmp(&doc.order_key())) {
+            self.docs[i] = doc;
+        }
+        (targets, claims_changed)
+    }
+}
+
+/// What changed in `new` that other pages or the link stage depend on.
+fn shape_change(old: &Page, new: &Page) -> Option<&'static str> {
+    if new.meta != old.meta {
+        return Some("front matter");
+    }
+    if new.headings != old.headings {
+        return Some("a heading");
+    }
+    let link = |l: &crate::site::LinkRef| (l.kind, l.target.clone());
+    if !new.links.iter().map(link).eq(old.links.iter().map(link)) {
+        return Some("a link target");
+    }
+    let cite = |g: &crate::site::CiteGroup| (g.items.clone(), g.narrative, g.claim);
+    if !new.cites.iter().map(cite).eq(old.cites.iter().map(cite)) {
+        return Some("a citation");
+    }
+    if new.claims.len() != old.claims.len() {
+        return Some("the number of cited claims");
+    }
+    None
+}
+
+/// Put a search index built from [`Live::search_docs`] in place: the static
+/// index's files into the output folder's `search/` (shards first,
+/// `manifest.js` last, then the previous build's shard folder is removed),
+/// then the tantivy index into `search-index/`.
+pub fn publish_index(output: &Path, index: SearchIndex) -> Result<(), Diagnostic> {
+    let sink = InPlace { dir: output };
+    let mut files = index.files.clone();
+    files.sort_by_key(|f| f.path.ends_with("/manifest.js"));
+    let keep: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.path.split('/').nth(1).filter(|_| f.path.matches('/').count() > 1))
+        .map(String::from)
+        .collect();
+    for f in files {
+        sink.put(f)?;
+    }
+    let dir = output.join(crate::index::STATIC_DIR);
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if e.path().is_dir() && !keep.contains(&name) {
+                crate::fsx::remove_dir_all(&e.path()).map_err(|e| Diagnostic::error(e.to_string()))?;
+            }
+        }
+    }
+    index.publish().map_err(|e| Diagnostic::error(e.to_string()))
+}
