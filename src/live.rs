@@ -21,17 +21,24 @@
 //! cited claim's text changed. Anything else returns [`Change::Full`] and the
 //! caller runs a full build. The search index (its statistics are global) is
 //! rebuilt from the kept search documents by [`Live::search_docs`] and
-//! [`publish_index`], in the background in `haven serve`.
+//! [`prepare_index`] (on a worker thread in `haven serve`) and
+//! [`PreparedIndex::publish`].
 //!
 //! `tests/incremental.rs` checks that the output after incremental updates is
 //! byte-identical to a full build of the edited sources.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use rayon::prelude::*;
+
+use crate::config::Config;
 use crate::diag::Diagnostic;
+use crate::fsx;
 use crate::index::docs::SearchPage;
 use crate::index::SearchIndex;
 use crate::link::{fill_narrative, glossary_links, html_to_text};
+use crate::render::OutputFile;
 use crate::site::{Page, PageId, Site};
 use crate::theme::Theme;
 use crate::write::{InPlace, Sink};
@@ -257,30 +264,94 @@ fn shape_change(old: &Page, new: &Page) -> Option<&'static str> {
     None
 }
 
-/// Put a search index built from [`Live::search_docs`] in place: the static
-/// index's files into the output folder's `search/` (shards first,
-/// `manifest.js` last, then the previous build's shard folder is removed),
-/// then the tantivy index into `search-index/`.
-pub fn publish_index(output: &Path, index: SearchIndex) -> Result<(), Diagnostic> {
-    let sink = InPlace { dir: output };
-    let mut files = index.files.clone();
-    files.sort_by_key(|f| f.path.ends_with("/manifest.js"));
-    let keep: Vec<String> = files
-        .iter()
-        .filter_map(|f| f.path.split('/').nth(1).filter(|_| f.path.matches('/').count() > 1))
-        .map(String::from)
-        .collect();
-    for f in files {
-        sink.put(f)?;
-    }
-    let dir = output.join(crate::index::STATIC_DIR);
-    if let Ok(entries) = std::fs::read_dir(&dir) {
-        for e in entries.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if e.path().is_dir() && !keep.contains(&name) {
-                crate::fsx::remove_dir_all(&e.path()).map_err(|e| Diagnostic::error(e.to_string()))?;
+/// A search index built from [`Live::search_docs`], its static shards
+/// already written to a folder beside the output, ready to be swapped in by
+/// [`PreparedIndex::publish`] in a few renames. Dropped unpublished, the
+/// folder and the tantivy staging folder are removed.
+pub struct PreparedIndex {
+    /// `.OUTPUT.haven-search-N/`, holding `VERSION/*.js`.
+    dir: PathBuf,
+    version: String,
+    manifest: OutputFile,
+    output: PathBuf,
+    index: Option<SearchIndex>,
+}
+
+/// Build the search index from `docs` (slow at scale: `haven serve` runs it
+/// on a worker thread) and write its shards beside `config.output`.
+pub fn prepare_index(config: &Config, docs: &[SearchPage]) -> Result<PreparedIndex, Diagnostic> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let mut index = crate::index::run_docs(config, docs)?;
+    let files = std::mem::take(&mut index.files);
+    let name = config.output.file_name().unwrap_or_default().to_string_lossy().into_owned();
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let dir = config.output.with_file_name(format!(".{name}.haven-search-{}-{n}", std::process::id()));
+    let mut prepared = PreparedIndex {
+        dir,
+        version: String::new(),
+        manifest: OutputFile { path: String::new(), bytes: vec![] },
+        output: config.output.clone(),
+        index: None,
+    };
+    let prefix = format!("{}/", crate::index::STATIC_DIR);
+    let mut shards = Vec::new();
+    for f in &files {
+        let rel = f.path.strip_prefix(&prefix).unwrap_or(&f.path);
+        match rel.split_once('/') {
+            Some((version, _)) => {
+                prepared.version = version.to_string();
+                shards.push((rel, &f.bytes));
             }
+            None => prepared.manifest = f.clone(),
         }
     }
-    index.publish().map_err(|e| Diagnostic::error(e.to_string()))
+    shards
+        .par_iter()
+        .try_for_each(|(rel, bytes)| fsx::write(&prepared.dir.join(rel), bytes))
+        .map_err(|e| Diagnostic::error(e.to_string()))?;
+    prepared.index = Some(index);
+    Ok(prepared)
+}
+
+impl PreparedIndex {
+    /// Swap the index in: the shard folder into the output's `search/` (one
+    /// rename), then `manifest.js` (atomically), then `search-index/`. The
+    /// previous build's shard folder is moved aside and deleted on another
+    /// thread, so this takes milliseconds whatever the site's size.
+    pub fn publish(mut self) -> Result<(), Diagnostic> {
+        let err = |e: fsx::FsError| Diagnostic::error(e.to_string());
+        let search = self.output.join(crate::index::STATIC_DIR);
+        let target = search.join(&self.version);
+        if !target.exists() {
+            fsx::create_dir_all(&search).map_err(err)?;
+            fsx::rename(&self.dir.join(&self.version), &target).map_err(err)?;
+        }
+        InPlace { dir: &self.output }
+            .put(std::mem::replace(&mut self.manifest, OutputFile { path: String::new(), bytes: vec![] }))?;
+        let mut old = Vec::new();
+        for e in std::fs::read_dir(&search)
+            .map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", search.display())))?
+            .flatten()
+        {
+            if e.path().is_dir() && e.file_name().to_string_lossy() != self.version {
+                let aside = self.dir.join(format!("old-{}", old.len()));
+                fsx::rename(&e.path(), &aside).map_err(err)?;
+                old.push(aside);
+            }
+        }
+        if let Some(index) = self.index.take() {
+            index.publish().map_err(|e| Diagnostic::error(e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PreparedIndex {
+    fn drop(&mut self) {
+        // Up to ~100,000 small files at 10,000 articles: not on the caller's time.
+        let dir = std::mem::take(&mut self.dir);
+        std::thread::spawn(move || {
+            let _removed = fsx::remove_dir_all(&dir);
+        });
+    }
 }

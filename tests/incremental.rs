@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use haven::config::{Config, Overrides};
-use haven::live::{publish_index, Change, Live};
+use haven::live::{prepare_index, Change, Live};
 
 const PAGE: &str = "content/alliance/alliance-and-outcome.md";
 
@@ -84,8 +84,7 @@ impl Session {
         match &change {
             Change::Pages { .. } => {
                 let config = self.live.site().config.clone();
-                let index = haven::index::run_docs(&config, &self.live.search_docs()).unwrap();
-                publish_index(&config.output, index).unwrap();
+                prepare_index(&config, &self.live.search_docs()).unwrap().publish().unwrap();
             }
             Change::Full(_) => {
                 let (_, site) = haven::build_site(&config(self.root.path())).unwrap();

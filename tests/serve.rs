@@ -167,11 +167,37 @@ fn serve_applies_prose_edits_in_place_then_updates_search() {
     let json = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success() && json.contains("/a/"), "{json}");
     let (_, manifest) = get(port, "/search/manifest.js");
+    // Open pages learn of the next build over the live-reload socket.
+    let mut ws = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    ws.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(
+        ws,
+        "GET /__haven/live HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    .unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        ws.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    assert!(head.starts_with("HTTP/1.1 101") && head.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), "{head}");
+    let status = |ws: &mut TcpStream| -> serde_json::Value {
+        let mut h = [0u8; 2];
+        ws.read_exact(&mut h).unwrap();
+        assert_eq!(h[0], 0x81, "a text frame");
+        let mut body = vec![0u8; usize::from(h[1])];
+        ws.read_exact(&mut body).unwrap();
+        serde_json::from_slice(&body).unwrap()
+    };
+    let now = status(&mut ws)["version"].as_u64().unwrap();
     assert!(manifest.contains("manifest"), "{manifest}");
     // A title edit changes other pages: a full rebuild.
     let _t = t.file("content/a.md", &article("Alpha two", "", "Cited [@bordin1979]. [[b]]\n\nPlain zephyrine prose."));
     wait_log(&server, "Rebuilt");
     assert!(get(port, "/b/").1.contains("Alpha two"));
+    assert!(status(&mut ws)["version"].as_u64().unwrap() > now, "pushed after the build");
 }
 
 #[test]

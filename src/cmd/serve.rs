@@ -4,7 +4,7 @@
 //! overlay in the page; the server keeps running.
 
 use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use std::sync::mpsc::Sender;
@@ -14,13 +14,32 @@ use crate::cmd::{print_diagnostics, Verbosity};
 use crate::config::{Config, Overrides};
 use crate::diag::Diagnostic;
 use crate::index::docs::SearchPage;
-use crate::index::SearchIndex;
-use crate::live::{publish_index, Change, Live};
+use crate::live::{prepare_index, Change, Live, PreparedIndex};
 
 #[derive(Default)]
 struct State {
     version: u64,
     error: Option<String>,
+}
+
+/// The build status and a signal for the live-reload sockets waiting on it.
+#[derive(Default)]
+struct Shared {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        match self.state.lock() {
+            Ok(s) => s,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    fn status_json(s: &State) -> String {
+        serde_json::json!({ "version": s.version, "error": s.error }).to_string()
+    }
 }
 
 const LIVERELOAD_JS: &str = r#"// Haven dev server: reload when the site is rebuilt; show build errors.
@@ -50,14 +69,18 @@ const LIVERELOAD_JS: &str = r#"// Haven dev server: reload when the site is rebu
     el.appendChild(h);
     el.appendChild(pre);
   }
-  function poll() {
-    fetch(base + "status", { cache: "no-store" }).then(function (r) { return r.json(); }).then(function (s) {
+  // The server pushes its status on connect and after every build.
+  function connect() {
+    var ws = new WebSocket(base.replace(/^http/, "ws") + "live");
+    ws.onmessage = function (e) {
+      var s = JSON.parse(e.data);
       if (seen !== null && s.version !== seen && !s.error) { location.reload(); return; }
       seen = s.version;
       overlay(s.error);
-    }).catch(function () {}).then(function () { setTimeout(poll, 400); });
+    };
+    ws.onclose = function () { setTimeout(connect, 1000); };
   }
-  poll();
+  connect();
 })();
 "#;
 
@@ -76,7 +99,7 @@ pub fn run(args: ServeArgs, v: Verbosity) -> u8 {
             return 2;
         }
     };
-    let state = Arc::new(Mutex::new(State::default()));
+    let state = Arc::new(Shared::default());
     let (tx, rx) = std::sync::mpsc::channel::<Msg>();
     let mut rebuilder = Rebuilder::new(root.clone(), overrides, Arc::clone(&state), v, tx.clone());
     rebuilder.full();
@@ -120,8 +143,9 @@ pub fn run(args: ServeArgs, v: Verbosity) -> u8 {
         while let Ok(msg) = rx.recv() {
             match msg {
                 Msg::Changed(mut paths) => {
-                    // Collect the burst of events an editor's save produces.
-                    let until = Instant::now() + Duration::from_millis(60);
+                    // Collect the burst of events an editor's save produces
+                    // (write, rename, metadata: a few milliseconds apart).
+                    let until = Instant::now() + Duration::from_millis(20);
                     let mut later = Vec::new();
                     while let Some(left) = until.checked_duration_since(Instant::now()) {
                         match rx.recv_timeout(left) {
@@ -157,7 +181,11 @@ fn remove_stale_serve_dirs() {
     let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        let Some(pid) = name.strip_prefix("haven-serve-").and_then(|p| p.parse::<u32>().ok()) else { continue };
+        // `haven-serve-PID`, and `.haven-serve-PID.haven-search-…` (a search
+        // index being prepared when the server was stopped).
+        let Some(rest) = name.trim_start_matches('.').strip_prefix("haven-serve-") else { continue };
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).map_or(rest, |end| &rest[..end]);
+        let Ok(pid) = digits.parse::<u32>() else { continue };
         let alive = Path::new("/proc").is_dir() && Path::new(&format!("/proc/{pid}")).exists();
         if !alive && Path::new("/proc").is_dir() {
             // Best effort: another user's folder may not be ours to remove.
@@ -181,7 +209,7 @@ enum Msg {
     /// Files changed (as the watcher reports them).
     Changed(Vec<PathBuf>),
     /// A background search index build finished, for site generation `u64`.
-    Indexed(u64, Result<SearchIndex, Diagnostic>, Instant),
+    Indexed(u64, Result<PreparedIndex, Diagnostic>, Instant),
 }
 
 /// Owns the output folder: full builds, incremental updates and search index
@@ -189,7 +217,7 @@ enum Msg {
 struct Rebuilder {
     root: PathBuf,
     overrides: Overrides,
-    state: Arc<Mutex<State>>,
+    state: Arc<Shared>,
     v: Verbosity,
     /// The last good full build's site, while incremental updates apply.
     live: Option<Live>,
@@ -199,16 +227,13 @@ struct Rebuilder {
 }
 
 impl Rebuilder {
-    fn new(
-        root: PathBuf,
-        overrides: Overrides,
-        state: Arc<Mutex<State>>,
-        v: Verbosity,
-        done: Sender<Msg>,
-    ) -> Rebuilder {
+    fn new(root: PathBuf, overrides: Overrides, state: Arc<Shared>, v: Verbosity, done: Sender<Msg>) -> Rebuilder {
         let (jobs, queue) = std::sync::mpsc::channel::<(u64, Config, Vec<SearchPage>)>();
         // One background worker builds the search index after incremental
-        // updates, always for the newest site (older requests are skipped).
+        // updates, always for the newest site (older requests are skipped),
+        // on half the cores: the next edit's update keeps the rest.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let pool = rayon::ThreadPoolBuilder::new().num_threads((cores / 2).max(1)).build().ok();
         std::thread::spawn(move || {
             while let Ok(mut job) = queue.recv() {
                 while let Ok(newer) = queue.try_recv() {
@@ -216,7 +241,10 @@ impl Rebuilder {
                 }
                 let (generation, config, docs) = job;
                 let started = Instant::now();
-                let result = crate::index::run_docs(&config, &docs);
+                let result = match &pool {
+                    Some(pool) => pool.install(|| prepare_index(&config, &docs)),
+                    None => prepare_index(&config, &docs),
+                };
                 if done.send(Msg::Indexed(generation, result, started)).is_err() {
                     break;
                 }
@@ -226,12 +254,10 @@ impl Rebuilder {
     }
 
     fn bump(&self, error: Option<String>) {
-        let mut s = match self.state.lock() {
-            Ok(s) => s,
-            Err(p) => p.into_inner(),
-        };
+        let mut s = self.state.lock();
         s.version += 1;
         s.error = error;
+        self.state.changed.notify_all();
     }
 
     /// A full build; on success its site is kept for incremental updates.
@@ -298,8 +324,10 @@ impl Rebuilder {
                 if generation != self.generation {
                     return; // the site changed again meanwhile; a newer index is coming
                 }
-                let Some(live) = &self.live else { return };
-                match result.and_then(|index| publish_index(&live.site().config.output, index)) {
+                if self.live.is_none() {
+                    return;
+                }
+                match result.and_then(PreparedIndex::publish) {
                     Ok(()) if self.v != Verbosity::Quiet => {
                         eprintln!("Updated the search index in {:.1} s", started.elapsed().as_secs_f64());
                     }
@@ -312,7 +340,7 @@ impl Rebuilder {
 }
 
 /// Read one request head from `stream` and answer it.
-fn handle(mut stream: std::net::TcpStream, dir: &Path, state: &Mutex<State>) {
+fn handle(mut stream: std::net::TcpStream, dir: &Path, state: &Shared) {
     use std::io::{Read, Write};
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
     let mut head = Vec::new();
@@ -326,6 +354,12 @@ fn handle(mut stream: std::net::TcpStream, dir: &Path, state: &Mutex<State>) {
     let head = String::from_utf8_lossy(&head);
     let mut parts = head.split_whitespace();
     let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
+    if method == "GET" && target.split('?').next() == Some("/__haven/live") {
+        if let Some(key) = header(&head, "sec-websocket-key") {
+            live_socket(stream, key, state);
+            return;
+        }
+    }
     let (code, ctype, body) = if method != "GET" && method != "HEAD" {
         (405, "text/plain; charset=utf-8", b"Method not allowed".to_vec())
     } else {
@@ -333,6 +367,7 @@ fn handle(mut stream: std::net::TcpStream, dir: &Path, state: &Mutex<State>) {
     };
     let reason = match code {
         200 => "OK",
+        400 => "Bad Request",
         403 => "Forbidden",
         404 => "Not Found",
         _ => "Method Not Allowed",
@@ -348,20 +383,82 @@ fn handle(mut stream: std::net::TcpStream, dir: &Path, state: &Mutex<State>) {
             .and_then(|()| if method == "HEAD" { Ok(()) } else { stream.write_all(&body) });
 }
 
+/// The value of request header `name` (lower case) in `head`.
+fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
+    head.lines().skip(1).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// `Sec-WebSocket-Accept` for a client's key (RFC 6455, section 4.2.2).
+fn accept_key(key: &str) -> String {
+    let mut sha = sha1_smol::Sha1::new();
+    sha.update(key.as_bytes());
+    sha.update(b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
+    crate::index::codec::base64(&sha.digest().bytes())
+}
+
+/// One unmasked WebSocket frame from the server (`opcode` 1: text, 9: ping).
+fn ws_frame(opcode: u8, payload: &[u8]) -> Vec<u8> {
+    let mut f = vec![0x80 | opcode];
+    match payload.len() {
+        n if n < 126 => f.push(n as u8),
+        n if n <= 0xffff => {
+            f.push(126);
+            f.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            f.push(127);
+            f.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    f.extend_from_slice(payload);
+    f
+}
+
+/// The live-reload socket: the status now, then after every build; a ping
+/// every 20 s finds clients that went away (their thread then ends).
+fn live_socket(mut stream: std::net::TcpStream, key: &str, state: &Shared) {
+    use std::io::Write;
+    let handshake = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
+        accept_key(key)
+    );
+    if stream.write_all(handshake.as_bytes()).is_err() {
+        return;
+    }
+    let mut s = state.lock();
+    let mut sent = None;
+    loop {
+        let frame = if sent != Some(s.version) {
+            sent = Some(s.version);
+            ws_frame(1, Shared::status_json(&s).as_bytes())
+        } else {
+            ws_frame(9, b"")
+        };
+        drop(s);
+        if stream.write_all(&frame).is_err() {
+            return;
+        }
+        s = state.lock();
+        if sent == Some(s.version) {
+            s = match state.changed.wait_timeout(s, Duration::from_secs(20)) {
+                Ok((s, _)) => s,
+                Err(p) => p.into_inner().0,
+            };
+        }
+    }
+}
+
 /// Status, content type and body for a request target.
-fn respond(target: &str, dir: &Path, state: &Mutex<State>) -> (u16, &'static str, Vec<u8>) {
+fn respond(target: &str, dir: &Path, state: &Shared) -> (u16, &'static str, Vec<u8>) {
     let url = target.split(['?', '#']).next().unwrap_or("/");
     match url {
         "/__haven/livereload.js" => return (200, "text/javascript; charset=utf-8", LIVERELOAD_JS.as_bytes().to_vec()),
         "/__haven/overlay.css" => return (200, "text/css; charset=utf-8", OVERLAY_CSS.as_bytes().to_vec()),
-        "/__haven/status" => {
-            let (version, error) = match state.lock() {
-                Ok(s) => (s.version, s.error.clone()),
-                Err(p) => (p.get_ref().version, p.get_ref().error.clone()),
-            };
-            let body = serde_json::json!({ "version": version, "error": error }).to_string();
-            return (200, "application/json", body.into_bytes());
-        }
+        "/__haven/status" => return (200, "application/json", Shared::status_json(&state.lock()).into_bytes()),
+        "/__haven/live" => return (400, "text/plain; charset=utf-8", b"WebSocket only".to_vec()),
         _ => {}
     }
     match resolve_path(dir, url) {
@@ -435,6 +532,22 @@ fn content_type(path: &Path) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn websocket_handshake_and_frames_follow_rfc_6455() {
+        // The example of RFC 6455, section 1.3.
+        assert_eq!(accept_key("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        assert_eq!(ws_frame(1, b"hi"), [0x81, 2, b'h', b'i']);
+        assert_eq!(ws_frame(9, b""), [0x89, 0]);
+        let long = ws_frame(1, &[b'x'; 300]);
+        assert_eq!(&long[..4], &[0x81, 126, 1, 44]);
+        assert_eq!(long.len(), 304);
+        let huge = ws_frame(1, &vec![b'x'; 70_000]);
+        assert_eq!(&huge[..10], &[0x81, 127, 0, 0, 0, 0, 0, 1, 0x11, 0x70]);
+        let head = "GET /__haven/live HTTP/1.1\r\nHost: x\r\nSec-WebSocket-Key:  abc== \r\n\r\n";
+        assert_eq!(header(head, "sec-websocket-key"), Some("abc=="));
+        assert_eq!(header(head, "upgrade"), None);
+    }
 
     #[test]
     fn paths_cannot_escape_the_output() {
