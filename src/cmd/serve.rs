@@ -209,7 +209,7 @@ enum Msg {
     /// Files changed (as the watcher reports them).
     Changed(Vec<PathBuf>),
     /// A background search index build finished, for site generation `u64`.
-    Indexed(u64, Result<PreparedIndex, Diagnostic>, Instant),
+    Indexed(u64, Box<Result<PreparedIndex, Diagnostic>>, Instant),
 }
 
 /// Owns the output folder: full builds, incremental updates and search index
@@ -245,7 +245,7 @@ impl Rebuilder {
                     Some(pool) => pool.install(|| prepare_index(&config, &docs)),
                     None => prepare_index(&config, &docs),
                 };
-                if done.send(Msg::Indexed(generation, result, started)).is_err() {
+                if done.send(Msg::Indexed(generation, Box::new(result), started)).is_err() {
                     break;
                 }
             }
@@ -327,7 +327,7 @@ impl Rebuilder {
                 if self.live.is_none() {
                     return;
                 }
-                match result.and_then(PreparedIndex::publish) {
+                match (*result).and_then(PreparedIndex::publish) {
                     Ok(()) if self.v != Verbosity::Quiet => {
                         eprintln!("Updated the search index in {:.1} s", started.elapsed().as_secs_f64());
                     }
