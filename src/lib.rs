@@ -133,9 +133,11 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
     let mut watch = Stopwatch::start();
     let Some(mut site) = analyse_timed(config, &mut diags, &mut watch) else { return Err(fail(diags)) };
     if !keep_sources {
-        // Only diagnostics (all reported by now) point into the source text.
+        // Only diagnostics (all reported by now) point into the source text,
+        // and only `haven check`'s readability report reads the plain text.
         for p in &mut site.pages {
             p.source = String::new();
+            p.text = String::new();
         }
     }
     let theme = match theme::resolve(&config.root) {

@@ -306,6 +306,23 @@ pub struct Export {
 impl Export {
     /// Every file of the site's `search/` folder, relative to it:
     /// `manifest.js` and `VERSION/NAME.js`.
+    /// [`Export::site_files`], dropping each shard's payload once its file
+    /// is made (the build never holds both whole).
+    pub fn into_site_files(self) -> Vec<(String, Vec<u8>)> {
+        let manifest = codec::script("manifest", &Payload::Json(json(&self.manifest)));
+        let version = self.manifest.version;
+        let mut out: Vec<(String, Vec<u8>)> = self
+            .shards
+            .into_iter()
+            .map(|(n, p)| {
+                let key = shard_key(&version, &n);
+                (format!("{key}.js"), codec::script(&key, &p))
+            })
+            .collect();
+        out.push(("manifest.js".into(), manifest));
+        out
+    }
+
     pub fn site_files(&self) -> Vec<(String, Vec<u8>)> {
         let mut out: Vec<(String, Vec<u8>)> = self
             .shards

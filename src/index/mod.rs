@@ -90,9 +90,10 @@ pub fn run_docs(config: &Config, pages: &[docs::SearchPage]) -> Result<SearchInd
         sections: export.manifest.docs as usize,
     };
     let dir = staging.path().join(STATIC_DIR);
-    let site_files = export.site_files();
-    for (name, bytes) in &site_files {
-        fsx::write(&dir.join(name), bytes).map_err(fs)?;
+    let site_files = export.into_site_files();
+    {
+        use rayon::prelude::*;
+        site_files.par_iter().try_for_each(|(name, bytes)| fsx::write(&dir.join(name), bytes)).map_err(fs)?;
     }
     let info_json = serde_json::to_vec_pretty(&info).map_err(|e| Diagnostic::error(e.to_string()))?;
     fsx::write(&staging.path().join(INFO_FILE), &info_json).map_err(fs)?;

@@ -149,8 +149,8 @@ pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>) -> String {
             }
         }
     }
-    // The body text is kept after the build drops the source; markup roughly doubles it.
-    let mut out = String::with_capacity(page.text.len() * 2);
+    // A guess that saves most regrowing (the source text is gone by now).
+    let mut out = String::with_capacity(page.nodes.len() * 16);
     push_html(&mut out, events.into_iter());
     if site.config.site.markdown.sanitize_html {
         out = SANITIZER.clean(&out).to_string();
