@@ -204,8 +204,15 @@ for n in "${SIZES[@]}"; do
   fi
 
   if [ -z "$SEARCH_ONLY" ]; then
-    echo "== $n: haven serve, edit → reload ×$ITER" >&2
-    serve_reload "$n" "$C/haven"
+    # Serve's output goes to the temp dir: the same tmpfs as everything else here.
+    if [ -n "$SEARCH_BENCH" ]; then
+      echo "== $n: haven serve, edit → page shown in chromium ×$((ITER + 2))" >&2
+      TMPDIR=$WORK node benches/serve_bench.mjs --site "$C/haven" --haven "$HAVEN" --iter $((ITER + 2)) \
+        --size "$n" --tsv "$TSV" >&2
+    else
+      echo "== $n: haven serve, edit → reload (status endpoint) ×$ITER" >&2
+      TMPDIR=$WORK serve_reload "$n" "$C/haven"
+    fi
   fi
 done
 LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
