@@ -355,3 +355,56 @@ impl Drop for PreparedIndex {
         });
     }
 }
+
+/// The dev server's live-reload script, injected into every page `haven serve`
+/// renders (at [`reload_script_path`]).
+pub const RELOAD_JS: &str = r#"// Haven dev server: reload when the site is rebuilt; show build errors.
+(function () {
+  "use strict";
+  var base = document.currentScript.src.replace(/livereload[^/]*\.js.*$/, "");
+  var seen = null;
+  var css = document.createElement("link");
+  css.rel = "stylesheet";
+  css.href = base + "overlay.css";
+  document.head.appendChild(css);
+  function overlay(text) {
+    var el = document.getElementById("haven-error-overlay");
+    if (!text) { if (el) el.remove(); return; }
+    if (!el) {
+      el = document.createElement("div");
+      el.id = "haven-error-overlay";
+      el.setAttribute("role", "alert");
+      el.className = "haven-error-overlay";
+      document.body.appendChild(el);
+    }
+    el.textContent = "";
+    var h = document.createElement("strong");
+    h.textContent = "Build failed — showing the last good version";
+    var pre = document.createElement("pre");
+    pre.textContent = text;
+    el.appendChild(h);
+    el.appendChild(pre);
+  }
+  // The server pushes its status on connect and after every build.
+  function connect() {
+    var ws = new WebSocket(base.replace(/^http/, "ws") + "live");
+    ws.onmessage = function (e) {
+      var s = JSON.parse(e.data);
+      if (seen !== null && s.version !== seen && !s.error) { location.reload(); return; }
+      seen = s.version;
+      overlay(s.error);
+    };
+    ws.onclose = function () { setTimeout(connect, 1000); };
+  }
+  connect();
+})();
+"#;
+
+/// Styles of the build-error overlay that [`RELOAD_JS`] shows.
+pub const OVERLAY_CSS: &str = ".haven-error-overlay{position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#2b0b0b;color:#ffe4e4;padding:1rem;z-index:9999;font:14px/1.4 ui-monospace,monospace}.haven-error-overlay pre{white-space:pre-wrap}";
+
+/// Where pages load [`RELOAD_JS`] from: `__haven/livereload.HASH.js`, so the
+/// browser may cache it across reloads.
+pub fn reload_script_path() -> String {
+    crate::render::hashed_name("__haven/livereload", "js", RELOAD_JS.as_bytes())
+}

@@ -91,8 +91,9 @@ fn serve_rebuilds_on_edit_shows_errors_and_keeps_serving() {
     let (code, html) = get(port, "/a/");
     assert_eq!(code, 200);
     assert!(html.contains("First version"));
-    assert!(html.contains("/__haven/livereload.js"), "live-reload script injected");
-    let (_, js) = get(port, "/__haven/livereload.js");
+    let script = html.split("src=\"").find_map(|s| s.split('"').next().filter(|s| s.contains("/__haven/livereload.")));
+    let script = script.expect("live-reload script injected").to_string();
+    let (_, js) = get(port, &script);
     assert!(js.contains("location.reload()"));
     let v0 = wait_for(port, "first build", |v| v["version"].as_u64() >= Some(1))["version"].as_u64().unwrap();
     // Nothing changed, so nothing is rebuilt (reading sources must not trigger the watcher).

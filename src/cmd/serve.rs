@@ -14,7 +14,7 @@ use crate::cmd::{print_diagnostics, Verbosity};
 use crate::config::{Config, Overrides};
 use crate::diag::Diagnostic;
 use crate::index::docs::SearchPage;
-use crate::live::{prepare_index, Change, Live, PreparedIndex};
+use crate::live::{prepare_index, reload_script_path, Change, Live, PreparedIndex, OVERLAY_CSS, RELOAD_JS};
 
 #[derive(Default)]
 struct State {
@@ -41,50 +41,6 @@ impl Shared {
         serde_json::json!({ "version": s.version, "error": s.error }).to_string()
     }
 }
-
-const LIVERELOAD_JS: &str = r#"// Haven dev server: reload when the site is rebuilt; show build errors.
-(function () {
-  "use strict";
-  var base = document.currentScript.src.replace(/livereload\.js.*$/, "");
-  var seen = null;
-  var css = document.createElement("link");
-  css.rel = "stylesheet";
-  css.href = base + "overlay.css";
-  document.head.appendChild(css);
-  function overlay(text) {
-    var el = document.getElementById("haven-error-overlay");
-    if (!text) { if (el) el.remove(); return; }
-    if (!el) {
-      el = document.createElement("div");
-      el.id = "haven-error-overlay";
-      el.setAttribute("role", "alert");
-      el.className = "haven-error-overlay";
-      document.body.appendChild(el);
-    }
-    el.textContent = "";
-    var h = document.createElement("strong");
-    h.textContent = "Build failed — showing the last good version";
-    var pre = document.createElement("pre");
-    pre.textContent = text;
-    el.appendChild(h);
-    el.appendChild(pre);
-  }
-  // The server pushes its status on connect and after every build.
-  function connect() {
-    var ws = new WebSocket(base.replace(/^http/, "ws") + "live");
-    ws.onmessage = function (e) {
-      var s = JSON.parse(e.data);
-      if (seen !== null && s.version !== seen && !s.error) { location.reload(); return; }
-      seen = s.version;
-      overlay(s.error);
-    };
-    ws.onclose = function () { setTimeout(connect, 1000); };
-  }
-  connect();
-})();
-"#;
-
-const OVERLAY_CSS: &str = ".haven-error-overlay{position:fixed;inset:auto 0 0 0;max-height:60vh;overflow:auto;background:#2b0b0b;color:#ffe4e4;padding:1rem;z-index:9999;font:14px/1.4 ui-monospace,monospace}.haven-error-overlay pre{white-space:pre-wrap}";
 
 pub fn run(args: ServeArgs, v: Verbosity) -> u8 {
     remove_stale_serve_dirs();
@@ -365,6 +321,10 @@ fn handle(mut stream: std::net::TcpStream, dir: &Path, state: &Shared) {
     } else {
         respond(target, dir, state)
     };
+    // Content-hashed files never change under their name: a reload after an
+    // edit fetches only the page, not its styles and scripts again.
+    let url = target.split(['?', '#']).next().unwrap_or("/");
+    let cache = if code == 200 && is_hashed(url) { "public, max-age=31536000, immutable" } else { "no-store" };
     let reason = match code {
         200 => "OK",
         400 => "Bad Request",
@@ -373,7 +333,7 @@ fn handle(mut stream: std::net::TcpStream, dir: &Path, state: &Shared) {
         _ => "Method Not Allowed",
     };
     let header = format!(
-        "HTTP/1.1 {code} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {code} {reason}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nCache-Control: {cache}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     // The client may have gone away; nothing to do about it.
@@ -381,6 +341,18 @@ fn handle(mut stream: std::net::TcpStream, dir: &Path, state: &Shared) {
         stream
             .write_all(header.as_bytes())
             .and_then(|()| if method == "HEAD" { Ok(()) } else { stream.write_all(&body) });
+}
+
+/// `/haven.1a2b3c4d.css`, `/__haven/livereload.1a2b3c4d.js`: a name with a
+/// content hash ([`crate::render::hashed_name`]).
+fn is_hashed(url: &str) -> bool {
+    let name = url.rsplit('/').next().unwrap_or("");
+    let mut parts = name.rsplit('.');
+    let (ext, hash) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+    parts.next().is_some_and(|stem| !stem.is_empty())
+        && matches!(ext, "css" | "js")
+        && hash.len() == 8
+        && hash.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// The value of request header `name` (lower case) in `head`.
@@ -455,7 +427,9 @@ fn live_socket(mut stream: std::net::TcpStream, key: &str, state: &Shared) {
 fn respond(target: &str, dir: &Path, state: &Shared) -> (u16, &'static str, Vec<u8>) {
     let url = target.split(['?', '#']).next().unwrap_or("/");
     match url {
-        "/__haven/livereload.js" => return (200, "text/javascript; charset=utf-8", LIVERELOAD_JS.as_bytes().to_vec()),
+        u if u == format!("/{}", reload_script_path()) || u == "/__haven/livereload.js" => {
+            return (200, "text/javascript; charset=utf-8", RELOAD_JS.as_bytes().to_vec())
+        }
         "/__haven/overlay.css" => return (200, "text/css; charset=utf-8", OVERLAY_CSS.as_bytes().to_vec()),
         "/__haven/status" => return (200, "application/json", Shared::status_json(&state.lock()).into_bytes()),
         "/__haven/live" => return (400, "text/plain; charset=utf-8", b"WebSocket only".to_vec()),
@@ -547,6 +521,24 @@ mod tests {
         let head = "GET /__haven/live HTTP/1.1\r\nHost: x\r\nSec-WebSocket-Key:  abc== \r\n\r\n";
         assert_eq!(header(head, "sec-websocket-key"), Some("abc=="));
         assert_eq!(header(head, "upgrade"), None);
+    }
+
+    #[test]
+    fn only_content_hashed_assets_are_cached() {
+        assert!(is_hashed("/haven.dfc74e7f.css"));
+        assert!(is_hashed("/kb/search.2a342f66.js"));
+        assert!(is_hashed(&format!("/{}", reload_script_path())));
+        for url in [
+            "/",
+            "/a/index.html",
+            "/favicon.svg",
+            "/search/manifest.js",
+            "/x.1234567.js",
+            "/.dfc74e7f.css",
+            "/a.dfc74e7g.js",
+        ] {
+            assert!(!is_hashed(url), "{url}");
+        }
     }
 
     #[test]

@@ -373,7 +373,7 @@ impl Ctx<'_> {
         let mut scripts = vec![self.assets.js.clone()];
         scripts.extend(self.assets.search_js.clone());
         if cfg.live_reload {
-            scripts.push(self.site.url("__haven/livereload.js"));
+            scripts.push(self.site.url(&crate::live::reload_script_path()));
         }
         c.insert("scripts", &scripts);
         c.insert("nav", &self.nav(section));
