@@ -34,6 +34,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::codec::{self, DecodeError, Payload, Posting, Reader};
@@ -457,43 +458,64 @@ pub fn build(pages: &[SearchPage], postings: &[Vec<(u32, u32)>], vocab: &BTreeMa
 
     // Heads and blocks: the tiers packed into shared files in term order,
     // each block of the rest in a file of its own.
+    // Per term, in parallel: postings by (page, section), the head, and each
+    // block encoded on its own (a block's bytes do not depend on where it
+    // lands); then, in term order, the tier blocks are packed into shared
+    // files and each block of the rest gets a file of its own.
+    struct TermBlocks {
+        df: u32,
+        pf: u32,
+        head: Vec<Posting>,
+        /// (tier, first page, last page, best score, encoded block)
+        blocks: Vec<(u32, u32, u32, u32, Vec<u8>)>,
+    }
+    let prepared: Vec<TermBlocks> = postings
+        .par_iter()
+        .map(|list| {
+            let list: Vec<Posting> = list
+                .iter()
+                .filter_map(|&(d, score)| {
+                    sections.get(d as usize).map(|&(page, section)| Posting { page, section, score })
+                })
+                .collect();
+            let pf = list.iter().map(|p| p.page).collect::<BTreeSet<_>>().len() as u32;
+            let df = list.len() as u32;
+            let (head, tiers) = split_term(list);
+            let blocks = tiers
+                .into_iter()
+                .map(|(tier, block)| {
+                    let mut bytes = Vec::new();
+                    codec::put_block(&mut bytes, &block);
+                    let lo = block.first().map_or(0, |p| p.page);
+                    let hi = block.last().map_or(0, |p| p.page);
+                    (tier, lo, hi, block.iter().map(|p| p.score).max().unwrap_or(0), bytes)
+                })
+                .collect();
+            TermBlocks { df, pf, head, blocks }
+        })
+        .collect();
     let mut records: Vec<TermRecord> = Vec::with_capacity(postings.len());
     let mut file: Vec<u8> = Vec::new();
     let mut files: Vec<Vec<u8>> = Vec::new();
     let mut own_files: Vec<(usize, usize, Vec<u8>)> = Vec::new();
-    for (tid, list) in postings.iter().enumerate() {
-        let list: Vec<Posting> = list
-            .iter()
-            .filter_map(|&(d, score)| sections.get(d as usize).map(|&(page, section)| Posting { page, section, score }))
-            .collect();
-        let pf = list.iter().map(|p| p.page).collect::<BTreeSet<_>>().len() as u32;
-        let df = list.len() as u32;
-        let (head, tiers) = split_term(list);
-        let mut blocks = Vec::new();
-        let mut own = Vec::new();
-        for (tier, block) in tiers {
-            let into = if tier > TIERS { &mut own } else { &mut file };
-            let offset = into.len() as u32;
-            codec::put_block(into, &block);
-            blocks.push(BlockRef {
-                tier,
-                lo: block.first().map_or(0, |p| p.page),
-                hi: block.last().map_or(0, |p| p.page),
-                max: block.iter().map(|p| p.score).max().unwrap_or(0),
-                file: if tier > TIERS { u32::MAX } else { files.len() as u32 },
-                offset,
-                len: into.len() as u32 - offset,
-            });
+    for (tid, t) in prepared.into_iter().enumerate() {
+        let mut blocks = Vec::with_capacity(t.blocks.len());
+        for (tier, lo, hi, max, bytes) in t.blocks {
+            let len = bytes.len() as u32;
             if tier > TIERS {
                 // Numbered after the shared file that is still open.
-                let last = blocks.len() - 1;
-                own_files.push((tid, last, std::mem::take(&mut own)));
+                blocks.push(BlockRef { tier, lo, hi, max, file: u32::MAX, offset: 0, len });
+                own_files.push((tid, blocks.len() - 1, bytes));
+            } else {
+                let offset = file.len() as u32;
+                file.extend_from_slice(&bytes);
+                blocks.push(BlockRef { tier, lo, hi, max, file: files.len() as u32, offset, len });
             }
         }
         if file.len() >= POSTINGS_FILE_BYTES {
             files.push(std::mem::take(&mut file));
         }
-        records.push(TermRecord { tid: tid as u32, df, pf, head, blocks });
+        records.push(TermRecord { tid: tid as u32, df: t.df, pf: t.pf, head: t.head, blocks });
     }
     if !file.is_empty() {
         files.push(file);
@@ -512,8 +534,9 @@ pub fn build(pages: &[SearchPage], postings: &[Vec<(u32, u32)>], vocab: &BTreeMa
     let mut current = RecordShard::default();
     let mut size = 0;
     let mut record_shards = Vec::new();
-    for r in records.iter() {
-        size += RecordShard { terms: vec![r.clone()] }.encode().len();
+    let sizes: Vec<usize> = records.par_iter().map(|r| RecordShard { terms: vec![r.clone()] }.encode().len()).collect();
+    for (r, own_size) in records.iter().zip(sizes) {
+        size += own_size;
         record_shard[r.tid as usize] = record_shards.len() as u32;
         current.terms.push(r.clone());
         if size >= RECORD_SHARD_BYTES {

@@ -113,31 +113,39 @@ pub fn build_export(dir: &Path, pages: &[docs::SearchPage]) -> tantivy::Result<e
     Ok(export::build(pages, &quantized, &vocab))
 }
 
-/// Every word of the site that is indexed, with its term id.
+/// Every word of the site that is indexed, with its term id. A word's term
+/// depends on the word alone, so chunks of pages are analysed in parallel.
 fn vocabulary(pages: &[docs::SearchPage], terms: &[String]) -> BTreeMap<String, u32> {
+    use rayon::prelude::*;
     let ids: HashMap<&str, u32> = terms.iter().enumerate().map(|(i, t)| (t.as_str(), i as u32)).collect();
-    let mut surface = analysis::surface();
-    let mut stemmer = analysis::stemming();
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut vocab = BTreeMap::new();
-    for p in pages {
-        let texts = std::iter::once(&p.title)
-            .chain(&p.synonyms)
-            .chain(&p.tags)
-            .chain(p.sections.iter().flat_map(|s| [&s.heading, &s.text]));
-        for text in texts {
-            for w in analysis::words(&mut surface, text) {
-                if seen.contains(&w) {
-                    continue;
+    let chunks: Vec<HashMap<String, u32>> = pages
+        .par_chunks(256)
+        .map(|chunk| {
+            let mut surface = analysis::surface();
+            let mut stemmer = analysis::stemming();
+            let mut seen: HashSet<String> = HashSet::new();
+            let mut vocab = HashMap::new();
+            for p in chunk {
+                let texts = std::iter::once(&p.title)
+                    .chain(&p.synonyms)
+                    .chain(&p.tags)
+                    .chain(p.sections.iter().flat_map(|s| [&s.heading, &s.text]));
+                for text in texts {
+                    for w in analysis::words(&mut surface, text) {
+                        if seen.contains(&w) {
+                            continue;
+                        }
+                        if let Some(&id) = analysis::term_of(&mut stemmer, &w).and_then(|t| ids.get(t.as_str())) {
+                            vocab.insert(w.clone(), id);
+                        }
+                        seen.insert(w);
+                    }
                 }
-                if let Some(&id) = analysis::term_of(&mut stemmer, &w).and_then(|t| ids.get(t.as_str())) {
-                    vocab.insert(w.clone(), id);
-                }
-                seen.insert(w);
             }
-        }
-    }
-    vocab
+            vocab
+        })
+        .collect();
+    chunks.into_iter().flatten().collect()
 }
 
 #[cfg(test)]
