@@ -51,10 +51,7 @@ impl Writer {
 
 impl Sink for Writer {
     fn put(&self, f: OutputFile) -> Result<(), Diagnostic> {
-        let rel = Path::new(&f.path);
-        if f.path.is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
-            return Err(Diagnostic::error(format!("refusing to write `{}` outside the output folder", f.path)));
-        }
+        let rel = inside(&f.path)?;
         fsx::write(&self.staging.path().join(rel), &f.bytes).map_err(|e| Diagnostic::error(e.to_string()))?;
         self.files.fetch_add(1, Ordering::Relaxed);
         self.bytes.fetch_add(f.bytes.len() as u64, Ordering::Relaxed);
@@ -72,10 +69,7 @@ pub struct InPlace<'a> {
 
 impl Sink for InPlace<'_> {
     fn put(&self, f: OutputFile) -> Result<(), Diagnostic> {
-        let rel = Path::new(&f.path);
-        if f.path.is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
-            return Err(Diagnostic::error(format!("refusing to write `{}` outside the output folder", f.path)));
-        }
+        let rel = inside(&f.path)?;
         let target = self.dir.join(rel);
         let name = target.file_name().unwrap_or_default().to_string_lossy().into_owned();
         let tmp = target.with_file_name(format!(".{name}.haven-tmp-{}", std::process::id()));
@@ -83,6 +77,15 @@ impl Sink for InPlace<'_> {
             .and_then(|()| fsx::rename(&tmp, &target))
             .map_err(|e| Diagnostic::error(e.to_string()))
     }
+}
+
+/// `path` as a relative path that stays inside the output folder.
+fn inside(path: &str) -> Result<&Path, Diagnostic> {
+    let rel = Path::new(path);
+    if path.is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Err(Diagnostic::error(format!("refusing to write `{path}` outside the output folder")));
+    }
+    Ok(rel)
 }
 
 /// Drops every file: for `haven check`, which renders only to find

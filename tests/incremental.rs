@@ -14,17 +14,7 @@ const PAGE: &str = "content/alliance/alliance-and-outcome.md";
 /// A copy of the shipped knowledge base (content and haven.toml).
 fn shipped_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for entry in walkdir::WalkDir::new(repo.join("content")) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(repo).unwrap();
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(dir.path().join(rel)).unwrap();
-        } else {
-            std::fs::copy(entry.path(), dir.path().join(rel)).unwrap();
-        }
-    }
-    std::fs::copy(repo.join("haven.toml"), dir.path().join("haven.toml")).unwrap();
+    copy_sources(Path::new(env!("CARGO_MANIFEST_DIR")), dir.path());
     dir
 }
 
@@ -117,6 +107,7 @@ impl Session {
     }
 }
 
+/// `content/` and `haven.toml` of the site at `from`, into `to`.
 fn copy_sources(from: &Path, to: &Path) {
     for entry in walkdir::WalkDir::new(from.join("content")) {
         let entry = entry.unwrap();
