@@ -37,11 +37,41 @@ pub fn create_dir_all(path: &Path) -> Result<(), FsError> {
     std::fs::create_dir_all(path).map_err(wrap("cannot create directory", path))
 }
 
+/// Remove `path` and everything in it; a missing `path` is fine. The
+/// entries of `path` and of its subdirectories are removed in parallel (a
+/// rebuild removes the previous site: 100,000 files at 10,000 articles),
+/// deeper trees by `std::fs::remove_dir_all`. Symlinks are removed, never
+/// followed.
 pub fn remove_dir_all(path: &Path) -> Result<(), FsError> {
-    match std::fs::remove_dir_all(path) {
+    remove_tree(path, 2).map_err(wrap("cannot remove", path))
+}
+
+fn remove_tree(path: &Path, parallel_levels: u32) -> io::Result<()> {
+    use rayon::prelude::*;
+    let missing_is_fine = |r: io::Result<()>| match r {
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-        r => r.map_err(wrap("cannot remove", path)),
+        r => r,
+    };
+    if parallel_levels == 0 {
+        return missing_is_fine(std::fs::remove_dir_all(path));
     }
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+        // A file, or a symlink (to a directory, too): only the link goes.
+        Ok(m) if !m.is_dir() => return missing_is_fine(std::fs::remove_file(path)),
+        Ok(_) => {}
+    }
+    let entries = std::fs::read_dir(path)?.collect::<io::Result<Vec<_>>>()?;
+    entries.par_iter().try_for_each(|e| {
+        let p = e.path();
+        missing_is_fine(if e.file_type()?.is_dir() {
+            remove_tree(&p, parallel_levels - 1)
+        } else {
+            std::fs::remove_file(&p)
+        })
+    })?;
+    missing_is_fine(std::fs::remove_dir(path))
 }
 
 pub fn rename(from: &Path, to: &Path) -> Result<(), FsError> {
@@ -152,6 +182,33 @@ fn remove_stale_siblings(target: &Path) -> Result<(), FsError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remove_dir_all_removes_deep_trees_and_never_follows_symlinks() {
+        let tmp = tempfile::tempdir().unwrap();
+        let keep = tmp.path().join("keep");
+        std::fs::create_dir_all(&keep).unwrap();
+        std::fs::write(keep.join("precious.txt"), "x").unwrap();
+        let site = tmp.path().join("site");
+        for d in ["a/b/c/d", "a/e", "f"] {
+            std::fs::create_dir_all(site.join(d)).unwrap();
+        }
+        for (i, f) in ["a/1", "a/b/2", "a/b/c/3", "a/b/c/d/4", "a/e/5", "f/6", "7"].iter().enumerate() {
+            std::fs::write(site.join(f), i.to_string()).unwrap();
+        }
+        std::os::unix::fs::symlink(&keep, site.join("link")).unwrap();
+        std::os::unix::fs::symlink(&keep, site.join("a/b/link")).unwrap();
+        remove_dir_all(&site).unwrap();
+        assert!(!site.exists());
+        assert!(keep.join("precious.txt").exists(), "a symlinked directory's files are kept");
+        // A symlink given as the path: only the link is removed.
+        let link = tmp.path().join("public");
+        std::os::unix::fs::symlink(&keep, &link).unwrap();
+        remove_dir_all(&link).unwrap();
+        assert!(std::fs::symlink_metadata(&link).is_err());
+        assert!(keep.join("precious.txt").exists());
+        remove_dir_all(&tmp.path().join("missing")).unwrap();
+    }
 
     #[test]
     fn publish_replaces_target_and_drop_keeps_it() {

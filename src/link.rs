@@ -15,6 +15,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use rayon::prelude::*;
+
 use crate::cite::Formatter;
 use crate::diag::{did_you_mean, Diagnostic, Diagnostics};
 use crate::site::{Backlink, LinkKind, Node, PageId, ReadingPath, Resolved, Section, Site, SortBy};
@@ -31,9 +33,25 @@ pub fn run(mut site: Site, diags: &mut Diagnostics) -> Site {
     build_taxonomies(&mut site, diags);
     resolve_links(&mut site, diags);
     add_page_bibliographies(&mut site, diags);
-    resolve_citations(&mut site, diags);
-    link_glossary(&mut site);
-    rank_related(&mut site);
+    // Formatting the citations keeps one core busy for most of this stage
+    // (hayagriva's driver is serial, see `cite::padded`). Glossary links and
+    // related pages do not read its output, so they are found beside it.
+    let formatter = citation_formatter(&site, diags);
+    let (formatted, (glossary, related)) = rayon::join(
+        || formatter.map(|(f, key_index)| (format_citations(&site, &f, &key_index), key_index)),
+        || (glossary_links_all(&site), related_pages(&site)),
+    );
+    if let Some(((rendered, bib), key_index)) = formatted {
+        apply_citations(&mut site, &key_index, rendered, bib);
+    }
+    if let Some(links) = glossary {
+        for (page, links) in site.pages.iter_mut().zip(links) {
+            page.glossary_links = links;
+        }
+    }
+    for (page, related) in site.pages.iter_mut().zip(related) {
+        page.related = related;
+    }
     site
 }
 
@@ -401,11 +419,14 @@ fn add_page_bibliographies(site: &mut Site, diags: &mut Diagnostics) {
     site.sources = sources;
 }
 
-fn resolve_citations(site: &mut Site, diags: &mut Diagnostics) {
+/// Check every citation key against the bibliography (each unknown key is
+/// an error) and load the citation style. `None` when there is nothing to
+/// format or an error was reported; else the formatter and each key's source.
+fn citation_formatter(site: &Site, diags: &mut Diagnostics) -> Option<(Formatter, HashMap<String, usize>)> {
     let key_index: HashMap<String, usize> = site.sources.iter().enumerate().map(|(i, s)| (s.key.clone(), i)).collect();
     let any_cites = site.pages.iter().any(|p| !p.cites.is_empty());
     if !any_cites {
-        return;
+        return None;
     }
     let mut ok = true;
     for page in &site.pages {
@@ -433,15 +454,24 @@ fn resolve_citations(site: &mut Site, diags: &mut Diagnostics) {
         }
     }
     if !ok {
-        return;
+        return None;
     }
-    let formatter = match Formatter::new(&site.config) {
-        Ok(f) => f,
+    match Formatter::new(&site.config) {
+        Ok(f) => Some((f, key_index)),
         Err(d) => {
             diags.push(d);
-            return;
+            None
         }
-    };
+    }
+}
+
+/// Every citation group of the site in page order, formatted, and the
+/// bibliography entries of the cited sources in the style's order.
+fn format_citations(
+    site: &Site,
+    formatter: &Formatter,
+    key_index: &HashMap<String, usize>,
+) -> (Vec<String>, Vec<(String, String, String)>) {
     let mut groups = Vec::new();
     for page in &site.pages {
         for group in &page.cites {
@@ -449,7 +479,17 @@ fn resolve_citations(site: &mut Site, diags: &mut Diagnostics) {
             groups.push((items, group.narrative));
         }
     }
-    let (rendered, bib) = formatter.format(&groups);
+    formatter.format(&groups)
+}
+
+/// Put the formatted citations into the pages (narrative ones into their
+/// sentences) and record which claims cite each source.
+fn apply_citations(
+    site: &mut Site,
+    key_index: &HashMap<String, usize>,
+    rendered: Vec<String>,
+    bib: Vec<(String, String, String)>,
+) {
     let mut it = rendered.into_iter();
     let mut cited_by: Vec<(usize, PageId, usize)> = Vec::new();
     for page in &mut site.pages {
@@ -468,7 +508,7 @@ fn resolve_citations(site: &mut Site, diags: &mut Diagnostics) {
         page.cited_keys = keys;
     }
     // Narrative citations are part of their sentence: put the formatted names in.
-    for page in &mut site.pages {
+    site.pages.par_iter_mut().for_each(|page| {
         let plain: Vec<String> = page.cites.iter().map(|g| html_to_text(&g.rendered)).collect();
         let fill = |t: &str| fill_narrative(t, &plain);
         for c in &mut page.claims {
@@ -478,7 +518,7 @@ fn resolve_citations(site: &mut Site, diags: &mut Diagnostics) {
             l.context = fill(&l.context);
         }
         page.text = fill(&page.text);
-    }
+    });
     cited_by.sort();
     cited_by.dedup();
     for (si, pid, claim) in cited_by {
@@ -574,15 +614,13 @@ fn term_forms(title: &str, synonyms: &[String]) -> Vec<String> {
     v
 }
 
-fn link_glossary(site: &mut Site) {
-    let Some(forms) = GlossaryForms::new(site) else { return };
-    let results: Vec<Vec<(PageId, usize, std::ops::Range<usize>)>> = {
-        use rayon::prelude::*;
-        site.pages.par_iter().map(|page| forms.links(page)).collect()
-    };
-    for (page, links) in site.pages.iter_mut().zip(results) {
-        page.glossary_links = links;
-    }
+/// One page's glossary links (see `Page::glossary_links`).
+type GlossaryLinks = Vec<(PageId, usize, std::ops::Range<usize>)>;
+
+/// Every page's glossary links, in page order (`None`: the site has no glossary).
+fn glossary_links_all(site: &Site) -> Option<Vec<GlossaryLinks>> {
+    let forms = GlossaryForms::new(site)?;
+    Some(site.pages.par_iter().map(|page| forms.links(page)).collect())
 }
 
 /// The glossary links of one page, as the link stage finds them (`haven
@@ -705,7 +743,7 @@ fn find_word(text: &str, word: &str) -> Option<std::ops::Range<usize>> {
 /// shared sources + 1 × shared tags. Candidates come from inverted indexes;
 /// features shared by more than 200 pages carry no signal and are skipped,
 /// which keeps the work linear in the number of pages.
-fn rank_related(site: &mut Site) {
+fn related_pages(site: &Site) -> Vec<Vec<PageId>> {
     const CAP: usize = 200;
     let eligible = |p: &crate::site::Page| !p.is_section && p.section != "glossary";
     let mut feats: HashMap<(u8, String), Vec<PageId>> = HashMap::new();
@@ -717,8 +755,8 @@ fn rank_related(site: &mut Site) {
             }
         }
         own.insert((3, format!("p{}", p.id)));
-        for k in &p.cited_keys {
-            own.insert((2, k.clone()));
+        for item in p.cites.iter().flat_map(|g| &g.items) {
+            own.insert((2, item.key.clone()));
         }
         for t in &p.meta.tags {
             own.insert((1, t.to_lowercase()));
@@ -743,12 +781,15 @@ fn rank_related(site: &mut Site) {
             }
         }
     }
-    for (id, s) in scores.into_iter().enumerate() {
-        let mut v: Vec<(u32, PageId)> =
-            s.into_iter().filter(|(p, _)| eligible(&site.pages[*p])).map(|(p, sc)| (sc, p)).collect();
-        v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        site.pages[id].related = v.into_iter().take(5).map(|(_, p)| p).collect();
-    }
+    scores
+        .into_iter()
+        .map(|s| {
+            let mut v: Vec<(u32, PageId)> =
+                s.into_iter().filter(|(p, _)| eligible(&site.pages[*p])).map(|(p, sc)| (sc, p)).collect();
+            v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            v.into_iter().take(5).map(|(_, p)| p).collect()
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -314,7 +314,7 @@ impl Export {
         let version = self.manifest.version;
         let mut out: Vec<(String, Vec<u8>)> = self
             .shards
-            .into_iter()
+            .into_par_iter()
             .map(|(n, p)| {
                 let key = shard_key(&version, &n);
                 (format!("{key}.js"), codec::script(&key, &p))
@@ -443,12 +443,86 @@ pub fn split_term(mut list: Vec<Posting>) -> (Vec<Posting>, Vec<(u32, Vec<Postin
     (head, blocks)
 }
 
+/// The shards that depend on the pages alone: each page's metadata and
+/// section texts, and the facets. [`super::build_export`] makes them while
+/// tantivy indexes.
+pub fn page_shards(pages: &[SearchPage]) -> Vec<(String, Payload)> {
+    // Page metadata and section texts, one file each; the texts are
+    // compressed in parallel.
+    let per_page: Vec<Vec<(String, Payload)>> = pages
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let meta = MetaPage {
+                t: p.title.clone(),
+                u: p.path.clone(),
+                g: p.tags.clone(),
+                a: p.audience.clone(),
+                s: p.sections
+                    .iter()
+                    .map(|s| {
+                        if s.anchor == simple_anchor(&s.heading) {
+                            vec![s.heading.clone()]
+                        } else {
+                            vec![s.heading.clone(), s.anchor.clone()]
+                        }
+                    })
+                    .collect(),
+            };
+            let mut own = Vec::with_capacity(p.sections.len() + 1);
+            own.push((format!("m{i}"), Payload::Json(json(&meta))));
+            for (j, s) in p.sections.iter().enumerate() {
+                own.push((text_name(i as u32, j as u32), Payload::Binary(codec::deflate(&s.text))));
+            }
+            own
+        })
+        .collect();
+    let mut shards: Vec<(String, Payload)> = per_page.into_iter().flatten().collect();
+
+    // Facets: the first spelling of each tag (by slug) is its display name.
+    let facet = |get: &dyn Fn(&SearchPage) -> &Vec<String>| -> Vec<(String, Vec<u32>)> {
+        let mut by_slug: BTreeMap<String, (String, Vec<u32>)> = BTreeMap::new();
+        for (pid, p) in pages.iter().enumerate() {
+            for t in get(p) {
+                let e = by_slug.entry(crate::parse::slugify(t)).or_insert_with(|| (t.clone(), Vec::new()));
+                if e.1.last() != Some(&(pid as u32)) {
+                    e.1.push(pid as u32);
+                }
+            }
+        }
+        let mut v: Vec<(String, Vec<u32>)> = by_slug.into_values().collect();
+        v.sort_by(|a, b| a.0.to_lowercase().cmp(&b.0.to_lowercase()).then_with(|| a.0.cmp(&b.0)));
+        v
+    };
+    let counted = |v: &[(String, Vec<u32>)]| v.iter().map(|(n, p)| (n.clone(), p.len() as u32)).collect();
+    let (tags, audiences) = (facet(&|p| &p.tags), facet(&|p| &p.audience));
+    for (kind, list) in [("ft", &tags), ("fa", &audiences)] {
+        for (i, (_, pages)) in list.iter().enumerate() {
+            shards.push((format!("{kind}{i}"), Payload::Json(json(pages))));
+        }
+    }
+    let names = FacetNames { tags: counted(&tags), audiences: counted(&audiences) };
+    shards.push(("g".into(), Payload::Json(json(&names))));
+
+    shards
+}
+
 /// Build every shard.
 ///
 /// `postings[t]` are the quantized (doc, score) pairs of term `t`, where doc
 /// numbers the sections of `pages` in order; `vocab` maps each word of the
 /// site to its term.
 pub fn build(pages: &[SearchPage], postings: &[Vec<(u32, u32)>], vocab: &BTreeMap<String, u32>) -> Export {
+    build_with(pages, postings, vocab, page_shards(pages))
+}
+
+/// [`build`] with the [`page_shards`] of `pages` made already.
+pub fn build_with(
+    pages: &[SearchPage],
+    postings: &[Vec<(u32, u32)>],
+    vocab: &BTreeMap<String, u32>,
+    page_shards: Vec<(String, Payload)>,
+) -> Export {
     let mut shards: Vec<(String, Payload)> = Vec::new();
     // Section number → (page, section within the page).
     let mut sections: Vec<(u32, u32)> = Vec::new();
@@ -588,54 +662,7 @@ pub fn build(pages: &[SearchPage], postings: &[Vec<(u32, u32)>], vocab: &BTreeMa
     let u = typo_lists("u", 1, &mut shards);
     shards.push(("l".into(), Payload::Json(json(&TypoTables { t, u }))));
 
-    // Page metadata and section texts, one file each.
-    for (i, p) in pages.iter().enumerate() {
-        let meta = MetaPage {
-            t: p.title.clone(),
-            u: p.path.clone(),
-            g: p.tags.clone(),
-            a: p.audience.clone(),
-            s: p.sections
-                .iter()
-                .map(|s| {
-                    if s.anchor == simple_anchor(&s.heading) {
-                        vec![s.heading.clone()]
-                    } else {
-                        vec![s.heading.clone(), s.anchor.clone()]
-                    }
-                })
-                .collect(),
-        };
-        shards.push((format!("m{i}"), Payload::Json(json(&meta))));
-        for (j, s) in p.sections.iter().enumerate() {
-            shards.push((text_name(i as u32, j as u32), Payload::Binary(codec::deflate(&s.text))));
-        }
-    }
-
-    // Facets: the first spelling of each tag (by slug) is its display name.
-    let facet = |get: &dyn Fn(&SearchPage) -> &Vec<String>| -> Vec<(String, Vec<u32>)> {
-        let mut by_slug: BTreeMap<String, (String, Vec<u32>)> = BTreeMap::new();
-        for (pid, p) in pages.iter().enumerate() {
-            for t in get(p) {
-                let e = by_slug.entry(crate::parse::slugify(t)).or_insert_with(|| (t.clone(), Vec::new()));
-                if e.1.last() != Some(&(pid as u32)) {
-                    e.1.push(pid as u32);
-                }
-            }
-        }
-        let mut v: Vec<(String, Vec<u32>)> = by_slug.into_values().collect();
-        v.sort_by(|a, b| a.0.to_lowercase().cmp(&b.0.to_lowercase()).then_with(|| a.0.cmp(&b.0)));
-        v
-    };
-    let counted = |v: &[(String, Vec<u32>)]| v.iter().map(|(n, p)| (n.clone(), p.len() as u32)).collect();
-    let (tags, audiences) = (facet(&|p| &p.tags), facet(&|p| &p.audience));
-    for (kind, list) in [("ft", &tags), ("fa", &audiences)] {
-        for (i, (_, pages)) in list.iter().enumerate() {
-            shards.push((format!("{kind}{i}"), Payload::Json(json(pages))));
-        }
-    }
-    let names = FacetNames { tags: counted(&tags), audiences: counted(&audiences) };
-    shards.push(("g".into(), Payload::Json(json(&names))));
+    shards.extend(page_shards);
 
     shards.sort_by(|a, b| a.0.cmp(&b.0));
     // FNV-1a over every shard's name and bytes.

@@ -26,7 +26,7 @@ pub mod export;
 pub mod inverted;
 pub mod query;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use crate::config::Config;
@@ -107,24 +107,35 @@ pub fn run_docs(config: &Config, pages: &[docs::SearchPage]) -> Result<SearchInd
 
 /// Steps 2–4: the tantivy index in `dir` and the static export.
 pub fn build_export(dir: &Path, pages: &[docs::SearchPage]) -> tantivy::Result<export::Export> {
-    let scores = inverted::build(dir, pages)?;
-    let vocab = vocabulary(pages, &scores.terms);
+    // tantivy indexes on one thread; what needs only the pages (each word's
+    // term, the page and text shards) is made beside it.
+    let (scores, (words, page_shards)) = rayon::join(
+        || inverted::build(dir, pages),
+        || rayon::join(|| word_terms(pages), || export::page_shards(pages)),
+    );
+    let scores = scores?;
+    let vocab = term_ids(words, &scores.terms);
     let quantized = export::quantize(&scores.postings);
-    Ok(export::build(pages, &quantized, &vocab))
+    Ok(export::build_with(pages, &quantized, &vocab, page_shards))
 }
 
-/// Every word of the site that is indexed, with its term id. A word's term
-/// depends on the word alone, so chunks of pages are analysed in parallel.
+/// Every word of the site that is indexed, with its term id.
+#[cfg(test)]
 fn vocabulary(pages: &[docs::SearchPage], terms: &[String]) -> BTreeMap<String, u32> {
+    term_ids(word_terms(pages), terms)
+}
+
+/// Every word of the site with the term it is indexed as (`None`: a stop
+/// word or too long). A word's term depends on the word alone, so chunks of
+/// pages are analysed in parallel.
+fn word_terms(pages: &[docs::SearchPage]) -> HashMap<String, Option<String>> {
     use rayon::prelude::*;
-    let ids: HashMap<&str, u32> = terms.iter().enumerate().map(|(i, t)| (t.as_str(), i as u32)).collect();
-    let chunks: Vec<HashMap<String, u32>> = pages
+    let chunks: Vec<HashMap<String, Option<String>>> = pages
         .par_chunks(256)
         .map(|chunk| {
             let mut surface = analysis::surface();
             let mut stemmer = analysis::stemming();
-            let mut seen: HashSet<String> = HashSet::new();
-            let mut vocab = HashMap::new();
+            let mut terms: HashMap<String, Option<String>> = HashMap::new();
             for p in chunk {
                 let texts = std::iter::once(&p.title)
                     .chain(&p.synonyms)
@@ -132,20 +143,27 @@ fn vocabulary(pages: &[docs::SearchPage], terms: &[String]) -> BTreeMap<String, 
                     .chain(p.sections.iter().flat_map(|s| [&s.heading, &s.text]));
                 for text in texts {
                     for w in analysis::words(&mut surface, text) {
-                        if seen.contains(&w) {
-                            continue;
+                        if let std::collections::hash_map::Entry::Vacant(e) = terms.entry(w) {
+                            let term = analysis::term_of(&mut stemmer, e.key());
+                            e.insert(term);
                         }
-                        if let Some(&id) = analysis::term_of(&mut stemmer, &w).and_then(|t| ids.get(t.as_str())) {
-                            vocab.insert(w.clone(), id);
-                        }
-                        seen.insert(w);
                     }
                 }
             }
-            vocab
+            terms
         })
         .collect();
-    chunks.into_iter().flatten().collect()
+    let mut all = HashMap::new();
+    for chunk in chunks {
+        all.extend(chunk);
+    }
+    all
+}
+
+/// The words whose term is in the index (`terms`, sorted), with its id.
+fn term_ids(words: HashMap<String, Option<String>>, terms: &[String]) -> BTreeMap<String, u32> {
+    let ids: HashMap<&str, u32> = terms.iter().enumerate().map(|(i, t)| (t.as_str(), i as u32)).collect();
+    words.into_iter().filter_map(|(w, t)| Some((w, *ids.get(t?.as_str())?))).collect()
 }
 
 #[cfg(test)]
@@ -164,7 +182,7 @@ mod tests {
         assert_eq!(term("ruptures"), Some("ruptur"));
         assert_eq!(term("the"), None, "stop words are not in the vocabulary");
         // Every term is reachable from at least one word.
-        let reached: HashSet<u32> = vocab.values().copied().collect();
+        let reached: std::collections::HashSet<u32> = vocab.values().copied().collect();
         assert_eq!(reached.len(), scores.terms.len());
     }
 
