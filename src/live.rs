@@ -272,7 +272,8 @@ pub struct PreparedIndex {
     /// `.OUTPUT.haven-search-N/`, holding `VERSION/*.js`.
     dir: PathBuf,
     version: String,
-    manifest: OutputFile,
+    /// `search/manifest.js`, written last; taken by [`PreparedIndex::publish`].
+    manifest: Option<OutputFile>,
     output: PathBuf,
     index: Option<SearchIndex>,
 }
@@ -286,13 +287,8 @@ pub fn prepare_index(config: &Config, docs: &[SearchPage]) -> Result<PreparedInd
     let name = config.output.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let dir = config.output.with_file_name(format!(".{name}.haven-search-{}-{n}", std::process::id()));
-    let mut prepared = PreparedIndex {
-        dir,
-        version: String::new(),
-        manifest: OutputFile { path: String::new(), bytes: vec![] },
-        output: config.output.clone(),
-        index: None,
-    };
+    let mut prepared =
+        PreparedIndex { dir, version: String::new(), manifest: None, output: config.output.clone(), index: None };
     let prefix = format!("{}/", crate::index::STATIC_DIR);
     let mut shards = Vec::new();
     for f in &files {
@@ -302,8 +298,11 @@ pub fn prepare_index(config: &Config, docs: &[SearchPage]) -> Result<PreparedInd
                 prepared.version = version.to_string();
                 shards.push((rel, &f.bytes));
             }
-            None => prepared.manifest = f.clone(),
+            None => prepared.manifest = Some(f.clone()),
         }
+    }
+    if prepared.manifest.is_none() {
+        return Err(Diagnostic::error("the search index has no manifest.js"));
     }
     shards
         .par_iter()
@@ -326,8 +325,9 @@ impl PreparedIndex {
             fsx::create_dir_all(&search).map_err(err)?;
             fsx::rename(&self.dir.join(&self.version), &target).map_err(err)?;
         }
-        InPlace { dir: &self.output }
-            .put(std::mem::replace(&mut self.manifest, OutputFile { path: String::new(), bytes: vec![] }))?;
+        if let Some(manifest) = self.manifest.take() {
+            InPlace { dir: &self.output }.put(manifest)?;
+        }
         let mut old = Vec::new();
         for e in std::fs::read_dir(&search)
             .map_err(|e| Diagnostic::error(format!("cannot read {}: {e}", search.display())))?
