@@ -659,21 +659,20 @@ impl Plan {
         let mut first: HashMap<Key<'a>, usize> = HashMap::new();
         // Times an (entry, form) was driven, up to 2. Forms: 0 plain, 1 narrative, 2 year only.
         let mut driven_times: HashMap<(usize, u8), u8> = HashMap::new();
-        let form =
-            |narrative: bool, ci: &CiteItem| u8::from(narrative) + 2 * u8::from(!narrative && ci.suppress_author);
+        let form = |narrative: bool, suppress: bool| u8::from(narrative) + 2 * u8::from(!narrative && suppress);
         let mut plan = Plan { driven: Vec::new(), output_of: Vec::with_capacity(groups.len()) };
         for (g, (items, narrative)) in groups.iter().enumerate() {
             let key: Key<'a> =
                 (*narrative, items.iter().map(|&(e, ci)| (slot(e), ci.locator.as_str(), ci.suppress_author)).collect());
-            let seen_twice = || {
-                items.iter().all(|&(e, ci)| driven_times.get(&(slot(e), form(*narrative, ci))).is_some_and(|&n| n >= 2))
-            };
-            if let Some(&d) = first.get(&key).filter(|_| seen_twice()) {
+            let pairs: Vec<(usize, u8)> =
+                key.1.iter().map(|&(e, _, suppress)| (e, form(*narrative, suppress))).collect();
+            let seen_twice = pairs.iter().all(|p| driven_times.get(p).is_some_and(|&n| n >= 2));
+            if let Some(&d) = first.get(&key).filter(|_| seen_twice) {
                 plan.output_of.push(d);
                 continue;
             }
-            for &(e, ci) in items {
-                let n = driven_times.entry((slot(e), form(*narrative, ci))).or_insert(0);
+            for p in pairs {
+                let n = driven_times.entry(p).or_insert(0);
                 *n = (*n + 1).min(2);
             }
             plan.driven.push(g);

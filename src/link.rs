@@ -507,18 +507,7 @@ fn apply_citations(
         }
         page.cited_keys = keys;
     }
-    // Narrative citations are part of their sentence: put the formatted names in.
-    site.pages.par_iter_mut().for_each(|page| {
-        let plain: Vec<String> = page.cites.iter().map(|g| html_to_text(&g.rendered)).collect();
-        let fill = |t: &str| fill_narrative(t, &plain);
-        for c in &mut page.claims {
-            c.text = fill(&c.text);
-        }
-        for l in &mut page.links {
-            l.context = fill(&l.context);
-        }
-        page.text = fill(&page.text);
-    });
+    site.pages.par_iter_mut().for_each(fill_narratives);
     cited_by.sort();
     cited_by.dedup();
     for (si, pid, claim) in cited_by {
@@ -550,8 +539,23 @@ fn apply_citations(
     site.cited_order = order;
 }
 
+/// Narrative citations are part of their sentence: put the formatted names
+/// into the page's claims, link contexts and plain text (after its citation
+/// groups were formatted; `haven serve` does it again for an edited page).
+pub(crate) fn fill_narratives(page: &mut crate::site::Page) {
+    let plain: Vec<String> = page.cites.iter().map(|g| html_to_text(&g.rendered)).collect();
+    let fill = |t: &str| fill_narrative(t, &plain);
+    for c in &mut page.claims {
+        c.text = fill(&c.text);
+    }
+    for l in &mut page.links {
+        l.context = fill(&l.context);
+    }
+    page.text = fill(&page.text);
+}
+
 /// Replace narrative-citation markers with their formatted text.
-pub(crate) fn fill_narrative(text: &str, rendered: &[String]) -> String {
+fn fill_narrative(text: &str, rendered: &[String]) -> String {
     use crate::parse::{NARRATIVE_CLOSE, NARRATIVE_OPEN};
     if !text.contains(NARRATIVE_OPEN) {
         return text.to_string();

@@ -37,7 +37,7 @@ use crate::diag::Diagnostic;
 use crate::fsx;
 use crate::index::docs::SearchPage;
 use crate::index::SearchIndex;
-use crate::link::{fill_narrative, glossary_links, html_to_text};
+use crate::link::glossary_links;
 use crate::render::OutputFile;
 use crate::site::{Page, PageId, Site};
 use crate::theme::Theme;
@@ -211,14 +211,7 @@ impl Live {
         contexts.sort();
         contexts.dedup_by_key(|(to, _)| *to);
         if !page.cites.is_empty() {
-            let plain: Vec<String> = page.cites.iter().map(|g| html_to_text(&g.rendered)).collect();
-            for c in &mut page.claims {
-                c.text = fill_narrative(&c.text, &plain);
-            }
-            for l in &mut page.links {
-                l.context = fill_narrative(&l.context, &plain);
-            }
-            page.text = fill_narrative(&page.text, &plain);
+            crate::link::fill_narratives(&mut page);
         }
         page.glossary_links = glossary_links(&self.site, &page);
         let claims_changed = page.claims.iter().zip(&old.claims).any(|(a, b)| a.id != b.id || a.text != b.text);
