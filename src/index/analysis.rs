@@ -50,8 +50,13 @@ pub fn surface() -> TextAnalyzer {
 /// Every word of `text`, in order.
 pub fn words(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    analyzer.token_stream(text).process(&mut |t| out.push(t.text.clone()));
+    each_word(analyzer, text, |w| out.push(w.to_string()));
     out
+}
+
+/// Calls `f` with every word of `text`, in order, without allocating one.
+pub fn each_word(analyzer: &mut TextAnalyzer, text: &str, mut f: impl FnMut(&str)) {
+    analyzer.token_stream(text).process(&mut |t| f(&t.text));
 }
 
 /// The term a single word is indexed as, or `None` for stop words and

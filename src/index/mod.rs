@@ -142,12 +142,13 @@ fn word_terms(pages: &[docs::SearchPage]) -> HashMap<String, Option<String>> {
                     .chain(&p.tags)
                     .chain(p.sections.iter().flat_map(|s| [&s.heading, &s.text]));
                 for text in texts {
-                    for w in analysis::words(&mut surface, text) {
-                        if let std::collections::hash_map::Entry::Vacant(e) = terms.entry(w) {
-                            let term = analysis::term_of(&mut stemmer, e.key());
-                            e.insert(term);
+                    // Most words were seen before: look up, allocate only new ones.
+                    analysis::each_word(&mut surface, text, |w| {
+                        if !terms.contains_key(w) {
+                            let term = analysis::term_of(&mut stemmer, w);
+                            terms.insert(w.to_string(), term);
                         }
-                    }
+                    });
                 }
             }
             terms
