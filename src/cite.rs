@@ -703,7 +703,12 @@ const PAD_BUCKETS: usize = 64;
 /// Splitting the driver to run in parallel was tried and dropped: its output
 /// depends on every other citation of the same entry (a repeat changes how a
 /// name clash is disambiguated), and co-cited groups join nearly all entries
-/// into one component, so no split is both exact and useful.
+/// into one component, so no split is both exact and useful. Nor does
+/// replaying: drivers that each format every group bringing an (entry, form,
+/// locator) driven fewer than twice, and share the rest, would be exact by the
+/// argument at [`Plan`], but at 10,000 articles 14,077 of the 18,883 driven
+/// groups are such groups, so each driver still formats 87% of them plus the
+/// whole bibliography (measured: link stage unchanged, +45 MiB peak).
 fn padded(entry: &Item, index: usize) -> Item {
     let mut item = entry.clone();
     for k in 0..index % PAD_BUCKETS {
