@@ -511,13 +511,9 @@ pub fn page_shards(pages: &[SearchPage]) -> Vec<(String, Payload)> {
 ///
 /// `postings[t]` are the quantized (doc, score) pairs of term `t`, where doc
 /// numbers the sections of `pages` in order; `vocab` maps each word of the
-/// site to its term.
-pub fn build(pages: &[SearchPage], postings: &[Vec<(u32, u32)>], vocab: &BTreeMap<String, u32>) -> Export {
-    build_with(pages, postings, vocab, page_shards(pages))
-}
-
-/// [`build`] with the [`page_shards`] of `pages` made already.
-pub fn build_with(
+/// site to its term; `page_shards` are [`page_shards`] of `pages` (made
+/// beside tantivy by [`super::build_export`]).
+pub fn build(
     pages: &[SearchPage],
     postings: &[Vec<(u32, u32)>],
     vocab: &BTreeMap<String, u32>,
@@ -695,6 +691,11 @@ pub fn build_with(
 mod tests {
     use super::*;
 
+    /// [`build`] with the page shards made here.
+    fn build_all(pages: &[SearchPage], postings: &[Vec<(u32, u32)>], vocab: &BTreeMap<String, u32>) -> Export {
+        build(pages, postings, vocab, page_shards(pages))
+    }
+
     fn shard<'a>(e: &'a Export, name: &str) -> &'a [u8] {
         match &e.shards.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no shard {name}")).1 {
             Payload::Json(b) | Payload::Binary(b) => b,
@@ -800,7 +801,7 @@ mod tests {
             .map(|t| (0..1600u32).filter(|d| d % (t + 1) == 0).map(|d| (d, 1 + (d * 31 + t) % 60_000)).collect())
             .collect();
         let vocab: BTreeMap<String, u32> = (0..30u32).map(|t| (format!("w{t:02}"), t)).collect();
-        let e = build(&ps, &postings, &vocab);
+        let e = build_all(&ps, &postings, &vocab);
         assert_eq!(e.manifest.vocab.first().map(String::as_str), Some("w00"));
         let mut seen = 0;
         let records = e.shards.iter().filter(|(n, _)| n.starts_with('r')).count();
@@ -860,7 +861,7 @@ mod tests {
         ps[0].sections[1].anchor = "über-uns".into();
         ps[0].sections[2].heading = "The end".into();
         ps[0].sections[2].anchor = "the-end".into();
-        let e = build(&ps, &[], &BTreeMap::new());
+        let e = build_all(&ps, &[], &BTreeMap::new());
         let m: MetaPage = serde_json::from_slice(shard(&e, "m0")).unwrap();
         assert_eq!(m.s, [vec![""], vec!["Über uns", "über-uns"], vec!["The end"]]);
         assert_eq!(m.section(1), ("Über uns".into(), "über-uns".into()));
@@ -874,7 +875,7 @@ mod tests {
         let words = ["therapy", "therapist", "theory", "tea", "x", "ünïcode"];
         let vocab: BTreeMap<String, u32> = words.iter().enumerate().map(|(i, w)| (w.to_string(), i as u32)).collect();
         let postings = vec![vec![(0, 1)]; 6];
-        let e = build(&pages(1, 1), &postings, &vocab);
+        let e = build_all(&pages(1, 1), &postings, &vocab);
         assert_eq!(e.manifest.vocab, ["tea"]);
         let v0 = VocabShard::decode(shard(&e, "v0")).unwrap();
         let got: Vec<&str> = v0.words.iter().map(|w| w.word.as_str()).collect();
@@ -892,7 +893,7 @@ mod tests {
                 (format!("{a}{b}word{i}"), i)
             })
             .collect();
-        let e = build(&pages(1, 1), &vec![vec![(0, 1)]; 3000], &many);
+        let e = build_all(&pages(1, 1), &vec![vec![(0, 1)]; 3000], &many);
         assert!(e.manifest.vocab.len() > 10, "{} shards", e.manifest.vocab.len());
         for w in many.keys() {
             let i = vocab_shard_of(&e.manifest.vocab, &vocab_key(w)).unwrap();

@@ -116,13 +116,7 @@ pub fn build_export(dir: &Path, pages: &[docs::SearchPage]) -> tantivy::Result<e
     let scores = scores?;
     let vocab = term_ids(words, &scores.terms);
     let quantized = export::quantize(&scores.postings);
-    Ok(export::build_with(pages, &quantized, &vocab, page_shards))
-}
-
-/// Every word of the site that is indexed, with its term id.
-#[cfg(test)]
-fn vocabulary(pages: &[docs::SearchPage], terms: &[String]) -> BTreeMap<String, u32> {
-    term_ids(word_terms(pages), terms)
+    Ok(export::build(pages, &quantized, &vocab, page_shards))
 }
 
 /// Every word of the site with the term it is indexed as (`None`: a stop
@@ -176,7 +170,7 @@ mod tests {
         let pages = inverted::tests::sample();
         let dir = tempfile::tempdir().unwrap();
         let scores = inverted::build(dir.path(), &pages).unwrap();
-        let vocab = vocabulary(&pages, &scores.terms);
+        let vocab = term_ids(word_terms(&pages), &scores.terms);
         let term = |w: &str| vocab.get(w).map(|&i| scores.terms[i as usize].as_str());
         assert_eq!(term("attachment"), Some("attach"));
         assert_eq!(term("repaired"), Some("repair"));

@@ -950,7 +950,8 @@ mod tests {
             })
             .collect();
         let vocab: BTreeMap<String, u32> = (0..terms as u32).map(|t| (format!("w{t:03}"), t)).collect();
-        Synthetic { export: export::build(&search_pages, &postings, &vocab), docs, postings }
+        let export = export::build(&search_pages, &postings, &vocab, export::page_shards(&search_pages));
+        Synthetic { export, docs, postings }
     }
 
     /// The exhaustive ranking of a query of words (each: (term, weight)),
