@@ -31,6 +31,7 @@ pub fn run(mut site: Site, diags: &mut Diagnostics) -> Site {
     assign_paths(&mut site, diags);
     build_sections(&mut site);
     build_taxonomies(&mut site, diags);
+    check_generated_urls(&site, diags);
     resolve_links(&mut site, diags);
     add_page_bibliographies(&mut site, diags);
     // Formatting the citations keeps one core busy for most of this stage
@@ -177,6 +178,54 @@ fn build_sections(site: &mut Site) {
         s.subsections.sort_by_key(|k| (weight(k), k.clone()));
     }
     site.sections = sections;
+}
+
+/// A page whose URL is one Haven writes a generated page at would be
+/// replaced by it without a word (listings are written after pages): the
+/// Sources and search pages, the topic and audience indexes and their term
+/// pages (when used), and the listing of a folder that has no `_index.md`.
+fn check_generated_urls(site: &Site, diags: &mut Diagnostics) {
+    let mut generated: BTreeMap<String, String> = BTreeMap::new();
+    for (root, terms, what) in [("tags", &site.tags, "topic"), ("audience", &site.audiences, "audience")] {
+        if !terms.is_empty() {
+            generated.insert(format!("{root}/"), format!("the {what} index"));
+            for term in terms.keys() {
+                generated.insert(format!("{root}/{term}/"), format!("the {what} page for `{term}`"));
+            }
+        }
+    }
+    if site.pages.iter().any(|p| !p.cites.is_empty()) {
+        generated.insert("sources/".into(), "the Sources page".into());
+    }
+    if site.config.site.search.enabled {
+        generated.insert("search/".into(), "the search page".into());
+    }
+    let listed = |key: &str| site.sections.get(key).is_some_and(|s| s.index.is_none());
+    for page in site.pages.iter().filter(|p| !p.is_glossary_term()) {
+        let key = page.path.trim_end_matches('/');
+        let (what, help) = if let Some(what) = generated.get(&page.path) {
+            let help = if page.is_section {
+                format!("a folder's URL is its name: rename the folder content/{key}/")
+            } else {
+                "give the page another `slug` in its front matter".to_string()
+            };
+            (what.clone(), help)
+        } else if !page.is_section && !key.is_empty() && listed(key) {
+            (
+                format!("the listing of content/{key}/"),
+                format!("to make this page that folder's index, move it to content/{key}/_index.md; or give it another `slug`"),
+            )
+        } else {
+            continue;
+        };
+        let line = page.meta.key_lines.get("slug").or_else(|| page.meta.key_lines.get("title")).copied().unwrap_or(1);
+        diags.push(
+            Diagnostic::error(format!("page has the URL /{}, where Haven writes {what}", page.path))
+                .in_file(&page.file)
+                .at(&page.source, line_range(&page.source, line))
+                .help(help),
+        );
+    }
 }
 
 fn sections_weight(pages: &[crate::site::Page], key: &str) -> i64 {

@@ -99,6 +99,55 @@ fn duplicate_urls_name_both_files() {
 }
 
 #[test]
+fn pages_at_generated_urls_are_errors() {
+    // Each would be replaced by a generated page without a word.
+    let e = fails_keeping_output(|t| t.file("content/sources.md", &article("Our sources", "", "x")));
+    assert!(e.contains("page has the URL /sources/, where Haven writes the Sources page"), "{e}");
+    assert!(e.contains("--> content/sources.md:2:1"), "{e}");
+    assert!(e.contains("another `slug`"), "{e}");
+
+    let e = fails_keeping_output(|t| t.file("content/c.md", &article("C", "slug = \"search\"", "x")));
+    assert!(e.contains("page has the URL /search/, where Haven writes the search page"), "{e}");
+    assert!(e.contains("--> content/c.md:5:1"), "{e}");
+
+    let e = fails_keeping_output(|t| {
+        t.file("content/c.md", &article("C", "tags = [\"Bond\"]", "x"))
+            .file("content/tags/bond.md", &article("Bond", "", "y"))
+    });
+    assert!(e.contains("page has the URL /tags/bond/, where Haven writes the topic page for `bond`"), "{e}");
+    assert!(e.contains("--> content/tags/bond.md"), "{e}");
+
+    let e = fails_keeping_output(|t| {
+        t.file("content/c.md", &article("C", "tags = [\"Bond\"]", "x"))
+            .file("content/tags/_index.md", "+++\ntitle = \"Tags\"\n+++\n")
+    });
+    assert!(e.contains("page has the URL /tags/, where Haven writes the topic index"), "{e}");
+    assert!(e.contains("rename the folder content/tags/"), "{e}");
+
+    // A page named like a folder that has no _index.md: the folder's listing.
+    let e = fails_keeping_output(|t| {
+        t.file("content/guides.md", &article("Guides", "", "x")).file("content/guides/g.md", &article("G", "", "y"))
+    });
+    assert!(e.contains("page has the URL /guides/, where Haven writes the listing of content/guides/"), "{e}");
+    assert!(e.contains("move it to content/guides/_index.md"), "{e}");
+}
+
+#[test]
+fn pages_beside_generated_urls_build() {
+    // The same names where nothing is generated: no sources cited, no tags,
+    // the folder has its own index page.
+    let t = SiteTest::new()
+        .file("content/_index.md", "+++\ntitle = \"Home\"\n+++\nHi.\n")
+        .file("content/sources.md", &article("Our sources", "", "x"))
+        .file("content/tags.md", &article("Tags", "", "x"))
+        .file("content/guides/_index.md", "+++\ntitle = \"Guides\"\n+++\n")
+        .file("content/guides/g.md", &article("G", "", "y"));
+    t.build();
+    assert!(t.root().join("public/sources/index.html").exists());
+    assert!(t.root().join("public/tags/index.html").exists());
+}
+
+#[test]
 fn non_utf8_and_empty_files() {
     let e = fails_keeping_output(|t| t.bytes("content/c.md", b"+++\ntitle = \"x\"\n+++\nbad \xFF byte\n"));
     assert!(e.contains("file is not valid UTF-8"), "{e}");
