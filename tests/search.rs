@@ -382,9 +382,9 @@ fn a_cold_query_loads_only_what_it_needs() {
     let kinds: String = loaded.iter().skip(1).map(|k| k.rsplit('/').next().unwrap().chars().next().unwrap()).collect();
     assert_eq!(loaded[0], "manifest");
     // One vocabulary shard, the term's record (a small term's postings are
-    // all in it), then the page file and the section text of the one page
-    // that matches; no postings files, typo lists or facets.
-    assert_eq!(kinds, "vrmx", "{loaded:?}");
+    // all in it), then the file of the one page that matches (its title and
+    // section texts); no postings files, typo lists or facets.
+    assert_eq!(kinds, "vrm", "{loaded:?}");
     // The section text is whole, so the excerpt can be around the match.
     let text = r[0]["results"][0]["text"].as_str().unwrap();
     assert_eq!(text, "Mentalizing helps avoidant clients name feelings.");

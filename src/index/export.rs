@@ -13,8 +13,7 @@
 //! | `r*` term records (binary) | per term, in term order: section and page counts, its **head** (best postings) and the table of its other blocks | the records of the query's terms |
 //! | `p*` postings (binary) | blocks of postings, packed | only the blocks the ranking still needs |
 //! | `l`, `t*` / `u*` typo lists (JSON) | the lists' table; words by first / second letter and length, with section counts | only to correct a word that its own 2-letter group cannot |
-//! | `m{page}` (JSON) | title, URL, tags, audience, section headings (and anchors unless [`simple_anchor`]) | only for results shown |
-//! | `x{page}-{section}` (deflated) | the text of one section | only for the best section of a result shown |
+//! | `m{page}` (JSON) | title, URL, tags, audience, section headings (and anchors unless [`simple_anchor`]), and the texts of its sections (deflated) | one per result shown |
 //! | `g`, `ft*` / `fa*` (JSON) | tag and audience names with page counts (for the search page's menus); the pages of each | only when a filter is used |
 //!
 //! **Postings are impact-ordered.** A term's postings, best score first, are
@@ -41,7 +40,7 @@ use super::codec::{self, DecodeError, Payload, Posting, Reader};
 use super::docs::SearchPage;
 
 /// Bumped whenever the format changes; `haven search` refuses other versions.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// Postings of a term kept in the vocabulary (its best ones).
 pub const HEAD: usize = 16;
@@ -259,6 +258,12 @@ pub struct MetaPage {
     /// Sections: `[heading]` when the anchor is [`simple_anchor`] of the
     /// heading, else `[heading, anchor]` (see [`MetaPage::section`]).
     pub s: Vec<Vec<String>>,
+    /// The sections' texts, in order: a JSON array of strings, raw-deflated,
+    /// in base64 (see [`MetaPage::texts`]). One file per page carries what a
+    /// result shows, so a result costs one request, and a site has one search
+    /// file per page instead of one per section.
+    #[serde(default)]
+    pub x: String,
 }
 
 impl MetaPage {
@@ -269,6 +274,17 @@ impl MetaPage {
             Some([h, a, ..]) => (h.clone(), a.clone()),
             _ => (String::new(), String::new()),
         }
+    }
+
+    /// The field [`MetaPage::x`] for these section texts.
+    pub fn pack_texts<S: AsRef<str> + Serialize>(texts: &[S]) -> String {
+        codec::base64(&codec::deflate(&String::from_utf8_lossy(&json(&texts))))
+    }
+
+    /// The texts of the page's sections (unpacks [`MetaPage::x`]).
+    pub fn texts(&self) -> Result<Vec<String>, DecodeError> {
+        let json = codec::inflate(&codec::unbase64(&self.x)?)?;
+        serde_json::from_str(&json).map_err(|e| DecodeError(e.to_string()))
     }
 }
 
@@ -300,7 +316,7 @@ pub fn simple_anchor(heading: &str) -> String {
 #[derive(Debug)]
 pub struct Export {
     pub manifest: Manifest,
-    /// (shard name, payload): `v0`, `p3`, `m12`, `x12-0`, `t2`, `f`, …
+    /// (shard name, payload): `v0`, `p3`, `m12`, `t2`, `ft0`, …
     pub shards: Vec<(String, Payload)>,
 }
 
@@ -342,11 +358,6 @@ impl Export {
 /// (without `.js`); also the key its file registers under.
 pub fn shard_key(version: &str, name: &str) -> String {
     format!("{version}/{name}")
-}
-
-/// The name of the text shard of a section.
-pub fn text_name(page: u32, section: u32) -> String {
-    format!("x{page}-{section}")
 }
 
 fn json<T: Serialize>(v: &T) -> Vec<u8> {
@@ -443,13 +454,12 @@ pub fn split_term(mut list: Vec<Posting>) -> (Vec<Posting>, Vec<(u32, Vec<Postin
     (head, blocks)
 }
 
-/// The shards that depend on the pages alone: each page's metadata and
-/// section texts, and the facets. [`super::build_export`] makes them while
+/// The shards that depend on the pages alone: each page's file (metadata and
+/// section texts), and the facets. [`super::build_export`] makes them while
 /// tantivy indexes.
 pub fn page_shards(pages: &[SearchPage]) -> Vec<(String, Payload)> {
-    // Page metadata and section texts, one file each; the texts are
-    // compressed in parallel.
-    let per_page: Vec<Vec<(String, Payload)>> = pages
+    // One file per page; the texts are compressed in parallel.
+    let mut shards: Vec<(String, Payload)> = pages
         .par_iter()
         .enumerate()
         .map(|(i, p)| {
@@ -468,16 +478,11 @@ pub fn page_shards(pages: &[SearchPage]) -> Vec<(String, Payload)> {
                         }
                     })
                     .collect(),
+                x: MetaPage::pack_texts(&p.sections.iter().map(|s| s.text.as_str()).collect::<Vec<_>>()),
             };
-            let mut own = Vec::with_capacity(p.sections.len() + 1);
-            own.push((format!("m{i}"), Payload::Json(json(&meta))));
-            for (j, s) in p.sections.iter().enumerate() {
-                own.push((text_name(i as u32, j as u32), Payload::Binary(codec::deflate(&s.text))));
-            }
-            own
+            (format!("m{i}"), Payload::Json(json(&meta)))
         })
         .collect();
-    let mut shards: Vec<(String, Payload)> = per_page.into_iter().flatten().collect();
 
     // Facets: the first spelling of each tag (by slug) is its display name.
     let facet = |get: &dyn Fn(&SearchPage) -> &Vec<String>| -> Vec<(String, Vec<u32>)> {
@@ -843,8 +848,10 @@ mod tests {
                 assert!(b.len() < POSTINGS_FILE_BYTES + 1024 * 4, "{n}: {}", b.len());
             }
         }
-        // Section text round-trips.
-        assert_eq!(codec::inflate(shard(&e, &text_name(7, 2))).unwrap(), "text 7 2");
+        // Section texts round-trip, in the page's file; there is no other file per page.
+        let m: MetaPage = serde_json::from_slice(shard(&e, "m7")).unwrap();
+        assert_eq!(m.texts().unwrap()[2], "text 7 2");
+        assert_eq!(e.shards.iter().filter(|(n, _)| n.starts_with(['m', 'x'])).count(), ps.len());
     }
 
     #[test]

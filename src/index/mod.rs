@@ -108,7 +108,7 @@ pub fn run_docs(config: &Config, pages: &[docs::SearchPage]) -> Result<SearchInd
 /// Steps 2–4: the tantivy index in `dir` and the static export.
 pub fn build_export(dir: &Path, pages: &[docs::SearchPage]) -> tantivy::Result<export::Export> {
     // tantivy indexes on one thread; what needs only the pages (each word's
-    // term, the page and text shards) is made beside it.
+    // term, the page files) is made beside it.
     let (scores, (words, page_shards)) = rayon::join(
         || inverted::build(dir, pages),
         || rayon::join(|| word_terms(pages), || export::page_shards(pages)),

@@ -49,8 +49,8 @@ use serde::Serialize;
 use super::analysis;
 use super::codec::{self, Payload, Posting, Reader};
 use super::export::{
-    shard_key, text_name, vocab_key, vocab_shard_of, vocab_shards_of_prefix, FacetNames, Manifest, MetaPage,
-    RecordShard, TermRecord, TypoShard, TypoTables, VocabShard, VocabWord, FORMAT,
+    shard_key, vocab_key, vocab_shard_of, vocab_shards_of_prefix, FacetNames, Manifest, MetaPage, RecordShard,
+    TermRecord, TypoShard, TypoTables, VocabShard, VocabWord, FORMAT,
 };
 use crate::fsx::FsError;
 
@@ -239,7 +239,8 @@ pub struct Engine<S: Source> {
     /// Decoded blocks: (term, block index) → postings.
     blocks: HashMap<(u32, usize), Vec<Posting>>,
     meta: HashMap<u32, MetaPage>,
-    text: HashMap<(u32, u32), String>,
+    /// Section texts of the pages shown (unpacked from their files).
+    texts: HashMap<u32, Vec<String>>,
     facets: Option<FacetNames>,
 }
 
@@ -288,7 +289,7 @@ impl<S: Source> Engine<S> {
             files: HashMap::new(),
             blocks: HashMap::new(),
             meta: HashMap::new(),
-            text: HashMap::new(),
+            texts: HashMap::new(),
             facets: None,
         })
     }
@@ -350,18 +351,15 @@ impl<S: Source> Engine<S> {
         self.meta.get(&page).ok_or_else(|| corrupt(&format!("m{page}"), "not loaded"))
     }
 
-    /// The text of a section (loads its text file).
+    /// The text of a section (from its page's file).
     pub fn text(&mut self, page: u32, section: u32) -> Result<&str, SearchError> {
-        if !self.text.contains_key(&(page, section)) {
-            let name = text_name(page, section);
-            let bytes = binary(&name, self.fetch(&name)?)?;
-            let t = codec::inflate(&bytes).map_err(|e| corrupt(&name, e))?;
-            self.text.insert((page, section), t);
+        let name = format!("m{page}");
+        if !self.texts.contains_key(&page) {
+            let texts = self.page(page)?.texts().map_err(|e| corrupt(&name, e))?;
+            self.texts.insert(page, texts);
         }
-        self.text
-            .get(&(page, section))
-            .map(String::as_str)
-            .ok_or_else(|| corrupt(&text_name(page, section), "not loaded"))
+        let texts = self.texts.get(&page).ok_or_else(|| corrupt(&name, "not loaded"))?;
+        texts.get(section as usize).map(String::as_str).ok_or_else(|| corrupt(&name, "no such section"))
     }
 
     fn facet_pages(&mut self, kind: &'static str, value: &str) -> Result<Vec<u32>, SearchError> {

@@ -50,7 +50,7 @@
 
   // ---- analysis (src/index/analysis.rs) --------------------------------
 
-  var FORMAT = 2;
+  var FORMAT = 3;
   var EXACT = 2;
   var PREFIX = 1;
   var SUB_RESULTS = 2;
@@ -585,15 +585,24 @@
     }
 
     function page(p) { return shard("m" + p); }
-    function text(p, s) { return shard("x" + p + "-" + s, inflate); }
+    // The texts of a page's sections: its file's `x`, a JSON array deflated
+    // (MetaPage::texts in src/index/export.rs); none where the browser
+    // cannot inflate.
+    var pageTexts = new Map();
+    function sectionTexts(p, m) {
+      if (!pageTexts.has(p)) {
+        pageTexts.set(p, m.x ? inflate(payload(m.x)).then(function (t) { return t ? JSON.parse(t) : []; }) : Promise.resolve([]));
+      }
+      return pageTexts.get(p);
+    }
 
-    // Display data for ranked pages from..to: their page files, and the
-    // text of each page's best section only.
+    // Display data for ranked pages from..to: one file per page, with its
+    // sections' headings and texts.
     async function describe(ranked, from, to) {
       var hits = ranked.pages.slice(from, to);
       var metas = await Promise.all(hits.map(function (h) { return page(h.page); }));
-      var texts = await Promise.all(hits.map(function (h) {
-        return text(h.page, h.docs[0].section).catch(function () { return ""; });
+      var texts = await Promise.all(hits.map(function (h, i) {
+        return sectionTexts(h.page, metas[i]).then(function (t) { return t[h.docs[0].section] || ""; }, function () { return ""; });
       }));
       return hits.map(function (h, i) {
         var m = metas[i];
