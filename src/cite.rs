@@ -747,17 +747,24 @@ fn locator(raw: &str) -> Option<SpecificLocator<'_>> {
 
 /// Escape text for HTML (element content and attribute values).
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
+    let mut out = String::with_capacity(s.len() + s.len() / 16);
+    // The five characters are ASCII, so every cut is at a char boundary;
+    // the text between them is copied whole.
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&s[from..i]);
+        out.push_str(entity);
+        from = i + 1;
     }
+    out.push_str(&s[from..]);
     out
 }
 
@@ -1025,5 +1032,24 @@ mod tests {
     #[test]
     fn escape_handles_markup() {
         assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(escape("é<ü>"), "é&lt;ü&gt;");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escape_replaces_exactly_the_five_characters(s in "[a-zé€<>&\"' ]{0,40}") {
+            let expected: String = s
+                .chars()
+                .map(|c| match c {
+                    '&' => "&amp;".to_string(),
+                    '<' => "&lt;".to_string(),
+                    '>' => "&gt;".to_string(),
+                    '"' => "&quot;".to_string(),
+                    '\'' => "&#39;".to_string(),
+                    c => c.to_string(),
+                })
+                .collect();
+            proptest::prop_assert_eq!(escape(&s), expected);
+        }
     }
 }
