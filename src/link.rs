@@ -218,14 +218,51 @@ fn check_generated_urls(site: &Site, diags: &mut Diagnostics) {
         } else {
             continue;
         };
-        let line = page.meta.key_lines.get("slug").or_else(|| page.meta.key_lines.get("title")).copied().unwrap_or(1);
         diags.push(
             Diagnostic::error(format!("page has the URL /{}, where Haven writes {what}", page.path))
                 .in_file(&page.file)
-                .at(&page.source, line_range(&page.source, line))
+                .at(&page.source, url_line(page))
                 .help(help),
         );
     }
+    // A folder without an _index.md gets a listing, which a generated page
+    // at the same URL would replace.
+    for s in site.sections.values().filter(|s| s.index.is_none() && !s.key.is_empty()) {
+        if let Some(what) = generated.get(&format!("{}/", s.key)) {
+            diags.push(
+                Diagnostic::error(format!("folder content/{0}/ has the URL /{0}/, where Haven writes {what}", s.key))
+                    .in_file(format!("content/{}", s.key))
+                    .help(format!("rename the folder content/{}/: its listing would be replaced", s.key)),
+            );
+        }
+    }
+    // A file copied from content/ or static/ to a page's own file would
+    // replace the page.
+    let page_files: HashMap<String, &crate::site::Page> =
+        site.pages.iter().filter(|p| !p.is_glossary_term()).map(|p| (format!("{}index.html", p.path), p)).collect();
+    for (rel, _) in &site.assets {
+        if let Some(page) = page_files.get(rel) {
+            diags.push(
+                Diagnostic::error(format!(
+                    "page has the URL /{}, where the file {rel} of content/ or static/ is copied",
+                    page.path
+                ))
+                .in_file(&page.file)
+                .at(&page.source, url_line(page))
+                .help(if page.is_section {
+                    format!("rename or remove {rel}")
+                } else {
+                    format!("rename or remove {rel}, or give the page another `slug`")
+                }),
+            );
+        }
+    }
+}
+
+/// Where a page's URL comes from: its `slug` line, else its `title` line.
+fn url_line(page: &crate::site::Page) -> std::ops::Range<usize> {
+    let line = page.meta.key_lines.get("slug").or_else(|| page.meta.key_lines.get("title")).copied().unwrap_or(1);
+    line_range(&page.source, line)
 }
 
 fn sections_weight(pages: &[crate::site::Page], key: &str) -> i64 {

@@ -133,6 +133,21 @@ fn pages_at_generated_urls_are_errors() {
 }
 
 #[test]
+fn copied_files_at_page_urls_and_listings_at_generated_urls_are_errors() {
+    // A file of static/ or content/ copied over a page's own file.
+    let e = fails_keeping_output(|t| t.file("static/a/index.html", "<p>old export</p>"));
+    assert!(e.contains("page has the URL /a/, where the file a/index.html of content/ or static/ is copied"), "{e}");
+    assert!(e.contains("--> content/a.md:2:1"), "{e}");
+    let e = fails_keeping_output(|t| t.file("content/a/index.html", "<p>old export</p>"));
+    assert!(e.contains("where the file a/index.html"), "{e}");
+
+    // A folder without an _index.md, whose listing the Sources page would replace.
+    let e = fails_keeping_output(|t| t.file("content/sources/s.md", &article("S", "", "x")));
+    assert!(e.contains("folder content/sources/ has the URL /sources/, where Haven writes the Sources page"), "{e}");
+    assert!(e.contains("rename the folder content/sources/"), "{e}");
+}
+
+#[test]
 fn pages_beside_generated_urls_build() {
     // The same names where nothing is generated: no sources cited, no tags,
     // the folder has its own index page.
@@ -141,10 +156,13 @@ fn pages_beside_generated_urls_build() {
         .file("content/sources.md", &article("Our sources", "", "x"))
         .file("content/tags.md", &article("Tags", "", "x"))
         .file("content/guides/_index.md", "+++\ntitle = \"Guides\"\n+++\n")
-        .file("content/guides/g.md", &article("G", "", "y"));
+        .file("content/guides/g.md", &article("G", "", "y"))
+        // A file of static/ may still replace a generated one.
+        .file("static/404.html", "<p>Our own not-found page</p>");
     t.build();
     assert!(t.root().join("public/sources/index.html").exists());
     assert!(t.root().join("public/tags/index.html").exists());
+    assert_eq!(std::fs::read_to_string(t.root().join("public/404.html")).unwrap(), "<p>Our own not-found page</p>");
 }
 
 #[test]

@@ -215,9 +215,11 @@ pub fn some(
 /// Render everything. Errors (template failures) are collected per page.
 pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics, sink: &dyn Sink) {
     let (ctx, mut files) = prepare(site, theme);
-    // Pages go to the sink as they are rendered (never all in memory); every
-    // page has its own URL (checked in link), and the listings and assets
-    // below are put after them, so they win a clash as before.
+    // Pages go to the sink as they are rendered (never all in memory). Link
+    // made sure that no listing, generated page or copied file takes a
+    // page's URL, and no generated page a folder listing's. The files below
+    // are put after the pages, later ones winning: a file of static/ may
+    // replace a theme file or a generated one such as 404.html.
     let relative = site.config.relative;
     let errors: Vec<Diagnostic> = site
         .pages
