@@ -160,15 +160,35 @@ for n in "${SIZES[@]}"; do
   cargo bench --bench gen_corpus --quiet -- --articles "$n" --out "$C" >&2
   record "$n" corpus "markdown MB" "$(echo "scale=1; $(bytes "$C/haven/content") / 1000000" | bc)"
 
-  echo "== $n: haven full builds ×$ITER_BUILD" >&2
+  # Full builds in rounds, each round Haven then its peers, so every tool's
+  # runs share the machine's good and bad minutes (a peer's time on this
+  # shared host swings by up to 2x between runs minutes apart).
+  PEERS=0
+  [ -z "$SEARCH_ONLY" ] && PEERS=1
+  if [ "$PEERS" = 1 ]; then
+    echo "== $n: full builds ×$ITER_BUILD, in rounds: haven${HUGO:+, hugo}${ZOLA:+, zola}" >&2
+  else
+    echo "== $n: haven full builds ×$ITER_BUILD" >&2
+  fi
   for _ in $(seq 1 "$ITER_BUILD"); do
     rm -rf "$C/haven/public" "$C/haven/search-index"
     timed "$n" haven "full build" -- "$HAVEN" build -v --root "$C/haven"
     # The index stage (tantivy + static search index), from the -v timings.
     record "$n" haven "index build wall s" "$(awk '$1 == "index" {printf "%.2f", $2 / 1000}' "$WORK/last.log")"
+    if [ "$PEERS" = 1 ] && [ -n "$HUGO" ]; then
+      rm -rf "$C/hugo/public" "$C/hugo/resources"
+      timed "$n" hugo "full build" -- "$HUGO" --quiet --source "$C/hugo"
+    fi
+    if [ "$PEERS" = 1 ] && [ -n "$ZOLA" ]; then
+      rm -rf "$C/zola/public"
+      timed "$n" zola "full build" -- "$ZOLA" --root "$C/zola" build
+    fi
   done
   for _ in $(seq 1 "$([ -n "$SEARCH_ONLY" ] && echo 0 || echo "$ITER")"); do
     timed "$n" haven "no-change rebuild" -- "$HAVEN" build -q --root "$C/haven"
+    if [ -n "$HUGO" ]; then
+      timed "$n" hugo "no-change rebuild" -- "$HUGO" --quiet --source "$C/hugo"
+    fi
   done
   record "$n" haven "output MB" "$(echo "scale=1; $(bytes "$C/haven/public") / 1000000" | bc)"
   record "$n" haven "tantivy index MB" "$(echo "scale=1; $(bytes "$C/haven/search-index") / 1000000" | bc)"
@@ -180,30 +200,17 @@ for n in "${SIZES[@]}"; do
     record "$n" haven "static search MB" "n/a"
   fi
 
-  if [ -n "$SEARCH_ONLY" ]; then
+  if [ "$PEERS" = 0 ]; then
     :
   elif [ -n "$HUGO" ]; then
-    echo "== $n: hugo ×$ITER" >&2
-    for _ in $(seq 1 "$ITER"); do
-      rm -rf "$C/hugo/public" "$C/hugo/resources"
-      timed "$n" hugo "full build" -- "$HUGO" --quiet --source "$C/hugo"
-    done
-    for _ in $(seq 1 "$ITER"); do
-      timed "$n" hugo "no-change rebuild" -- "$HUGO" --quiet --source "$C/hugo"
-    done
     record "$n" hugo "output MB" "$(echo "scale=1; $(bytes "$C/hugo/public") / 1000000" | bc)"
   else
     record "$n" hugo "full build wall s" MISSING
   fi
 
-  if [ -n "$SEARCH_ONLY" ]; then
+  if [ "$PEERS" = 0 ]; then
     :
   elif [ -n "$ZOLA" ]; then
-    echo "== $n: zola ×$ITER" >&2
-    for _ in $(seq 1 "$ITER"); do
-      rm -rf "$C/zola/public"
-      timed "$n" zola "full build" -- "$ZOLA" --root "$C/zola" build
-    done
     record "$n" zola "output MB" "$(echo "scale=1; $(bytes "$C/zola/public") / 1000000" | bc)"
     zi=$(ls "$C"/zola/public/search_index.*.js 2>/dev/null | head -1)
     if [ -n "$zi" ]; then
@@ -303,7 +310,7 @@ EOF
     echo "- peers: hugo $hv; zola $ZOLA_VERSION${ZOLA_FROM:+ ($ZOLA_FROM)}; pagefind $pv"
   fi
   echo "- load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER (machine shared with other jobs)"
-  echo "- each cell: median [min–max] over $ITER runs; ratios are Haven ÷ peer medians"
+  echo "- each cell: median [min–max] over $ITER runs; full builds and no-change rebuilds run in rounds (Haven, then each peer); ratios are Haven ÷ peer medians"
   echo
   cat "$WORK/table.md"
   for n in "${SIZES[@]}"; do
