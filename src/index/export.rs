@@ -277,7 +277,7 @@ impl MetaPage {
     }
 
     /// The field [`MetaPage::x`] for these section texts.
-    pub fn pack_texts<S: AsRef<str> + Serialize>(texts: &[S]) -> String {
+    pub fn pack_texts(texts: &[&str]) -> String {
         codec::base64(&codec::deflate(&String::from_utf8_lossy(&json(&texts))))
     }
 
