@@ -34,8 +34,8 @@ pub fn run(mut site: Site, diags: &mut Diagnostics) -> Site {
     check_generated_urls(&site, diags);
     resolve_links(&mut site, diags);
     add_page_bibliographies(&mut site, diags);
-    // Formatting the citations keeps one core busy for most of this stage
-    // (hayagriva's driver is serial, see `cite::padded`). Glossary links and
+    // Formatting the citations is most of this stage (on a large site it is
+    // split over several drivers, see `cite::Split`). Glossary links and
     // related pages do not read its output, so they are found beside it.
     let formatter = citation_formatter(&site, diags);
     let (formatted, (glossary, related)) = rayon::join(
@@ -553,11 +553,7 @@ fn citation_formatter(site: &Site, diags: &mut Diagnostics) -> Option<(Formatter
 
 /// Every citation group of the site in page order, formatted, and the
 /// bibliography entries of the cited sources in the style's order.
-fn format_citations(
-    site: &Site,
-    formatter: &Formatter,
-    key_index: &HashMap<String, usize>,
-) -> (Vec<String>, Vec<(String, String, String)>) {
+fn format_citations(site: &Site, formatter: &Formatter, key_index: &HashMap<String, usize>) -> crate::cite::Formatted {
     let mut groups = Vec::new();
     for page in &site.pages {
         for group in &page.cites {
