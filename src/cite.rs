@@ -635,9 +635,13 @@ impl<'f, 'g> Drive<'f, 'g> {
         Drive { formatter, groups, entries, slot }
     }
 
-    /// The driver's citation items of group `g`.
-    fn items(&self, g: usize) -> Vec<CitationItem<'_, Item>> {
+    /// The driver's citation items of group `g`, or only its item `only`.
+    fn items(&self, g: usize, only: Option<usize>) -> Vec<CitationItem<'_, Item>> {
         let (items, narrative) = &self.groups[g];
+        let items = match only {
+            Some(i) => &items[i..=i],
+            None => &items[..],
+        };
         items
             .iter()
             .map(|&(entry, ci)| {
@@ -656,10 +660,16 @@ impl<'f, 'g> Drive<'f, 'g> {
     /// One driver over `groups` (indices, in order): each group's HTML, and
     /// the bibliography if `bibliography`.
     fn run(&self, groups: &[usize], bibliography: bool) -> Formatted {
+        self.run_cites(groups.iter().map(|&g| (g, None)), bibliography)
+    }
+
+    /// [`Drive::run`] over citations that are a whole group, `(g, None)`, or
+    /// one item of it, `(g, Some(item))`.
+    fn run_cites(&self, cites: impl Iterator<Item = (usize, Option<usize>)>, bibliography: bool) -> Formatted {
         let f = self.formatter;
         let mut driver: BibliographyDriver<'_, Item> = BibliographyDriver::new();
-        for &g in groups {
-            driver.citation(CitationRequest::from_items(self.items(g), &f.style, &f.locales));
+        for (g, only) in cites {
+            driver.citation(CitationRequest::from_items(self.items(g, only), &f.style, &f.locales));
         }
         let style = if bibliography { &f.style } else { &f.citations_only };
         let rendered = driver.finish(BibliographyRequest::new(style, None, &f.locales));
@@ -682,11 +692,14 @@ impl<'f, 'g> Drive<'f, 'g> {
             .parts
             .par_iter()
             .enumerate()
-            .map(|(p, sel)| self.run(&sel.iter().map(|&d| driven[d]).collect::<Vec<_>>(), p == 0))
+            .map(|(p, sel)| self.run_cites(sel.iter().map(|&(d, only)| (driven[d], only)), p == 0))
             .collect();
         let mut cites: Vec<Option<&String>> = vec![None; driven.len()];
         for (sel, (out, _)) in split.parts.iter().zip(&outputs) {
-            for (&d, html) in sel.iter().zip(out) {
+            for (&(d, only), html) in sel.iter().zip(out) {
+                if only.is_some() {
+                    continue;
+                }
                 match cites[d] {
                     Some(other) if other != html => return None,
                     _ => cites[d] = Some(html),
@@ -698,10 +711,11 @@ impl<'f, 'g> Drive<'f, 'g> {
         Some((cites, bib))
     }
 
-    /// Whether each (entry, form) of the driven groups may take part in
-    /// disambiguation: its in-text form, formatted alone, reads the same as
-    /// another entry's. Keyed by (entry slot, form), forms as in [`Plan`].
-    fn clashing(&self, driven: &[usize]) -> HashSet<(usize, u8)> {
+    /// The (entry, form)s of the driven groups that may take part in
+    /// disambiguation: formatted alone, they read the same as another
+    /// entry's. And those whose formatting shows a date. Keyed by (entry
+    /// slot, form), forms as in [`Plan`].
+    fn clashing_and_dated(&self, driven: &[usize]) -> (FormSet, FormSet) {
         let mut forms: Vec<(usize, u8)> = Vec::new(); // (slot, form)
         let mut seen = HashSet::new();
         for &g in driven {
@@ -714,7 +728,7 @@ impl<'f, 'g> Drive<'f, 'g> {
             }
         }
         let f = self.formatter;
-        let alone: Vec<String> = forms
+        let alone: Vec<(String, bool)> = forms
             .par_iter()
             .map(|&(slot, form)| {
                 // The driver's first formatting, which decides what clashes,
@@ -723,23 +737,24 @@ impl<'f, 'g> Drive<'f, 'g> {
                 if form == 1 {
                     item = item.kind(CitePurpose::Prose);
                 }
-                children_text(&hayagriva::standalone_citation(CitationRequest::from_items(
-                    vec![item],
-                    &f.style,
-                    &f.locales,
-                )))
+                let alone =
+                    hayagriva::standalone_citation(CitationRequest::from_items(vec![item], &f.style, &f.locales));
+                let dated = alone.find_elem_by(&|e| e.meta == Some(hayagriva::ElemMeta::Date)).is_some();
+                (children_text(&alone), dated)
             })
             .collect();
         let mut by_text: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (n, text) in alone.iter().enumerate() {
+        for (n, (text, _)) in alone.iter().enumerate() {
             by_text.entry(text.as_str()).or_default().push(n);
         }
-        by_text
+        let clashing = by_text
             .into_values()
             .filter(|ns| ns.iter().any(|&n| forms[n].0 != forms[ns[0]].0))
             .flatten()
             .map(|n| forms[n])
-            .collect()
+            .collect();
+        let dated = forms.iter().zip(&alone).filter(|(_, (_, dated))| *dated).map(|(&f, _)| f).collect();
+        (clashing, dated)
     }
 }
 
@@ -749,65 +764,91 @@ impl<'f, 'g> Drive<'f, 'g> {
 /// depends on its own items and on how disambiguation settles their
 /// entries, nothing else. Disambiguation (hayagriva's
 /// `find_ambiguous_sets`) only ever involves items that read the same as an
-/// item of another entry. So each part drives its own run of consecutive
-/// groups plus every group holding such a *clashing* (entry, form), found by
-/// formatting each (entry, form) alone first: every part sees all of
+/// item of another entry, plus one global fact: whether any citation shows a
+/// date (year suffixes are only added then). So each part drives its own run
+/// of consecutive groups, every group holding such a *clashing* (entry,
+/// form), found by formatting each (entry, form) alone first, and one item
+/// that shows a date and clashes with nothing: every part sees all of
 /// disambiguation's input, in the original order, and settles it the same.
-/// Part 0 also drives each group that brings an (entry, form) for the first
-/// time, so that it sees every cited entry first where the whole driver
-/// would, and formats the bibliography (whose entries carry the state of
-/// their first citation). The other parts format no bibliography. Groups
+/// Part 0 also drives, as a citation of its own, each item that brings an
+/// (entry, form) for the first time, so that it sees every cited entry first
+/// where the whole driver would, and formats the bibliography (an entry
+/// there carries the state of its first citation: its disambiguation, which
+/// every part settles alike, and what formatting that item alone decides). The other parts format no bibliography. Groups
 /// driven by more than one part must come out the same, or the caller falls
 /// back to one driver; the proptest in this module checks the split against
 /// one driver of every group.
 struct Split {
-    /// Per part, indices into the driven groups, in order.
-    parts: Vec<Vec<usize>>,
+    /// Per part, in order: (index into the driven groups, `None` for the
+    /// whole group or `Some` of one item driven alone).
+    parts: Vec<Vec<(usize, Option<usize>)>>,
 }
 
 impl Split {
     fn new(drive: &Drive<'_, '_>, driven: &[usize], parts: usize) -> Split {
-        let clashing = drive.clashing(driven);
+        let (clashing, dated) = drive.clashing_and_dated(driven);
         let pairs = |d: usize| {
             let (items, narrative) = &drive.groups[driven[d]];
             items.iter().map(move |&(e, ci)| (drive.slot[&addr(e)], form(*narrative, ci.suppress_author)))
         };
         let shared: Vec<bool> = (0..driven.len()).map(|d| pairs(d).any(|p| clashing.contains(&p))).collect();
+        // The items that bring an (entry, form) first, outside shared groups.
         let mut seen = HashSet::new();
-        let first: Vec<bool> = (0..driven.len()).map(|d| pairs(d).fold(false, |any, p| seen.insert(p) | any)).collect();
-        // Balance the parts: part 0 carries the first groups and the
-        // bibliography, every part the shared groups.
+        let firsts: Vec<Vec<usize>> = (0..driven.len())
+            .map(|d| {
+                let firsts: Vec<usize> =
+                    pairs(d).enumerate().filter(|&(_, p)| seen.insert(p)).map(|(i, _)| i).collect();
+                if shared[d] {
+                    Vec::new()
+                } else {
+                    firsts
+                }
+            })
+            .collect();
+        // Balance the parts, in units of one group: every part drives the
+        // shared groups, part 0 the first items (about half a group each)
+        // and the bibliography.
         let n_shared = shared.iter().filter(|&&s| s).count();
-        let n_first = first.iter().zip(&shared).filter(|&(&f, &s)| f && !s).count();
-        let bib = BIB_COST_PER_ENTRY * drive.entries.len() as f64;
-        let own = (driven.len() - n_shared) as f64;
-        // Part 0's own groups (not shared) cost what the others' do less its extra.
-        let per_part = (own + n_first as f64 + bib) / parts as f64;
-        let own0 = (per_part - n_first as f64 - bib).max(0.0) as usize;
-        let per_rest = (own as usize - own0.min(own as usize)).div_ceil(parts - 1).max(1);
-        let mut out: Vec<Vec<usize>> = vec![Vec::new(); parts];
+        let extra0 =
+            0.5 * firsts.iter().map(Vec::len).sum::<usize>() as f64 + BIB_COST_PER_ENTRY * drive.entries.len() as f64;
+        let own = driven.len() - n_shared;
+        let own0 = ((own as f64 + extra0) / parts as f64 - extra0).max(0.0) as usize;
+        let per_rest = own.saturating_sub(own0).div_ceil(parts - 1).max(1);
+        // hayagriva adds year suffixes only if some citation shows a date
+        // (`disambiguate_year_suffix`), so every part needs one: the first
+        // item that shows a date and clashes with nothing (its repeats
+        // change nothing else), driven alone.
+        let witness = (0..driven.len()).find_map(|d| {
+            firsts[d].iter().find(|&&i| dated.contains(&pairs(d).nth(i).unwrap_or_default())).map(|&i| (d, i))
+        });
+        let mut out: Vec<Vec<(usize, Option<usize>)>> = vec![Vec::new(); parts];
         let mut counted = 0;
         for d in 0..driven.len() {
             if shared[d] {
                 for part in &mut out {
-                    part.push(d);
+                    part.push((d, None));
                 }
                 continue;
             }
             let owner = if counted < own0 { 0 } else { (1 + (counted - own0) / per_rest).min(parts - 1) };
             counted += 1;
-            out[owner].push(d);
-            if first[d] && owner != 0 {
-                out[0].push(d);
+            out[owner].push((d, None));
+            if owner != 0 {
+                out[0].extend(firsts[d].iter().map(|&i| (d, Some(i))));
             }
-        }
-        for part in &mut out {
-            part.sort_unstable();
-            part.dedup();
+            // Part 0 has every first item already.
+            if let Some((_, i)) = witness.filter(|&(w, _)| w == d) {
+                for (_, part) in out.iter_mut().enumerate().skip(1).filter(|&(k, _)| k != owner) {
+                    part.push((d, Some(i)));
+                }
+            }
         }
         Split { parts: out }
     }
 }
+
+/// A set of (entry slot, form).
+type FormSet = HashSet<(usize, u8)>;
 
 /// An entry's identity: the driver sees each distinct `&Item` once.
 fn addr(entry: &Item) -> usize {
@@ -1344,7 +1385,8 @@ mod tests {
         assert!(plan.driven.len() >= SPLIT_FROM, "{} driven", plan.driven.len());
         let split = Split::new(&drive, &plan.driven, 4);
         // The clashing sources' groups go to every part; the rest are spread.
-        let sizes: Vec<usize> = split.parts.iter().map(Vec::len).collect();
+        let sizes: Vec<usize> =
+            split.parts.iter().map(|p| p.iter().filter(|(_, only)| only.is_none()).count()).collect();
         assert!(sizes.iter().all(|&n| n < plan.driven.len()), "{sizes:?}");
         let (cites, bib) = drive.split(&plan.driven, 4).expect("the parts agree");
         assert_eq!((cites, bib), drive.run(&plan.driven, true));

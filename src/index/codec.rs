@@ -170,6 +170,11 @@ pub fn unbase64(s: &str) -> Result<Vec<u8>, DecodeError> {
     Ok(out)
 }
 
+/// The compression level of [`deflate`]: zlib's default. At the 10,000-article
+/// benchmark the best level (9) wrote 8.6 KB less of 79.8 MB of static search
+/// files and spent 2.57 against 2.14 CPU-seconds compressing.
+const LEVEL: flate2::Compression = flate2::Compression::new(6);
+
 /// Raw DEFLATE of `text`.
 ///
 /// Each thread keeps one encoder and resets it between texts: setting up a
@@ -180,7 +185,7 @@ pub fn deflate(text: &str) -> Vec<u8> {
     use flate2::write::DeflateEncoder;
     thread_local! {
         static ENCODER: std::cell::RefCell<DeflateEncoder<Vec<u8>>> =
-            std::cell::RefCell::new(DeflateEncoder::new(Vec::new(), flate2::Compression::best()));
+            std::cell::RefCell::new(DeflateEncoder::new(Vec::new(), LEVEL));
     }
     ENCODER.with_borrow_mut(|e| {
         // Writing to a Vec cannot fail; `reset` finishes this stream, hands
@@ -302,7 +307,7 @@ mod tests {
     #[test]
     fn a_reused_encoder_writes_what_a_new_one_does() {
         let fresh = |t: &str| {
-            let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+            let mut e = flate2::write::DeflateEncoder::new(Vec::new(), LEVEL);
             e.write_all(t.as_bytes()).unwrap();
             e.finish().unwrap()
         };
