@@ -10,9 +10,9 @@
 //!    escaping every string and using classes, never inline styles.
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
-use std::path::PathBuf;
 
 use hayagriva::citationberg::json::Item;
 use hayagriva::citationberg::{taxonomy::Locator, IndependentStyle, Locale, Style};
@@ -499,9 +499,8 @@ pub struct Formatter {
     /// The style without its bibliography, for the drivers of a [`Split`]
     /// that format citations only.
     citations_only: IndependentStyle,
-    /// Split the driver (see [`Split`]) when at least this many groups are
-    /// driven; `usize::MAX` where the style rules it out.
-    split_from: usize,
+    /// The style allows splitting the driver (see [`Split`]).
+    splittable: bool,
 }
 
 impl Formatter {
@@ -549,9 +548,9 @@ impl Formatter {
         let position_free = position_free(&style, xml);
         // A citation number is the cited entry's place in the whole sorted
         // bibliography, which a split driver does not see.
-        let split_from = if position_free && !xml.contains("citation-number") { SPLIT_FROM } else { usize::MAX };
+        let splittable = position_free && !xml.contains("citation-number");
         let citations_only = IndependentStyle { bibliography: None, ..style.clone() };
-        Formatter { style, locales: hayagriva::archive::locales(), position_free, citations_only, split_from }
+        Formatter { style, locales: hayagriva::archive::locales(), position_free, citations_only, splittable }
     }
 
     /// Format every citation group (in order) and the bibliography of the cited
@@ -563,9 +562,9 @@ impl Formatter {
         } else {
             Plan::every_group(groups.len())
         };
-        let parts = 2 * rayon::current_num_threads();
-        let (driven, bib) = (plan.driven.len() >= self.split_from && parts > 1)
-            .then(|| drive.split(&plan.driven, parts))
+        let threads = rayon::current_num_threads();
+        let (driven, bib) = (self.splittable && plan.driven.len() >= SPLIT_FROM && threads > 1)
+            .then(|| drive.split(&plan.driven, 2 * threads))
             .flatten()
             .unwrap_or_else(|| drive.run(&plan.driven, true));
         let cites = plan
@@ -597,10 +596,11 @@ impl Formatter {
 /// (key, HTML, text) in the style's order.
 pub type Formatted = (Vec<String>, Vec<(String, String, String)>);
 
-/// Driven groups at which [`Formatter::format`] splits the driver: below
-/// this, one driver is quick and the split's extra work does not pay. (On
-/// the 1,000-article benchmark the split takes the link stage from 0.71 to
-/// 0.54 s; at 10,000 articles from 10.8 to 6.9 s, medians of 3 to 4 runs.)
+/// Driven groups at which [`Formatter::format`] splits the driver (on more
+/// than one thread, for a style that allows it): below this, one driver is
+/// quick and the split's extra work does not pay. (On the 1,000-article
+/// benchmark the split takes the link stage from 0.71 to 0.54 s; at 10,000
+/// articles from 10.8 to 6.9 s, medians of 3 to 4 runs.)
 const SPLIT_FROM: usize = 500;
 
 /// What a bibliography costs its driver (sorting and formatting), per entry,
@@ -657,6 +657,12 @@ impl<'f, 'g> Drive<'f, 'g> {
             .collect()
     }
 
+    /// Each item of group `g` as (entry slot, form).
+    fn forms(&self, g: usize) -> impl Iterator<Item = (usize, u8)> + '_ {
+        let (items, narrative) = &self.groups[g];
+        items.iter().map(move |&(entry, ci)| (self.slot[&addr(entry)], form(*narrative, ci.suppress_author)))
+    }
+
     /// One driver over `groups` (indices, in order): each group's HTML, and
     /// the bibliography if `bibliography`.
     fn run(&self, groups: &[usize], bibliography: bool) -> Formatted {
@@ -711,22 +717,10 @@ impl<'f, 'g> Drive<'f, 'g> {
         Some((cites, bib))
     }
 
-    /// The (entry, form)s of the driven groups that may take part in
-    /// disambiguation: formatted alone, they read the same as another
-    /// entry's. And those whose formatting shows a date. Keyed by (entry
-    /// slot, form), forms as in [`Plan`].
-    fn clashing_and_dated(&self, driven: &[usize]) -> (FormSet, FormSet) {
-        let mut forms: Vec<(usize, u8)> = Vec::new(); // (slot, form)
-        let mut seen = HashSet::new();
-        for &g in driven {
-            let (items, narrative) = &self.groups[g];
-            for &(entry, ci) in items {
-                let key = (self.slot[&addr(entry)], form(*narrative, ci.suppress_author));
-                if seen.insert(key) {
-                    forms.push(key);
-                }
-            }
-        }
+    /// Of the distinct (entry slot, form)s `forms` (forms as in [`Plan`]),
+    /// those that may take part in disambiguation: formatted alone, they read
+    /// the same as another entry's. And those whose formatting shows a date.
+    fn clashing_and_dated(&self, forms: &[(usize, u8)]) -> (FormSet, FormSet) {
         let f = self.formatter;
         let alone: Vec<(String, bool)> = forms
             .par_iter()
@@ -774,10 +768,11 @@ impl<'f, 'g> Drive<'f, 'g> {
 /// (entry, form) for the first time, so that it sees every cited entry first
 /// where the whole driver would, and formats the bibliography (an entry
 /// there carries the state of its first citation: its disambiguation, which
-/// every part settles alike, and what formatting that item alone decides). The other parts format no bibliography. Groups
-/// driven by more than one part must come out the same, or the caller falls
-/// back to one driver; the proptest in this module checks the split against
-/// one driver of every group.
+/// every part settles alike, and what formatting that item alone decides).
+/// The other parts format no bibliography. Groups driven by more than one
+/// part must come out the same, or the caller falls back to one driver; the
+/// proptest in this module checks the split against one driver of every
+/// group.
 struct Split {
     /// Per part, in order: (index into the driven groups, `None` for the
     /// whole group or `Some` of one item driven alone).
@@ -786,25 +781,18 @@ struct Split {
 
 impl Split {
     fn new(drive: &Drive<'_, '_>, driven: &[usize], parts: usize) -> Split {
-        let (clashing, dated) = drive.clashing_and_dated(driven);
-        let pairs = |d: usize| {
-            let (items, narrative) = &drive.groups[driven[d]];
-            items.iter().map(move |&(e, ci)| (drive.slot[&addr(e)], form(*narrative, ci.suppress_author)))
-        };
-        let shared: Vec<bool> = (0..driven.len()).map(|d| pairs(d).any(|p| clashing.contains(&p))).collect();
-        // The items that bring an (entry, form) first, outside shared groups.
+        // Per driven group, its items that bring an (entry, form) first, as
+        // (item, (entry slot, form)).
         let mut seen = HashSet::new();
-        let firsts: Vec<Vec<usize>> = (0..driven.len())
-            .map(|d| {
-                let firsts: Vec<usize> =
-                    pairs(d).enumerate().filter(|&(_, p)| seen.insert(p)).map(|(i, _)| i).collect();
-                if shared[d] {
-                    Vec::new()
-                } else {
-                    firsts
-                }
-            })
-            .collect();
+        let mut firsts: Vec<Vec<(usize, (usize, u8))>> =
+            driven.iter().map(|&g| drive.forms(g).enumerate().filter(|&(_, p)| seen.insert(p)).collect()).collect();
+        let forms: Vec<(usize, u8)> = firsts.iter().flatten().map(|&(_, p)| p).collect();
+        let (clashing, dated) = drive.clashing_and_dated(&forms);
+        let shared: Vec<bool> = driven.iter().map(|&g| drive.forms(g).any(|p| clashing.contains(&p))).collect();
+        // Every part drives a shared group whole.
+        for (firsts, _) in firsts.iter_mut().zip(&shared).filter(|(_, &s)| s) {
+            firsts.clear();
+        }
         // Balance the parts, in units of one group: every part drives the
         // shared groups, part 0 the first items (about half a group each)
         // and the bibliography.
@@ -818,9 +806,8 @@ impl Split {
         // (`disambiguate_year_suffix`), so every part needs one: the first
         // item that shows a date and clashes with nothing (its repeats
         // change nothing else), driven alone.
-        let witness = (0..driven.len()).find_map(|d| {
-            firsts[d].iter().find(|&&i| dated.contains(&pairs(d).nth(i).unwrap_or_default())).map(|&i| (d, i))
-        });
+        let witness =
+            (0..driven.len()).find_map(|d| firsts[d].iter().find(|(_, p)| dated.contains(p)).map(|&(i, _)| (d, i)));
         let mut out: Vec<Vec<(usize, Option<usize>)>> = vec![Vec::new(); parts];
         let mut counted = 0;
         for d in 0..driven.len() {
@@ -834,7 +821,7 @@ impl Split {
             counted += 1;
             out[owner].push((d, None));
             if owner != 0 {
-                out[0].extend(firsts[d].iter().map(|&i| (d, Some(i))));
+                out[0].extend(firsts[d].iter().map(|&(i, _)| (d, Some(i))));
             }
             // Part 0 has every first item already.
             if let Some((_, i)) = witness.filter(|&(w, _)| w == d) {
@@ -1335,7 +1322,7 @@ mod tests {
         ) {
             let (sources, items) = (sources(), cite_items());
             let groups = groups_of(&sources, &items, &pool, &order);
-            for (name, shortcut, every) in STYLES.iter().filter(|(_, f, _)| f.split_from != usize::MAX) {
+            for (name, shortcut, every) in STYLES.iter().filter(|(_, f, _)| f.splittable) {
                 let drive = Drive::new(shortcut, &groups);
                 let plan = Plan::repeats_once(&groups, |e| drive.slot[&addr(e)]);
                 let split = drive.split(&plan.driven, parts);
@@ -1354,7 +1341,7 @@ mod tests {
 
     #[test]
     fn styles_with_citation_numbers_are_not_split() {
-        let split: Vec<(&str, bool)> = STYLES.iter().map(|(n, f, _)| (*n, f.split_from != usize::MAX)).collect();
+        let split: Vec<(&str, bool)> = STYLES.iter().map(|(n, f, _)| (*n, f.splittable)).collect();
         assert_eq!(
             split,
             [
