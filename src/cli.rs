@@ -22,6 +22,18 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Build the site into the output folder (atomically: a failed build leaves the old site).
+    ///
+    /// Haven only replaces folders it created. The output folder and
+    /// `search-index/` carry a marker file (`.haven-output.json`); an existing
+    /// folder without it is refused (exit 2) unless it is empty, was written
+    /// by an earlier Haven, or `--force` is given. Never replaced, whatever
+    /// the flags: the site folder or a folder holding it, the site's inputs
+    /// (`content/`, `templates/`, `static/`, `themes/`, `haven.toml`, the
+    /// bibliography files) or anything inside or holding them, the home
+    /// directory or a folder holding it, `/`, a mount point, a folder holding
+    /// a git repository. An output that is a symlink is resolved, and the
+    /// folder it points to is checked and replaced.
+    #[command(verbatim_doc_comment)]
     Build(BuildArgs),
     /// Build, serve on 127.0.0.1, rebuild on change and live-reload open pages.
     Serve(ServeArgs),
@@ -53,6 +65,12 @@ pub struct BuildArgs {
     /// Include pages marked `draft = true`.
     #[arg(long)]
     pub drafts: bool,
+    /// Replace an output folder that Haven did not create, deleting
+    /// everything in it (only once the build succeeds). Does not lift the
+    /// rules that protect the site's inputs, the site folder, the home
+    /// directory, `/`, mount points and git repositories.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

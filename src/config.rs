@@ -196,6 +196,11 @@ pub struct Config {
     pub drafts: bool,
     /// Serve mode: inject the live-reload script.
     pub live_reload: bool,
+    /// `--force`: take over an output folder Haven did not create
+    /// ([`crate::output::claim`]).
+    pub force: bool,
+    /// The user's home directory (`HOME`), which no output may be or hold.
+    pub home: Option<PathBuf>,
     pub site: SiteConfig,
     /// Base URL's path part, always starting and ending with `/` (e.g. `/kb/`).
     pub base_path: String,
@@ -221,6 +226,8 @@ pub struct Overrides {
     pub base_url: Option<String>,
     pub drafts: bool,
     pub live_reload: bool,
+    /// `haven build --force`.
+    pub force: bool,
 }
 
 impl Config {
@@ -247,6 +254,8 @@ impl Config {
             output,
             drafts: overrides.drafts,
             live_reload: overrides.live_reload,
+            force: overrides.force,
+            home: std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from),
             site,
             base_path,
             base_url,

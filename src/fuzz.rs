@@ -23,6 +23,8 @@ pub fn pipeline(bytes: &[u8]) {
         search_index: PathBuf::from("/nonexistent-fuzz-root/search-index"),
         drafts: false,
         live_reload: false,
+        force: false,
+        home: None,
         site: site_config,
         base_path: "/".into(),
         base_url: String::new(),

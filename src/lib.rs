@@ -23,6 +23,7 @@ pub mod index;
 pub mod link;
 pub mod live;
 pub mod load;
+pub mod output;
 pub mod parse;
 pub mod render;
 pub mod scaffold;
@@ -92,6 +93,19 @@ pub fn peak_mib() -> Option<u64> {
 #[derive(Debug)]
 pub struct Failed {
     pub diagnostics: Vec<Diagnostic>,
+    /// Why: the author's input (exit 1), or the environment (exit 2: an
+    /// output folder Haven may not replace, a folder it cannot write).
+    pub cause: Cause,
+}
+
+/// What a failed run was stopped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// Errors in the site's content, configuration or templates.
+    Content,
+    /// The output could not be claimed, prepared or published. Nothing of
+    /// the previous output was changed unless publishing itself failed.
+    Environment,
 }
 
 /// Run load → parse → link, stopping after any stage that reported an error.
@@ -129,9 +143,18 @@ pub fn build_site(config: &Config) -> Result<(Built, Site), Failed> {
 fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Failed> {
     let started = Instant::now();
     let mut diags = Diagnostics::new();
-    let fail = |diags: Diagnostics| Failed { diagnostics: diags.sorted() };
+    let fail = |diags: Diagnostics, cause| Failed { diagnostics: diags.sorted(), cause };
     let mut watch = Stopwatch::start();
-    let Some(mut site) = analyse_timed(config, &mut diags, &mut watch) else { return Err(fail(diags)) };
+    // Before any work: prove the outputs are Haven's to replace, and make the
+    // staging folders beside them (which also proves their parents writable).
+    let (writer, index_staging) = match prepare_outputs(config, &mut diags) {
+        Ok(staged) => staged,
+        Err(d) => {
+            diags.push(d);
+            return Err(fail(diags, Cause::Environment));
+        }
+    };
+    let Some(mut site) = analyse_timed(config, &mut diags, &mut watch) else { return Err(fail(diags, Cause::Content)) };
     if !keep_sources {
         // Only diagnostics (all reported by now) point into the source text,
         // and only `haven check`'s readability report reads the plain text.
@@ -144,19 +167,12 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
         Ok(t) => t,
         Err(d) => {
             diags.push(d);
-            return Err(fail(diags));
+            return Err(fail(diags, Cause::Content));
         }
     };
     // Render and index both only read the site: they run side by side, and
     // render streams each file into the writer's staging folder. Nothing is
     // published unless both succeed.
-    let writer = match write::Writer::create(&config.output) {
-        Ok(w) => w,
-        Err(d) => {
-            diags.push(d);
-            return Err(fail(diags));
-        }
-    };
     let ((render_diags, render_secs), (index, index_secs)) = rayon::join(
         || {
             let t = Instant::now();
@@ -168,7 +184,7 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
             let t = Instant::now();
             // The static index's files go to the writer here, in parallel and
             // while render still runs, not one by one after both finished.
-            let index = config.site.search.enabled.then(|| index::run(&site)).transpose().and_then(|mut i| {
+            let index = index_staging.map(|s| index::run(&site, s)).transpose().and_then(|mut i| {
                 if let Some(i) = &mut i {
                     std::mem::take(&mut i.files).into_par_iter().try_for_each(|f| writer.put(f))?;
                 }
@@ -187,17 +203,17 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
         Ok(i) => i,
         Err(d) => {
             diags.push(d);
-            return Err(fail(diags));
+            return Err(fail(diags, Cause::Content));
         }
     };
     if diags.has_errors() {
-        return Err(fail(diags));
+        return Err(fail(diags, Cause::Content));
     }
     let (files, bytes) = match writer.publish(index) {
         Ok(counts) => counts,
         Err(d) => {
             diags.push(d);
-            return Err(fail(diags));
+            return Err(fail(diags, Cause::Environment));
         }
     };
     watch.lap("write");
@@ -212,4 +228,34 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
         diagnostics: diags.sorted(),
     };
     Ok((built, site))
+}
+
+/// Claim the site output (and `search-index/`, when search is on) and make
+/// a staging folder beside each; warnings of the claim go to `diags`.
+fn prepare_outputs(
+    config: &Config,
+    diags: &mut Diagnostics,
+) -> Result<(write::Writer, Option<output::Staging>), Diagnostic> {
+    let site = output::claim(config, output::Kind::Site)?;
+    let index = config.site.search.enabled.then(|| output::claim(config, output::Kind::SearchIndex)).transpose()?;
+    diags.extend(site.warnings);
+    let writer = write::Writer::create(&site.owned).map_err(|e| staging_error(&site.owned, e))?;
+    let staging = match index {
+        Some(index) => {
+            diags.extend(index.warnings);
+            Some(output::Staging::new(&index.owned).map_err(|e| staging_error(&index.owned, e))?)
+        }
+        None => None,
+    };
+    Ok((writer, staging))
+}
+
+/// A staging folder beside `target` could not be made: nothing was touched.
+pub fn staging_error(target: &output::Owned, e: fsx::FsError) -> Diagnostic {
+    let parent = target.path().parent().unwrap_or(target.path());
+    Diagnostic::error(format!("cannot write beside the output `{}`: {e}", target.path().display())).help(format!(
+        "Haven builds into a new folder beside the output and then swaps it in, so `{}` must be writable: \
+         make it writable, or choose an output in a folder you can write to with `--output`; nothing was changed",
+        parent.display()
+    ))
 }

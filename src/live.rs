@@ -275,11 +275,16 @@ pub struct PreparedIndex {
 /// on a worker thread) and write its shards beside `config.output`.
 pub fn prepare_index(config: &Config, docs: &[SearchPage]) -> Result<PreparedIndex, Diagnostic> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
-    let mut index = crate::index::run_docs(config, docs)?;
+    let err = |e: fsx::FsError| Diagnostic::error(e.to_string());
+    let owned = crate::output::claim(config, crate::output::Kind::SearchIndex)?.owned;
+    let staging = crate::output::Staging::new(&owned).map_err(|e| crate::staging_error(&owned, e))?;
+    let mut index = crate::index::run_docs(config, staging, docs)?;
     let files = std::mem::take(&mut index.files);
     let name = config.output.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let dir = config.output.with_file_name(format!(".{name}.haven-search-{}-{n}", std::process::id()));
+    // Marked at once, so a run after a crash may recognise and remove it.
+    fsx::create_dir_all(&dir).and_then(|()| crate::output::mark(&dir, crate::output::Kind::Site)).map_err(err)?;
     let mut prepared =
         PreparedIndex { dir, version: String::new(), manifest: None, output: config.output.clone(), index: None };
     let prefix = format!("{}/", crate::index::STATIC_DIR);

@@ -1,7 +1,8 @@
 //! Stage 6, **write**: bytes → the output directory, atomically.
 //!
-//! 1. [`Writer::create`] makes a staging directory beside the output
-//!    (`.public.haven-staging-PID`), removing leftovers of interrupted runs.
+//! 1. [`Writer::create`] makes a staging directory beside an output that
+//!    [`crate::output::claim`] proved is Haven's (`.public.haven-staging-PID-N`),
+//!    removing leftovers of interrupted runs.
 //! 2. Render and index hand it each file as soon as it exists
 //!    ([`Sink::put`], from any thread), so a 10,000-page site is never held
 //!    in memory at once; a path that would leave the folder is refused.
@@ -14,8 +15,9 @@ use std::path::{Component, Path};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crate::diag::Diagnostic;
-use crate::fsx::{self, Staging};
+use crate::fsx;
 use crate::index::SearchIndex;
+use crate::output::{Owned, Staging, MARKER};
 use crate::render::OutputFile;
 
 /// Where rendered files go. Called from many threads at once; each path is
@@ -32,8 +34,8 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn create(output: &Path) -> Result<Writer, Diagnostic> {
-        let staging = Staging::new(output).map_err(|e| Diagnostic::error(e.to_string()))?;
+    pub fn create(output: &Owned) -> Result<Writer, crate::fsx::FsError> {
+        let staging = Staging::new(output)?;
         Ok(Writer { staging, files: AtomicUsize::new(0), bytes: AtomicU64::new(0) })
     }
 
@@ -79,11 +81,16 @@ impl Sink for InPlace<'_> {
     }
 }
 
-/// `path` as a relative path that stays inside the output folder.
+/// `path` as a relative path that stays inside the output folder and is
+/// not the output's marker file.
 fn inside(path: &str) -> Result<&Path, Diagnostic> {
     let rel = Path::new(path);
     if path.is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
         return Err(Diagnostic::error(format!("refusing to write `{path}` outside the output folder")));
+    }
+    if rel == Path::new(MARKER) {
+        return Err(Diagnostic::error(format!("`{MARKER}` is the name of Haven's output marker"))
+            .help(format!("rename the file `{MARKER}` in `static/` or `content/`: Haven writes its own there")));
     }
     Ok(rel)
 }
@@ -107,19 +114,24 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("public");
         std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join(MARKER), "{\"generator\":\"haven\",\"format\":1,\"kind\":\"site\"}").unwrap();
         std::fs::write(out.join("old.html"), "old").unwrap();
+        std::fs::write(dir.path().join("haven.toml"), "title = \"T\"\n[notice]\ntext = \"n\"\n").unwrap();
+        let overrides = crate::config::Overrides { output: Some(out.clone()), ..Default::default() };
+        let config = crate::config::Config::load(dir.path(), overrides).unwrap();
+        let owned = crate::output::claim(&config, crate::output::Kind::Site).unwrap().owned;
         let put = |w: &Writer, p: &str| w.put(OutputFile { path: p.into(), bytes: b"x".to_vec() });
         {
-            let w = Writer::create(&out).unwrap();
+            let w = Writer::create(&owned).unwrap();
             put(&w, "a/index.html").unwrap();
-            for bad in ["../x.html", "/etc/x", "a/../../x", ""] {
+            for bad in ["../x.html", "/etc/x", "a/../../x", "", MARKER] {
                 assert!(put(&w, bad).is_err(), "{bad}");
             }
             // Dropped without publishing: the old site stays, no staging left.
         }
         assert!(out.join("old.html").exists() && !out.join("a").exists());
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-        let w = Writer::create(&out).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "public/ and haven.toml, no staging folder");
+        let w = Writer::create(&owned).unwrap();
         put(&w, "a/index.html").unwrap();
         put(&w, "b.css").unwrap();
         assert_eq!(w.publish(None).unwrap(), (2, 2));

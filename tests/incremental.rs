@@ -20,8 +20,12 @@ fn shipped_copy() -> tempfile::TempDir {
 
 /// Configured as `haven serve` configures a site.
 fn config(root: &Path) -> Config {
-    let overrides =
-        Overrides { output: Some(root.join("out")), base_url: Some("/".into()), drafts: false, live_reload: true };
+    let overrides = Overrides {
+        output: Some(root.join("out")),
+        base_url: Some("/".into()),
+        live_reload: true,
+        ..Overrides::default()
+    };
     Config::load(root, overrides).unwrap()
 }
 

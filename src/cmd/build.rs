@@ -1,9 +1,16 @@
 use crate::cli::BuildArgs;
 use crate::cmd::{failure_code, print_diagnostics, spinner, Verbosity};
 use crate::config::Overrides;
+use crate::Cause;
 
 pub fn run(args: BuildArgs, v: Verbosity) -> u8 {
-    let overrides = Overrides { output: args.output, base_url: args.base_url, drafts: args.drafts, live_reload: false };
+    let overrides = Overrides {
+        output: args.output,
+        base_url: args.base_url,
+        drafts: args.drafts,
+        live_reload: false,
+        force: args.force,
+    };
     let config = match super::load_config(&args.site.root, overrides, v) {
         Ok(c) => c,
         Err(code) => return code,
@@ -42,11 +49,17 @@ pub fn run(args: BuildArgs, v: Verbosity) -> u8 {
         Err(failed) => {
             print_diagnostics(&failed.diagnostics, v);
             let n = failed.diagnostics.iter().filter(|d| d.severity == crate::diag::Severity::Error).count();
-            eprintln!(
-                "Build failed with {n} error{}; the previous output was left untouched.",
-                if n == 1 { "" } else { "s" }
-            );
-            failure_code(&failed.diagnostics)
+            let errors = format!("{n} error{}", if n == 1 { "" } else { "s" });
+            match failed.cause {
+                Cause::Content => {
+                    eprintln!("Build failed with {errors}; the previous output was left untouched.");
+                    failure_code(&failed.diagnostics)
+                }
+                Cause::Environment => {
+                    eprintln!("Build stopped with {errors}.");
+                    2
+                }
+            }
         }
     }
 }

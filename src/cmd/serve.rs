@@ -43,10 +43,21 @@ impl Shared {
 }
 
 pub fn run(args: ServeArgs, v: Verbosity) -> u8 {
-    remove_stale_serve_dirs();
-    let out_dir = std::env::temp_dir().join(format!("haven-serve-{}", std::process::id()));
-    let overrides =
-        Overrides { output: Some(out_dir.clone()), base_url: Some("/".into()), drafts: args.drafts, live_reload: true };
+    remove_stale_serve_dirs(&std::env::temp_dir());
+    let out_dir = match own_serve_dir(&std::env::temp_dir()) {
+        Ok(dir) => dir,
+        Err(e) => {
+            eprintln!("error: {e}\n  = help: set TMPDIR to a folder you can write to");
+            return 2;
+        }
+    };
+    let overrides = Overrides {
+        output: Some(out_dir.clone()),
+        base_url: Some("/".into()),
+        drafts: args.drafts,
+        live_reload: true,
+        force: false,
+    };
     let root = args.site.root.clone();
     let config = match Config::load(&root, overrides.clone()) {
         Ok(c) => c,
@@ -55,6 +66,15 @@ pub fn run(args: ServeArgs, v: Verbosity) -> u8 {
             return 2;
         }
     };
+    // The site goes to our own new folder; `search-index/` of the site
+    // follows the same rule as for `haven build`, checked before serving.
+    if config.site.search.enabled {
+        if let Err(d) = crate::output::claim(&config, crate::output::Kind::SearchIndex) {
+            print_diagnostics(&[d], v);
+            let _removed = crate::fsx::remove_dir_all(&out_dir);
+            return 2;
+        }
+    }
     let state = Arc::new(Shared::default());
     let (tx, rx) = std::sync::mpsc::channel::<Msg>();
     let mut rebuilder = Rebuilder::new(root.clone(), overrides, Arc::clone(&state), v, tx.clone());
@@ -127,25 +147,39 @@ pub fn run(args: ServeArgs, v: Verbosity) -> u8 {
         let dir = out_dir.clone();
         std::thread::spawn(move || handle(stream, &dir, &state));
     }
-    let _removed = std::fs::remove_dir_all(&out_dir);
+    let _removed = crate::fsx::remove_dir_all(&out_dir);
     0
 }
 
 /// Output folders of earlier `haven serve` runs that were stopped with Ctrl+C
-/// (their process is gone) are removed; a running server's folder is kept.
-fn remove_stale_serve_dirs() {
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else { return };
+/// (their process is gone, and they hold Haven's marker) are removed; a
+/// running server's folder, and anything unmarked, is kept.
+fn remove_stale_serve_dirs(tmp: &Path) {
+    let Ok(entries) = std::fs::read_dir(tmp) else { return };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        // `haven-serve-PID`, and `.haven-serve-PID.haven-search-…` (a search
-        // index being prepared when the server was stopped).
+        // `haven-serve-PID[-K]`, and `.haven-serve-PID[-K].haven-…` (its staging
+        // folders and a search index being prepared when the server stopped).
         let Some(rest) = name.trim_start_matches('.').strip_prefix("haven-serve-") else { continue };
         let digits = rest.find(|c: char| !c.is_ascii_digit()).map_or(rest, |end| &rest[..end]);
         let Ok(pid) = digits.parse::<u32>() else { continue };
-        let alive = Path::new("/proc").is_dir() && Path::new(&format!("/proc/{pid}")).exists();
-        if !alive && Path::new("/proc").is_dir() {
+        if crate::output::is_stale(&e.path(), pid) {
             // Best effort: another user's folder may not be ours to remove.
-            let _removed = std::fs::remove_dir_all(e.path());
+            let _removed = crate::fsx::remove_dir_all(&e.path());
+        }
+    }
+}
+
+/// A new, marked folder `haven-serve-PID[-K]` in `tmp` for this server's
+/// output: never one that was there before.
+fn own_serve_dir(tmp: &Path) -> Result<PathBuf, crate::fsx::FsError> {
+    let pid = std::process::id();
+    let mut k = 0;
+    loop {
+        let name = if k == 0 { format!("haven-serve-{pid}") } else { format!("haven-serve-{pid}-{k}") };
+        match crate::output::create_own_dir(&tmp.join(name), crate::output::Kind::Site) {
+            Err(e) if e.source.kind() == std::io::ErrorKind::AlreadyExists && k < 100 => k += 1,
+            r => return r.map(|owned| owned.path().to_path_buf()),
         }
     }
 }
@@ -549,5 +583,27 @@ mod tests {
         assert!(resolve_path(d, "/%2e%2e/etc/passwd").is_none());
         assert!(resolve_path(d, "/a/%2E%2E/%2E%2E/x").is_none());
         assert!(resolve_path(d, "/a/..%2f..%2fx").is_none());
+    }
+
+    #[test]
+    fn only_marked_serve_folders_of_ended_processes_are_removed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dead = 4_294_967; // above any Linux pid_max: never running
+        let marked = tmp.path().join(format!("haven-serve-{dead}"));
+        crate::output::create_own_dir(&marked, crate::output::Kind::Site).unwrap();
+        std::fs::write(marked.join("index.html"), "x").unwrap();
+        let marked_search = tmp.path().join(format!(".haven-serve-{dead}.haven-search-{dead}-0"));
+        std::fs::create_dir(&marked_search).unwrap();
+        crate::output::mark(&marked_search, crate::output::Kind::Site).unwrap();
+        let unmarked = tmp.path().join(format!("haven-serve-{}-1", dead - 1));
+        std::fs::create_dir(&unmarked).unwrap();
+        std::fs::write(unmarked.join("mine.txt"), "someone's").unwrap();
+        let mine = own_serve_dir(tmp.path()).unwrap();
+        let again = own_serve_dir(tmp.path()).unwrap();
+        assert_ne!(mine, again, "a new folder every time, never one that was there");
+        remove_stale_serve_dirs(tmp.path());
+        assert!(!marked.exists() && !marked_search.exists());
+        assert_eq!(std::fs::read_to_string(unmarked.join("mine.txt")).unwrap(), "someone's");
+        assert!(mine.exists() && again.exists(), "this running server's folders are kept");
     }
 }

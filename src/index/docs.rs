@@ -216,6 +216,8 @@ mod tests {
             search_index: "search-index".into(),
             drafts: false,
             live_reload: false,
+            force: false,
+            home: None,
             site,
             base_path: "/".into(),
             relative: false,

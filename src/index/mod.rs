@@ -31,7 +31,8 @@ use std::path::Path;
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
-use crate::fsx::{self, FsError, Staging};
+use crate::fsx::{self, FsError};
+use crate::output::Staging;
 use crate::render::OutputFile;
 use crate::site::Site;
 
@@ -40,7 +41,7 @@ pub const STATIC_DIR: &str = "search";
 /// File in `search-index/` describing the build, checked by `haven search`.
 pub const INFO_FILE: &str = "haven-search.json";
 /// The tracked `search-index/README.md`, rewritten on every build.
-const README: &str = include_str!("../../search-index/README.md");
+const README: &str = crate::output::SEARCH_INDEX_README;
 
 /// A built index, not yet published.
 pub struct SearchIndex {
@@ -68,17 +69,16 @@ pub struct Info {
     pub sections: usize,
 }
 
-/// Build both indexes into a staging folder beside `site.config.search_index`.
-pub fn run(site: &Site) -> Result<SearchIndex, Diagnostic> {
-    run_docs(&site.config, &docs::collect(site))
+/// Build both indexes into `staging`, a staging folder beside the claimed
+/// `search-index/` ([`crate::output`]).
+pub fn run(site: &Site, staging: Staging) -> Result<SearchIndex, Diagnostic> {
+    run_docs(&site.config, staging, &docs::collect(site))
 }
 
 /// [`run`] from search documents already collected (`haven serve` keeps
 /// them and replaces only an edited page's).
-pub fn run_docs(config: &Config, pages: &[docs::SearchPage]) -> Result<SearchIndex, Diagnostic> {
-    let target = &config.search_index;
+pub fn run_docs(config: &Config, staging: Staging, pages: &[docs::SearchPage]) -> Result<SearchIndex, Diagnostic> {
     let fs = |e: FsError| Diagnostic::error(e.to_string());
-    let staging = Staging::new(target).map_err(fs)?;
     let export = build_export(staging.path(), pages).map_err(|e| {
         Diagnostic::error(format!("cannot build the search index in {}: {e}", staging.path().display()))
     })?;
