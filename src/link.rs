@@ -351,6 +351,23 @@ fn slug_table(pages: &[crate::site::Page]) -> HashMap<&str, Vec<PageId>> {
     m
 }
 
+/// The slug of a page whose slug, or else whose title, is close to `target`
+/// (`[[alpah]]` → `a`, titled "Alpha"). Only called for a missing page.
+fn similar_page<'a>(
+    target: &str,
+    pages: &'a [crate::site::Page],
+    by_slug: &HashMap<&'a str, Vec<PageId>>,
+) -> Option<&'a str> {
+    if let Some(slug) = did_you_mean(target, by_slug.keys().copied()) {
+        return Some(slug);
+    }
+    let words = target.replace(['-', '_'], " ");
+    let titles: Vec<(String, &str)> =
+        pages.iter().filter(|p| !p.is_section).map(|p| (p.meta.title.to_lowercase(), p.slug.as_str())).collect();
+    let title = did_you_mean(&words, titles.iter().map(|(t, _)| t.as_str()))?;
+    titles.iter().find(|(t, _)| t == title).map(|(_, slug)| *slug)
+}
+
 const RESERVED_ANCHORS: &[&str] = &["references", "linked-from", "related", "main", "top"];
 
 fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
@@ -383,7 +400,7 @@ fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
                         Some(id) => Ok(*id),
                         None => Err((
                             format!("link to a missing page `{target}`"),
-                            did_you_mean(target, by_slug.keys().copied()).map(|s| format!("did you mean `[[{s}]]`?")),
+                            similar_page(target, &site.pages, &by_slug).map(|s| format!("did you mean `[[{s}]]`?")),
                         )),
                     },
                 },

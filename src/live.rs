@@ -24,7 +24,7 @@
 //! [`prepare_index`] (on a worker thread in `haven serve`) and
 //! [`PreparedIndex::publish`].
 //!
-//! `tests/incremental.rs` checks that the output after incremental updates is
+//! `tests/it/incremental.rs` checks that the output after incremental updates is
 //! byte-identical to a full build of the edited sources.
 
 use std::path::PathBuf;

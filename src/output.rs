@@ -25,7 +25,7 @@
 //!    removed (symlinks inside it are removed as links, never followed).
 //!    Dropping an unpublished staging folder removes it.
 //!
-//! Guarded by `tests/output.rs` (every rule, hashing the whole tree around the
+//! Guarded by `tests/it/output.rs` (every rule, hashing the whole tree around the
 //! output before and after) and the unit tests below.
 
 use std::io;

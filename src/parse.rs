@@ -1068,7 +1068,10 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        // `PROPTEST_CASES` (the quick inner loop sets it) wins over the default of 512.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(512)
+        ))]
 
         #[test]
         fn front_matter_split_and_meta_never_panic(s in "(\\+\\+\\+|---|\n|title|=|:|\"|[a-z_ ]|2025-0[0-9]-[0-9]{2}|\\[|\\]){0,40}") {

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo test --locked
+# One optimised profile (`ci`, see Cargo.toml) for the tests, the shipped site
+# and the browser tests: the dependencies are compiled once.
+cargo test --locked --profile ci
 
 chromium_bin="${CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$chromium_bin" ]; then
@@ -19,11 +21,11 @@ if [ ! -x "$chromium_bin" ]; then
   exit 0
 fi
 
-cargo run --release --locked --quiet -- build
+cargo run --profile ci --locked --quiet -- build
 (
   cd tests/browser
   if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
     npm ci --no-audit --no-fund
   fi
-  node --test --test-concurrency=1 .
+  HAVEN_BIN="$PWD/../../target/ci/haven" node --test --test-concurrency=1 .
 )

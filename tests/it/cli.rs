@@ -1,10 +1,8 @@
 //! The command line: exit codes, `new`, `check`, help.
 
-mod common;
-
 use std::process::Command;
 
-use common::SiteTest;
+use crate::common::SiteTest;
 
 fn haven() -> Command {
     Command::new(env!("CARGO_BIN_EXE_haven"))
@@ -40,13 +38,13 @@ fn check_reports_json_and_does_not_write() {
     let t = SiteTest::new()
         .file(
             "content/a.md",
-            &common::article(
+            &crate::common::article(
                 "A",
                 "audience = [\"clients\"]",
                 "Research shows this works. Linked [[b]]. Cited [@bordin1979].",
             ),
         )
-        .file("content/b.md", &common::article("B", "", "See [[a]]."));
+        .file("content/b.md", &crate::common::article("B", "", "See [[a]]."));
     let out = t.run(&["check", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -80,7 +78,7 @@ fn help_lists_the_commands() {
 
 #[test]
 fn verbose_prints_stage_timings_and_quiet_prints_nothing() {
-    let t = SiteTest::new().file("content/a.md", &common::article("A", "", "x"));
+    let t = SiteTest::new().file("content/a.md", &crate::common::article("A", "", "x"));
     let out = t.run(&["build", "--verbose"]);
     let err = String::from_utf8_lossy(&out.stderr);
     for stage in ["load", "parse", "link", "render", "index", "write"] {

@@ -1,11 +1,9 @@
 //! Hostile and pathological input: no panic, no crash, no escaping the site,
 //! no unescaped text, bounded time; interrupted builds leave the old site.
 
-mod common;
-
 use std::time::Instant;
 
-use common::{article, SiteTest};
+use crate::common::{article, SiteTest};
 
 fn base() -> SiteTest {
     SiteTest::new().file("content/b.md", &article("Beta", "", "Beta [[a]]."))
@@ -19,7 +17,7 @@ fn raw_html_passes_by_default_and_is_sanitized_on_request() {
     let html = t.read("a/index.html");
     assert!(html.contains("<script>alert(1)</script>"), "trusted authors: raw HTML passes through");
 
-    let t = t.file("haven.toml", &format!("{}\n[markdown]\nsanitize_html = true\n", common::CONFIG));
+    let t = t.file("haven.toml", &format!("{}\n[markdown]\nsanitize_html = true\n", crate::common::CONFIG));
     t.build();
     let html = t.read("a/index.html");
     let start = html.find("<div class=\"prose\">").unwrap();
@@ -88,7 +86,7 @@ fn bibliography_and_symlinks_cannot_escape_the_site() {
     let t = base().file("content/a.md", &article("Alpha", "", "[[b]]"));
     #[cfg(unix)]
     std::os::unix::fs::symlink(outside.path().join("secret.md"), t.root().join("content/leak.md")).unwrap();
-    let t = t.file("haven.toml", &common::CONFIG.replace("[\"refs.json\"]", "[\"../../../etc/passwd\"]"));
+    let t = t.file("haven.toml", &crate::common::CONFIG.replace("[\"refs.json\"]", "[\"../../../etc/passwd\"]"));
     let e = t.build_fails();
     assert!(e.contains("leaves the site folder"), "{e}");
     #[cfg(unix)]
@@ -139,6 +137,7 @@ fn killed_build_leaves_previous_site_and_next_build_cleans_up() {
     for i in 0..400 {
         t = t.file(&format!("content/many/p{i}.md"), &article(&format!("P{i}"), "", &"Some text here. ".repeat(2_000)));
     }
+    let mut killed = 0;
     for delay_ms in [30u64, 120, 300] {
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_haven"))
             .args(["build", "--quiet", "--root"])
@@ -151,8 +150,10 @@ fn killed_build_leaves_previous_site_and_next_build_cleans_up() {
         if status.success() {
             break; // finished before the kill: nothing left to check at this delay
         }
+        killed += 1;
         assert_eq!(before, t.snapshot_tree(), "killed after {delay_ms} ms: previous site changed");
     }
+    assert!(killed > 0, "every build finished before it was killed: the test checked nothing");
     t.build();
     let strays: Vec<_> = std::fs::read_dir(t.root())
         .unwrap()

@@ -1,9 +1,7 @@
 //! Integration tests: build small fixture sites with the real binary and
 //! assert on the HTML they produce.
 
-mod common;
-
-use common::{article, SiteTest};
+use crate::common::{article, SiteTest};
 
 fn kb() -> SiteTest {
     SiteTest::new()
@@ -242,7 +240,7 @@ fn site_templates_override_the_theme_by_block() {
 #[test]
 fn bibtex_bibliographies_work_too() {
     let t = kb()
-        .file("haven.toml", &common::CONFIG.replace("[\"refs.json\"]", "[\"refs.bib\"]"))
+        .file("haven.toml", &crate::common::CONFIG.replace("[\"refs.json\"]", "[\"refs.bib\"]"))
         .file(
             "refs.bib",
             "@article{bordin1979,\n author = {Bordin, Edward S.},\n title = {The generalizability of the psychoanalytic concept of the working alliance},\n journal = {Psychotherapy: Theory, Research \\& Practice},\n year = {1979}, volume = {16}, number = {3}, pages = {252--260}, doi = {10.1037/h0085885}\n}\n@article{levy2018,\n author = {Levy, Kenneth N.},\n title = {Adult attachment},\n journal = {J}, year = {2018}\n}\n",

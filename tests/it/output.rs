@@ -345,7 +345,7 @@ fn issue_17_an_earlier_havens_output_is_adopted_once_and_the_tracked_readme_is_f
 }
 
 fn haven_readme() -> &'static str {
-    include_str!("../search-index/README.md")
+    include_str!("../../search-index/README.md")
 }
 
 #[test]

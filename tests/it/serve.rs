@@ -1,14 +1,12 @@
 //! `haven serve`: serves on 127.0.0.1, rebuilds on change, reports build
 //! errors without stopping, and never serves files outside its output.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{article, SiteTest};
+use crate::common::{article, SiteTest};
 
 struct Server {
     child: Child,

@@ -2,13 +2,11 @@
 //! static index in `public/search/`, `haven search`, and parity with the
 //! browser's engine (`search.js`, run under Node by `tests/search-engine.js`).
 
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{article, SiteTest};
+use crate::common::{article, SiteTest};
 use serde_json::Value;
 
 /// Pages with plain text only (no links or citations), so the words of each
@@ -77,11 +75,16 @@ fn urls(v: &Value) -> Vec<String> {
     v["results"].as_array().unwrap().iter().map(|r| r["url"].as_str().unwrap().to_string()).collect()
 }
 
-/// `node`, if installed (the browser-engine checks are skipped without it).
+/// `node`, if installed (the browser-engine checks are skipped without it,
+/// loudly, and never under `HAVEN_REQUIRE_BROWSER=1`, as in CI).
 fn node() -> Option<Command> {
     let ok = Command::new("node").arg("--version").output().is_ok_and(|o| o.status.success());
     if !ok {
-        eprintln!("node is not installed: skipping the check against search.js");
+        assert!(
+            std::env::var("HAVEN_REQUIRE_BROWSER").as_deref() != Ok("1"),
+            "node is not installed and HAVEN_REQUIRE_BROWSER=1: the search.js checks must run"
+        );
+        eprintln!("node is not installed: SKIPPING the check against search.js");
     }
     ok.then(|| Command::new("node"))
 }
@@ -113,7 +116,7 @@ fn rows(v: &Value) -> Vec<Value> {
 }
 
 fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
-    common::tree(dir)
+    crate::common::tree(dir)
 }
 
 #[test]
@@ -535,7 +538,7 @@ fn the_site_links_search_under_its_base_path() {
 
 #[test]
 fn search_can_be_turned_off() {
-    let t = site().file("haven.toml", &format!("{}\n[search]\nenabled = false\n", common::CONFIG));
+    let t = site().file("haven.toml", &format!("{}\n[search]\nenabled = false\n", crate::common::CONFIG));
     t.build();
     assert!(!t.exists("search"));
     assert!(!t.read("index.html").contains("site-search"));

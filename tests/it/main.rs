@@ -1,0 +1,15 @@
+//! Integration tests, one binary (linked once, as ripgrep's are): each
+//! module builds small fixture sites (or a copy of the shipped one) with the
+//! real `haven` binary or the library, and asserts on what comes out.
+
+mod common;
+
+mod build;
+mod cli;
+mod errors;
+mod fuzz_replay;
+mod hostile;
+mod incremental;
+mod output;
+mod search;
+mod serve;
