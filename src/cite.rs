@@ -1,16 +1,11 @@
-//! Bibliographies and citation formatting.
+//! Citation formatting (the bibliography files are read by [`crate::bib`]).
 //!
-//! 1. [`load_bibliography`] reads CSL-JSON (`.json`, canonical), BibTeX /
-//!    BibLaTeX (`.bib`) files into CSL-JSON items, each with its file and line.
-//!    BibTeX is converted field by field (so an `@incollection` keeps its book
-//!    title once, and an `eid` becomes the article number).
-//! 2. [`Formatter`] formats every citation group of the site and the
+//! 1. [`Formatter`] formats every citation group of the site and the
 //!    bibliography entries once, with hayagriva's CSL engine (APA by default).
-//! 3. [`elem_html`] turns hayagriva's element tree into HTML ourselves,
+//! 2. [`elem_html`] turns hayagriva's element tree into HTML ourselves,
 //!    escaping every string and using classes, never inline styles.
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 
 use rayon::prelude::*;
 
@@ -22,481 +17,8 @@ use hayagriva::{
 };
 
 use crate::config::Config;
-use crate::diag::{Diagnostic, Diagnostics};
-use crate::site::{CiteItem, Source};
-
-/// Read every bibliography file named in the config.
-pub fn load_bibliography(config: &Config, diags: &mut Diagnostics) -> Vec<Source> {
-    let mut sources: Vec<Source> = Vec::new();
-    let names: Vec<String> = config.site.citations.bibliography.clone();
-    let origin = Origin { file: PathBuf::from(crate::config::CONFIG_FILE), source: None, line: 0 };
-    add_bibliography_files(config, &names, &origin, &mut sources, diags);
-    sources
-}
-
-/// Where a list of bibliography files was named, for error messages.
-pub struct Origin<'a> {
-    pub file: PathBuf,
-    pub source: Option<&'a str>,
-    pub line: usize,
-}
-
-/// Load more bibliography files (paths relative to the site root) into
-/// `sources`; a file already loaded is skipped, a key defined twice is an error.
-pub fn add_bibliography_files(
-    config: &Config,
-    names: &[String],
-    origin: &Origin<'_>,
-    sources: &mut Vec<Source>,
-    diags: &mut Diagnostics,
-) {
-    let mut seen: HashMap<String, usize> = sources.iter().enumerate().map(|(i, s)| (s.key.clone(), i)).collect();
-    let loaded: Vec<PathBuf> = sources.iter().map(|s| s.file.clone()).collect();
-    let at_origin = |d: Diagnostic| -> Diagnostic {
-        let d = d.in_file(&origin.file);
-        match origin.source {
-            Some(src) if origin.line > 0 => d.at(src, line_span(src, origin.line)),
-            _ => d,
-        }
-    };
-    for name in names {
-        let path = config.root.join(name);
-        let shown = PathBuf::from(name);
-        if name.split(['/', '\\']).any(|s| s == "..") {
-            diags.push(
-                at_origin(Diagnostic::error(format!("bibliography path `{name}` leaves the site folder")))
-                    .help("keep bibliography files inside the site folder"),
-            );
-            continue;
-        }
-        if loaded.contains(&shown) {
-            continue;
-        }
-        let text = match crate::fsx::read(&path)
-            .map_err(|e| e.to_string())
-            .and_then(|b| crate::load::decode(&b).map_err(|d| d.message))
-        {
-            Ok(t) => t,
-            Err(e) => {
-                diags.push(at_origin(Diagnostic::error(e)).help("check the bibliography file name"));
-                continue;
-            }
-        };
-        let parsed = if name.ends_with(".json") {
-            parse_csl_json(&text)
-        } else if name.ends_with(".bib") {
-            parse_bibtex(&text)
-        } else if name.ends_with(".yml") || name.ends_with(".yaml") {
-            parse_hayagriva_yaml(&text)
-        } else {
-            Err(vec![Diagnostic::error(format!("unknown bibliography format `{name}`"))
-                .help("use CSL-JSON (.json), BibTeX/BibLaTeX (.bib) or hayagriva YAML (.yml)")])
-        };
-        match parsed {
-            Ok(entries) => {
-                for (key, line, item) in entries {
-                    if let Some(&prev) = seen.get(&key) {
-                        let p = &sources[prev];
-                        diags.push(
-                            Diagnostic::error(format!("citation key `{key}` is defined twice"))
-                                .in_file(&shown)
-                                .at(&text, line_span(&text, line))
-                                .help(format!(
-                                    "it is also defined at {}:{}; rename one of them",
-                                    p.file.display(),
-                                    p.line
-                                )),
-                        );
-                        continue;
-                    }
-                    let note = item.0.get("note").and_then(|v| v.to_str()).map(|s| s.into_owned()).unwrap_or_default();
-                    seen.insert(key.clone(), sources.len());
-                    sources.push(Source {
-                        key,
-                        file: shown.clone(),
-                        line,
-                        entry: item,
-                        note,
-                        html: String::new(),
-                        text: String::new(),
-                        cited_by: Vec::new(),
-                    });
-                }
-            }
-            Err(ds) => diags.extend(ds.into_iter().map(|d| d.in_file(&shown))),
-        }
-    }
-}
-
-fn line_span(text: &str, line: usize) -> std::ops::Range<usize> {
-    let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
-    let end = text[start..].find('\n').map_or(text.len(), |e| start + e);
-    start..end
-}
-
-/// CSL-JSON → (key, line, item). Every entry must have a string `id` and `type`.
-pub fn parse_csl_json(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diagnostic>> {
-    let values: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| {
-        let start: usize = text.split_inclusive('\n').take(e.line().saturating_sub(1)).map(str::len).sum();
-        let off = (start + e.column().saturating_sub(1)).min(text.len());
-        vec![Diagnostic::error(format!("invalid CSL-JSON: {}", strip_position(&e.to_string())))
-            .at(text, off..off + 1)
-            .help("a CSL-JSON bibliography is an array of objects, as Zotero's \"Export → CSL JSON\" writes")]
-    })?;
-    // Entry start lines: each top-level `{` of the array, in order.
-    let starts = top_level_object_lines(text);
-    let mut out = Vec::new();
-    let mut errs = Vec::new();
-    for (i, v) in values.into_iter().enumerate() {
-        let line = starts.get(i).copied().unwrap_or(1);
-        let id = v.get("id").and_then(|x| x.as_str().map(String::from).or_else(|| x.as_i64().map(|n| n.to_string())));
-        let Some(id) = id else {
-            errs.push(
-                Diagnostic::error("CSL-JSON entry has no `id`")
-                    .at(text, line_span(text, line))
-                    .help("add \"id\": \"familyYEAR\""),
-            );
-            continue;
-        };
-        if v.get("type").and_then(|t| t.as_str()).is_none() {
-            errs.push(
-                Diagnostic::error(format!("CSL-JSON entry `{id}` has no `type`"))
-                    .at(text, line_span(text, line))
-                    .help("add e.g. \"type\": \"article-journal\", \"book\" or \"chapter\""),
-            );
-            continue;
-        }
-        match serde_json::from_value::<Item>(v) {
-            Ok(item) => out.push((id, line, item)),
-            Err(e) => errs.push(
-                Diagnostic::error(format!("CSL-JSON entry `{id}` is malformed: {e}"))
-                    .at(text, line_span(text, line))
-                    .help("check names (family/given), dates (date-parts) and field types"),
-            ),
-        }
-    }
-    if errs.is_empty() {
-        Ok(out)
-    } else {
-        Err(errs)
-    }
-}
-
-fn strip_position(msg: &str) -> String {
-    msg.split(" at line ").next().unwrap_or(msg).to_string()
-}
-
-fn top_level_object_lines(text: &str) -> Vec<usize> {
-    let mut depth = 0i32;
-    let mut in_str = false;
-    let mut escape = false;
-    let mut line = 1;
-    let mut out = Vec::new();
-    for c in text.chars() {
-        if c == '\n' {
-            line += 1;
-        }
-        if in_str {
-            match (escape, c) {
-                (true, _) => escape = false,
-                (false, '\\') => escape = true,
-                (false, '"') => in_str = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_str = true,
-            '[' | '{' => {
-                if c == '{' && depth == 1 {
-                    out.push(line);
-                }
-                depth += 1;
-            }
-            ']' | '}' => depth -= 1,
-            _ => {}
-        }
-    }
-    out
-}
-
-/// BibTeX / BibLaTeX → CSL-JSON items, with a malformed entry reported at its line.
-pub fn parse_bibtex(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diagnostic>> {
-    let bib = biblatex::Bibliography::parse(text).map_err(|e| {
-        // At the end of the file, the culprit is the last entry, left open:
-        // point at its `@`, not at the empty last line.
-        let open_entry = (e.span.start >= text.trim_end().len())
-            .then(|| text.get(..e.span.start).unwrap_or(text).rfind("\n@").map_or(0, |i| i + 1))
-            .filter(|&at| text[at..].starts_with('@'));
-        let (span, what) = match open_entry {
-            Some(at) => (at..at + 1, format!("malformed BibTeX: {} (this entry is never closed)", e.kind)),
-            None => (e.span.clone(), format!("malformed BibTeX: {}", e.kind)),
-        };
-        vec![Diagnostic::error(what)
-            .at(text, span)
-            .help("check the entry's braces, commas between fields, and `key = {value}` pairs")]
-    })?;
-    let mut out = Vec::new();
-    let mut errs = Vec::new();
-    for entry in bib.iter() {
-        let line = entry_line(text, &entry.key);
-        match bibtex_to_csl(entry) {
-            Ok(item) => out.push((entry.key.clone(), line, item)),
-            Err(msg) => errs.push(
-                Diagnostic::error(format!("BibTeX entry `{}`: {msg}", entry.key))
-                    .at(text, line_span(text, line))
-                    .help("fix the field or remove it"),
-            ),
-        }
-    }
-    if errs.is_empty() {
-        Ok(out)
-    } else {
-        Err(errs)
-    }
-}
-
-fn entry_line(text: &str, key: &str) -> usize {
-    for (line, l) in (1..).zip(text.lines()) {
-        let t = l.trim_start();
-        if t.starts_with('@')
-            && t.contains('{')
-            && t.split('{').nth(1).is_some_and(|r| r.trim().trim_end_matches(',') == key)
-        {
-            return line;
-        }
-    }
-    1
-}
-
-fn bibtex_to_csl(e: &biblatex::Entry) -> Result<Item, String> {
-    use biblatex::{ChunksExt, EntryType as T};
-    use serde_json::{json, Map, Value};
-    let field = |name: &str| e.get(name).map(|c| c.format_verbatim()).filter(|s| !s.trim().is_empty());
-    let kind = match e.entry_type {
-        T::Article => "article-journal",
-        T::Book | T::MvBook | T::Booklet => "book",
-        T::InCollection | T::InBook | T::SuppBook => "chapter",
-        T::InProceedings | T::Proceedings => "paper-conference",
-        T::Thesis | T::MastersThesis | T::PhdThesis => "thesis",
-        T::Report | T::TechReport => "report",
-        T::Online => "webpage",
-        T::InReference | T::Reference => "entry-encyclopedia",
-        _ => "document",
-    };
-    let mut m = Map::new();
-    m.insert("id".into(), json!(e.key));
-    m.insert("type".into(), json!(kind));
-    let persons = |ps: Vec<biblatex::Person>| -> Value {
-        Value::Array(
-            ps.into_iter()
-                .map(|p| {
-                    let family = if p.prefix.is_empty() { p.name } else { format!("{} {}", p.prefix, p.name) };
-                    let mut o = Map::new();
-                    o.insert("family".into(), json!(family));
-                    if !p.given_name.is_empty() {
-                        o.insert("given".into(), json!(p.given_name));
-                    }
-                    if !p.suffix.is_empty() {
-                        o.insert("suffix".into(), json!(p.suffix));
-                    }
-                    Value::Object(o)
-                })
-                .collect(),
-        )
-    };
-    if e.get("author").is_some() {
-        m.insert("author".into(), persons(e.author().map_err(|x| format!("author: {x}"))?));
-    }
-    if e.get("editor").is_some() {
-        let eds: Vec<_> = e.editors().map_err(|x| format!("editor: {x}"))?.into_iter().flat_map(|(ps, _)| ps).collect();
-        m.insert("editor".into(), persons(eds));
-    }
-    if let Some(t) = field("title") {
-        m.insert("title".into(), json!(t));
-    }
-    let container = match kind {
-        "chapter" | "paper-conference" | "entry-encyclopedia" => field("booktitle").or_else(|| field("maintitle")),
-        _ => field("journaltitle").or_else(|| field("journal")),
-    };
-    if let Some(c) = container {
-        m.insert("container-title".into(), json!(c));
-    }
-    for (bib, csl) in [
-        ("publisher", "publisher"),
-        ("volume", "volume"),
-        ("edition", "edition"),
-        ("doi", "DOI"),
-        ("url", "URL"),
-        ("isbn", "ISBN"),
-        ("issn", "ISSN"),
-        ("pmid", "PMID"),
-        ("pmcid", "PMCID"),
-        ("abstract", "abstract"),
-    ] {
-        if let Some(v) = field(bib) {
-            m.insert(csl.into(), json!(v));
-        }
-    }
-    if let Some(p) = field("location").or_else(|| field("address")) {
-        m.insert("publisher-place".into(), json!(p));
-    }
-    if let Some(p) = field("institution").or_else(|| field("school")) {
-        m.entry("publisher").or_insert(json!(p));
-    }
-    if let Some(n) = field("number").or_else(|| field("issue")) {
-        m.insert("issue".into(), json!(n));
-    }
-    // An article number (`eid`) is CSL `number`, which APA prints as "Article N".
-    if let Some(eid) = field("eid") {
-        m.insert("number".into(), json!(eid));
-    }
-    if let Some(p) = field("pages") {
-        m.insert("page".into(), json!(p.replace("--", "–")));
-    }
-    let note = [field("note"), field("verification")].into_iter().flatten().collect::<Vec<_>>().join(" ");
-    if !note.is_empty() {
-        m.insert("note".into(), json!(note));
-    }
-    let date = field("date").or_else(|| field("year"));
-    if let Some(d) = date {
-        let parts: Vec<i64> = d
-            .split('-')
-            .take(3)
-            .map(|x| x.trim().parse::<i64>())
-            .collect::<Result<_, _>>()
-            .map_err(|_| format!("date `{d}` is not YYYY[-MM[-DD]]"))?;
-        m.insert("issued".into(), json!({ "date-parts": [parts] }));
-    }
-    serde_json::from_value(Value::Object(m)).map_err(|x| x.to_string())
-}
-
-/// hayagriva YAML → CSL-JSON items (key, line, item).
-pub fn parse_hayagriva_yaml(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diagnostic>> {
-    let lib = hayagriva::io::from_yaml_str(text).map_err(|e| {
-        let d = Diagnostic::error(format!(
-            "malformed hayagriva YAML: {}",
-            e.to_string().split(" at line ").next().unwrap_or("")
-        ))
-        .help("see hayagriva's file format: each top-level key is an entry with `type`, `title`, `author`, `date`, …");
-        vec![match e.location() {
-            Some(loc) => d.at(text, loc.index()..loc.index() + 1),
-            None => d,
-        }]
-    })?;
-    let mut out = Vec::new();
-    let mut errs = Vec::new();
-    for entry in lib.iter() {
-        let key = entry.key().to_string();
-        let line = (1..)
-            .zip(text.lines())
-            .find(|(_, l)| l.trim_end().strip_suffix(':') == Some(key.as_str()))
-            .map_or(1, |(n, _)| n);
-        match serde_json::from_value::<Item>(hayagriva_to_csl(entry)) {
-            Ok(item) => out.push((key, line, item)),
-            Err(e) => errs.push(
-                Diagnostic::error(format!("entry `{key}` cannot be converted: {e}")).at(text, line_span(text, line)),
-            ),
-        }
-    }
-    if errs.is_empty() {
-        Ok(out)
-    } else {
-        Err(errs)
-    }
-}
-
-fn hayagriva_to_csl(e: &hayagriva::Entry) -> serde_json::Value {
-    use hayagriva::types::EntryType as T;
-    use serde_json::{json, Map, Value};
-    let parent = e.parents().first();
-    let kind = match e.entry_type() {
-        T::Article if parent.is_some_and(|p| matches!(p.entry_type(), T::Newspaper)) => "article-newspaper",
-        T::Article => "article-journal",
-        T::Chapter | T::Anthos => "chapter",
-        T::Book | T::Anthology | T::Proceedings => "book",
-        T::Report => "report",
-        T::Thesis => "thesis",
-        T::Web => "webpage",
-        T::Entry => "entry-encyclopedia",
-        T::Post => "post",
-        _ => "document",
-    };
-    let mut m = Map::new();
-    m.insert("id".into(), json!(e.key()));
-    m.insert("type".into(), json!(kind));
-    let persons = |ps: &[hayagriva::types::Person]| -> Value {
-        Value::Array(
-            ps.iter()
-                .map(|p| {
-                    let mut o = Map::new();
-                    let family = match &p.prefix {
-                        Some(pre) => format!("{pre} {}", p.name),
-                        None => p.name.clone(),
-                    };
-                    o.insert("family".into(), json!(family));
-                    if let Some(g) = &p.given_name {
-                        o.insert("given".into(), json!(g));
-                    }
-                    if let Some(s) = &p.suffix {
-                        o.insert("suffix".into(), json!(s));
-                    }
-                    Value::Object(o)
-                })
-                .collect(),
-        )
-    };
-    if let Some(t) = e.title() {
-        m.insert("title".into(), json!(t.to_string()));
-    }
-    if let Some(a) = e.authors() {
-        m.insert("author".into(), persons(a));
-    }
-    if let Some(ed) = e.editors() {
-        m.insert("editor".into(), persons(ed));
-    }
-    let date = e.date().or_else(|| parent.and_then(|p| p.date()));
-    if let Some(d) = date {
-        let mut parts = vec![i64::from(d.year)];
-        if let Some(mo) = d.month {
-            parts.push(i64::from(mo) + 1);
-            if let Some(day) = d.day {
-                parts.push(i64::from(day) + 1);
-            }
-        }
-        m.insert("issued".into(), json!({ "date-parts": [parts] }));
-    }
-    // Volume, issue, pages and publisher may sit on the entry or its parent.
-    let pick = |f: &dyn Fn(&hayagriva::Entry) -> Option<String>| f(e).or_else(|| parent.and_then(f));
-    if let Some(p) = parent.and_then(|p| p.title()) {
-        m.insert("container-title".into(), json!(p.to_string()));
-    }
-    for (csl, f) in [
-        (
-            "volume",
-            &(|x: &hayagriva::Entry| x.volume().map(|v| v.to_string())) as &dyn Fn(&hayagriva::Entry) -> Option<String>,
-        ),
-        ("issue", &|x: &hayagriva::Entry| x.issue().map(|v| v.to_string())),
-        ("page", &|x: &hayagriva::Entry| x.page_range().map(|v| v.to_string())),
-        ("edition", &|x: &hayagriva::Entry| x.edition().map(|v| v.to_string())),
-        ("publisher", &|x: &hayagriva::Entry| x.publisher().and_then(|p| p.name()).map(|v| v.to_string())),
-        ("publisher-place", &|x: &hayagriva::Entry| {
-            x.publisher().and_then(|p| p.location()).or(x.location()).map(|v| v.to_string())
-        }),
-        ("DOI", &|x: &hayagriva::Entry| x.doi().map(String::from)),
-        ("ISBN", &|x: &hayagriva::Entry| x.isbn().map(String::from)),
-        ("ISSN", &|x: &hayagriva::Entry| x.issn().map(String::from)),
-        ("PMID", &|x: &hayagriva::Entry| x.pmid().map(String::from)),
-        ("PMCID", &|x: &hayagriva::Entry| x.pmcid().map(String::from)),
-        ("URL", &|x: &hayagriva::Entry| x.url().map(|u| u.value.to_string())),
-        ("note", &|x: &hayagriva::Entry| x.note().map(|v| v.to_string())),
-    ] {
-        if let Some(v) = pick(f) {
-            m.insert(csl.into(), json!(v));
-        }
-    }
-    Value::Object(m)
-}
+use crate::diag::Diagnostic;
+use crate::site::CiteItem;
 
 /// A CSL style resolved from `haven.toml`, with its locales.
 pub struct Formatter {
@@ -563,7 +85,7 @@ impl Formatter {
     }
 
     /// Format every citation group (in order) and the bibliography of the cited
-    /// entries. Returns (in-text HTML per group, (key, HTML, text) in style order).
+    /// entries.
     pub fn format(&self, groups: &[(Vec<(&Item, &CiteItem)>, bool)]) -> Formatted {
         let drive = Drive::new(self, groups);
         let plan = if self.position_free {
@@ -572,10 +94,11 @@ impl Formatter {
             Plan::every_group(groups.len())
         };
         let threads = rayon::current_num_threads();
-        let (driven, bib) = (self.splittable && plan.driven.len() >= SPLIT_FROM && threads > 1)
-            .then(|| drive.split(&plan.driven, 2 * threads))
-            .flatten()
-            .unwrap_or_else(|| drive.run(&plan.driven, true));
+        let Formatted { citations: driven, bibliography } =
+            (self.splittable && plan.driven.len() >= SPLIT_FROM && threads > 1)
+                .then(|| drive.split(&plan.driven, 2 * threads))
+                .flatten()
+                .unwrap_or_else(|| drive.run(&plan.driven, true));
         let cites = plan
             .output_of
             .iter()
@@ -597,19 +120,35 @@ impl Formatter {
                 html
             })
             .collect();
-        (cites, bib)
+        Formatted { citations: cites, bibliography }
     }
 }
 
-/// Formatted citations: the HTML of each group, and the bibliography as
-/// (key, HTML, text) in the style's order.
-pub type Formatted = (Vec<String>, Vec<(String, String, String)>);
+/// Formatted citations: the HTML of each group, and the bibliography in the
+/// style's order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Formatted {
+    /// The in-text citation of each group, as escaped HTML, in order.
+    pub citations: Vec<String>,
+    /// The cited entries, formatted, in the style's order.
+    pub bibliography: Vec<BibEntry>,
+}
+
+/// One formatted bibliography entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BibEntry {
+    pub key: String,
+    /// Escaped HTML with classes ([`elem_html`]).
+    pub html: String,
+    /// The same as plain text.
+    pub text: String,
+}
 
 /// Driven groups at which [`Formatter::format`] splits the driver (on more
 /// than one thread, for a style that allows it): below this, one driver is
-/// quick and the split's extra work does not pay. (On the 1,000-article
-/// benchmark the split takes the link stage from 0.71 to 0.54 s; at 10,000
-/// articles from 10.8 to 6.9 s, medians of 3 to 4 runs.)
+/// quick and the split's extra work does not pay (measured in
+/// `benches/results/`). `split_drivers_format_as_one_driver` proves the
+/// output equal.
 const SPLIT_FROM: usize = 500;
 
 /// What a bibliography costs its driver (sorting and formatting), per entry,
@@ -667,7 +206,7 @@ impl<'f, 'g> Drive<'f, 'g> {
     }
 
     /// Each item of group `g` as (entry slot, form).
-    fn forms(&self, g: usize) -> impl Iterator<Item = (usize, u8)> + '_ {
+    fn forms(&self, g: usize) -> impl Iterator<Item = (usize, Form)> + '_ {
         let (items, narrative) = &self.groups[g];
         items.iter().map(move |&(entry, ci)| (self.slot[&addr(entry)], form(*narrative, ci.suppress_author)))
     }
@@ -688,14 +227,21 @@ impl<'f, 'g> Drive<'f, 'g> {
         }
         let style = if bibliography { &f.style } else { &f.citations_only };
         let rendered = driver.finish(BibliographyRequest::new(style, None, &f.locales));
-        let cites = rendered.citations.iter().map(|c| children_html(&c.citation)).collect();
-        let bib = rendered
+        let citations = rendered.citations.iter().map(|c| children_html(&c.citation)).collect();
+        let bibliography = rendered
             .bibliography
             .map(|b| {
-                b.items.iter().map(|i| (i.key.clone(), children_html(&i.content), children_text(&i.content))).collect()
+                b.items
+                    .iter()
+                    .map(|i| BibEntry {
+                        key: i.key.clone(),
+                        html: children_html(&i.content),
+                        text: children_text(&i.content),
+                    })
+                    .collect()
             })
             .unwrap_or_default();
-        (cites, bib)
+        Formatted { citations, bibliography }
     }
 
     /// [`Split`] `driven` over `parts` drivers run side by side. `None` if two
@@ -710,8 +256,8 @@ impl<'f, 'g> Drive<'f, 'g> {
             .map(|(p, sel)| self.run_cites(sel.iter().map(|&(d, only)| (driven[d], only)), p == 0))
             .collect();
         let mut cites: Vec<Option<&String>> = vec![None; driven.len()];
-        for (sel, (out, _)) in split.parts.iter().zip(&outputs) {
-            for (&(d, only), html) in sel.iter().zip(out) {
+        for (sel, out) in split.parts.iter().zip(&outputs) {
+            for (&(d, only), html) in sel.iter().zip(&out.citations) {
                 if only.is_some() {
                     continue;
                 }
@@ -721,15 +267,15 @@ impl<'f, 'g> Drive<'f, 'g> {
                 }
             }
         }
-        let cites = cites.into_iter().map(|c| c.cloned()).collect::<Option<Vec<String>>>()?;
-        let bib = outputs.into_iter().next().map(|(_, bib)| bib).unwrap_or_default();
-        Some((cites, bib))
+        let citations = cites.into_iter().map(|c| c.cloned()).collect::<Option<Vec<String>>>()?;
+        let bibliography = outputs.into_iter().next().map(|o| o.bibliography).unwrap_or_default();
+        Some(Formatted { citations, bibliography })
     }
 
     /// Of the distinct (entry slot, form)s `forms` (forms as in [`Plan`]),
     /// those that may take part in disambiguation: formatted alone, they read
     /// the same as another entry's. And those whose formatting shows a date.
-    fn clashing_and_dated(&self, forms: &[(usize, u8)]) -> (FormSet, FormSet) {
+    fn clashing_and_dated(&self, forms: &[(usize, Form)]) -> (FormSet, FormSet) {
         let f = self.formatter;
         let alone: Vec<(String, bool)> = forms
             .par_iter()
@@ -737,7 +283,7 @@ impl<'f, 'g> Drive<'f, 'g> {
                 // The driver's first formatting, which decides what clashes,
                 // gives a year-only citation in full: its form is applied last.
                 let mut item = CitationItem::with_locator(&self.entries[slot], None);
-                if form == 1 {
+                if form == Form::Narrative {
                     item = item.kind(CitePurpose::Prose);
                 }
                 let alone =
@@ -793,9 +339,9 @@ impl Split {
         // Per driven group, its items that bring an (entry, form) first, as
         // (item, (entry slot, form)).
         let mut seen = HashSet::new();
-        let mut firsts: Vec<Vec<(usize, (usize, u8))>> =
+        let mut firsts: Vec<Vec<(usize, (usize, Form))>> =
             driven.iter().map(|&g| drive.forms(g).enumerate().filter(|&(_, p)| seen.insert(p)).collect()).collect();
-        let forms: Vec<(usize, u8)> = firsts.iter().flatten().map(|&(_, p)| p).collect();
+        let forms: Vec<(usize, Form)> = firsts.iter().flatten().map(|&(_, p)| p).collect();
         let (clashing, dated) = drive.clashing_and_dated(&forms);
         let shared: Vec<bool> = driven.iter().map(|&g| drive.forms(g).any(|p| clashing.contains(&p))).collect();
         // Every part drives a shared group whole.
@@ -844,16 +390,30 @@ impl Split {
 }
 
 /// A set of (entry slot, form).
-type FormSet = HashSet<(usize, u8)>;
+type FormSet = HashSet<(usize, Form)>;
 
 /// An entry's identity: the driver sees each distinct `&Item` once.
 fn addr(entry: &Item) -> usize {
     std::ptr::from_ref(entry).addr()
 }
 
-/// A citation's form, as [`Plan`] numbers them: 0 plain, 1 narrative, 2 year only.
-fn form(narrative: bool, suppress_author: bool) -> u8 {
-    u8::from(narrative) + 2 * u8::from(!narrative && suppress_author)
+/// How a citation names its entry: the forms [`Plan`] and [`Split`] count apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Form {
+    /// `(Author, 2018)`.
+    Plain,
+    /// `Author (2018)`.
+    Narrative,
+    /// `(2018)`: the author suppressed.
+    YearOnly,
+}
+
+fn form(narrative: bool, suppress_author: bool) -> Form {
+    match (narrative, suppress_author) {
+        (true, _) => Form::Narrative,
+        (false, true) => Form::YearOnly,
+        (false, false) => Form::Plain,
+    }
 }
 
 /// Whether `style` formats a citation the same wherever it stands: an
@@ -901,13 +461,13 @@ impl Plan {
         // A group as the driver sees it: narrative, then (entry, locator, author suppressed).
         type Key<'k> = (bool, Vec<(usize, &'k str, bool)>);
         let mut first: HashMap<Key<'a>, usize> = HashMap::new();
-        // Times an (entry, form) was driven, up to 2. Forms: 0 plain, 1 narrative, 2 year only.
-        let mut driven_times: HashMap<(usize, u8), u8> = HashMap::new();
+        // Times an (entry, form) was driven, up to 2.
+        let mut driven_times: HashMap<(usize, Form), u8> = HashMap::new();
         let mut plan = Plan { driven: Vec::new(), output_of: Vec::with_capacity(groups.len()) };
         for (g, (items, narrative)) in groups.iter().enumerate() {
             let key: Key<'a> =
                 (*narrative, items.iter().map(|&(e, ci)| (slot(e), ci.locator.as_str(), ci.suppress_author)).collect());
-            let pairs: Vec<(usize, u8)> =
+            let pairs: Vec<(usize, Form)> =
                 key.1.iter().map(|&(e, _, suppress)| (e, form(*narrative, suppress))).collect();
             let seen_twice = pairs.iter().all(|p| driven_times.get(p).is_some_and(|&n| n >= 2));
             if let Some(&d) = first.get(&key).filter(|_| seen_twice) {
@@ -1081,6 +641,7 @@ fn elem_text(child: &ElemChild, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bib::{parse_bibtex, parse_hayagriva_yaml};
 
     const BIB: &str = r#"@incollection{opland2024,
   author = {Opland, C. and Torrico, Tyler J.},
@@ -1121,22 +682,14 @@ mod tests {
         assert_eq!(entries[1].1, 9);
         let ci = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
         let groups = vec![(vec![(&entries[0].2, &ci)], false), (vec![(&entries[1].2, &ci)], false)];
-        let (_, bib) = apa().format(&groups);
-        let text: Vec<&str> = bib.iter().map(|b| b.2.as_str()).collect();
+        let bib = apa().format(&groups).bibliography;
+        let text: Vec<&str> = bib.iter().map(|b| b.text.as_str()).collect();
         let chapter = text.iter().find(|t| t.starts_with("Opland")).unwrap();
         assert_eq!(chapter.matches("StatPearls").count(), 2, "{chapter}"); // book title + publisher, not "StatPearls: StatPearls"
         assert!(!chapter.contains("StatPearls: StatPearls"), "{chapter}");
         let article = text.iter().find(|t| t.starts_with("Ardito")).unwrap();
         assert!(article.contains("Article 270"), "{article}");
         assert!(article.contains("https://doi.org/10.3389/fpsyg.2011.00270"), "{article}");
-    }
-
-    #[test]
-    fn malformed_bibtex_points_at_line() {
-        let bad = "@article{a,\n  title = {x},\n}\n\n@article{b,\n  title = {unclosed,\n  year = 2020\n";
-        let errs = parse_bibtex(bad).unwrap_err();
-        assert!(errs[0].message.starts_with("malformed BibTeX"), "{:?}", errs[0]);
-        assert_eq!(errs[0].location.as_ref().unwrap().line, 5, "the unclosed entry's line: {:?}", errs[0]);
     }
 
     #[test]
@@ -1153,7 +706,7 @@ mod tests {
             (vec![(e, &plain)], true),
             (vec![(e, &sup)], false),
         ];
-        let (c, _) = apa().format(&groups);
+        let c = apa().format(&groups).citations;
         assert_eq!(c[0], "(Ardito &amp; Rabellino, 2011)");
         assert_eq!(c[1], "(see Ardito &amp; Rabellino, 2011, p. 2)");
         assert_eq!(c[2], "Ardito &amp; Rabellino (2011)");
@@ -1166,9 +719,13 @@ mod tests {
         let entries = parse_hayagriva_yaml(yaml).unwrap();
         assert_eq!((entries[0].0.as_str(), entries[0].1), ("horvath2011", 1));
         let ci = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
-        let (c, bib) = apa().format(&[(vec![(&entries[0].2, &ci)], false)]);
+        let Formatted { citations: c, bibliography: bib } = apa().format(&[(vec![(&entries[0].2, &ci)], false)]);
         assert_eq!(c[0], "(Horvath &amp; Del Re, 2011)");
-        assert!(bib[0].2.contains("Psychotherapy, 48(1), 9–16. https://doi.org/10.1037/a0022186"), "{}", bib[0].2);
+        assert!(
+            bib[0].text.contains("Psychotherapy, 48(1), 9–16. https://doi.org/10.1037/a0022186"),
+            "{}",
+            bib[0].text
+        );
         assert!(parse_hayagriva_yaml("a: [unclosed").is_err());
     }
 
@@ -1318,8 +875,8 @@ mod tests {
             let groups = groups_of(&sources, &items, &pool, &order);
             for (name, shortcut, every) in STYLES.iter() {
                 let (a, b) = (shortcut.format(&groups), every.format(&groups));
-                proptest::prop_assert_eq!(&a.0, &b.0, "{} citations", name);
-                proptest::prop_assert_eq!(&a.1, &b.1, "{} bibliography", name);
+                proptest::prop_assert_eq!(&a.citations, &b.citations, "{} citations", name);
+                proptest::prop_assert_eq!(&a.bibliography, &b.bibliography, "{} bibliography", name);
             }
         }
 
@@ -1339,12 +896,13 @@ mod tests {
                 let plan = Plan::repeats_once(&groups, |e| drive.slot[&addr(e)]);
                 let split = drive.split(&plan.driven, parts);
                 proptest::prop_assert!(split.is_some(), "{}: split drivers disagree", name);
-                let (cites, bib) = split.unwrap();
-                let (one_cites, one_bib) = drive.run(&plan.driven, true);
+                let Formatted { citations: cites, bibliography: bib } = split.unwrap();
+                let Formatted { citations: one_cites, bibliography: one_bib } = drive.run(&plan.driven, true);
                 proptest::prop_assert_eq!(&cites, &one_cites, "{} citations", name);
                 proptest::prop_assert_eq!(&bib, &one_bib, "{} bibliography", name);
                 let whole: Vec<&String> = plan.output_of.iter().map(|&d| &cites[d]).collect();
-                let (all_cites, all_bib) = Drive::new(every, &groups).run(&(0..groups.len()).collect::<Vec<_>>(), true);
+                let Formatted { citations: all_cites, bibliography: all_bib } =
+                    Drive::new(every, &groups).run(&(0..groups.len()).collect::<Vec<_>>(), true);
                 proptest::prop_assert_eq!(whole, all_cites.iter().collect::<Vec<_>>(), "{} against every group", name);
                 proptest::prop_assert_eq!(&bib, &all_bib, "{} bibliography against every group", name);
             }
@@ -1387,8 +945,7 @@ mod tests {
         let sizes: Vec<usize> =
             split.parts.iter().map(|p| p.iter().filter(|(_, only)| only.is_none()).count()).collect();
         assert!(sizes.iter().all(|&n| n < plan.driven.len()), "{sizes:?}");
-        let (cites, bib) = drive.split(&plan.driven, 4).expect("the parts agree");
-        assert_eq!((cites, bib), drive.run(&plan.driven, true));
+        assert_eq!(drive.split(&plan.driven, 4).expect("the parts agree"), drive.run(&plan.driven, true));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::diag::{did_you_mean, Diagnostic};
+use crate::diag::{did_you_mean, Cause, Diagnostic, Failed};
 
 /// The site's configuration file, as written by the author.
 #[derive(Debug, Clone, Deserialize)]
@@ -194,8 +194,8 @@ pub struct Config {
     pub output: PathBuf,
     pub search_index: PathBuf,
     pub drafts: bool,
-    /// Serve mode: inject the live-reload script.
-    pub live_reload: bool,
+    /// Serve mode: the site path of the live-reload script every page loads.
+    pub live_reload: Option<String>,
     /// `--force`: take over an output folder Haven did not create
     /// ([`crate::output::claim`]).
     pub force: bool,
@@ -225,23 +225,29 @@ pub struct Overrides {
     pub output: Option<PathBuf>,
     pub base_url: Option<String>,
     pub drafts: bool,
-    pub live_reload: bool,
+    /// `haven serve`: the live-reload script's site path.
+    pub live_reload: Option<String>,
     /// `haven build --force`.
     pub force: bool,
 }
 
 impl Config {
     /// Read `ROOT/haven.toml` and resolve it with `overrides`.
-    pub fn load(root: &Path, overrides: Overrides) -> Result<Config, Diagnostic> {
+    /// A missing or unreadable `haven.toml` stops the run as an environment
+    /// problem (exit 2), an invalid one as a content problem (exit 1).
+    pub fn load(root: &Path, overrides: Overrides) -> Result<Config, Failed> {
         let path = root.join(CONFIG_FILE);
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) => {
-                return Err(Diagnostic::error(format!("cannot read {}: {e}", path.display()))
-                    .help("run `haven new DIR` to create a site, or pass `--root` to point at one"))
+                return Err(Failed::one(
+                    Diagnostic::error(format!("cannot read {}: {e}", path.display()))
+                        .help("run `haven new DIR` to create a site, or pass `--root` to point at one"),
+                    Cause::Environment,
+                ))
             }
         };
-        let site = parse_site_config(&text).map_err(|d| d.in_file(CONFIG_FILE))?;
+        let site = parse_site_config(&text).map_err(|d| Failed::one(d.in_file(CONFIG_FILE), Cause::Content))?;
         let base = overrides.base_url.clone().unwrap_or_else(|| site.base_url.clone());
         let relative = matches!(base.trim(), "./" | "." | "");
         let (base_url, base_path) =

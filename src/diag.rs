@@ -6,6 +6,7 @@
 //! holds an error. Rendering is plain text (rustc-style) or JSON for tools.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// How bad a problem is.
@@ -150,7 +151,7 @@ fn clamp_to_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
-/// The closest candidate to `word` (by normalised Levenshtein / Jaro-Winkler), if close enough.
+/// The closest candidate to `word` by Jaro–Winkler similarity (at least 0.8), if any.
 pub fn did_you_mean<'a, I: IntoIterator<Item = &'a str>>(word: &str, candidates: I) -> Option<&'a str> {
     let w = word.to_lowercase();
     let mut best: Option<(f64, &'a str)> = None;
@@ -161,6 +162,64 @@ pub fn did_you_mean<'a, I: IntoIterator<Item = &'a str>>(word: &str, candidates:
         }
     }
     best.map(|(_, c)| c)
+}
+
+/// A run that stopped: every diagnostic found up to the failing stage.
+#[derive(Debug)]
+pub struct Failed {
+    pub diagnostics: Vec<Diagnostic>,
+    /// Why, and so the exit code.
+    pub cause: Cause,
+}
+
+/// What stopped a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// Errors in the site's content, configuration or templates: exit 1.
+    Content,
+    /// The environment: no `haven.toml` to read, an output folder Haven may
+    /// not replace or cannot write beside: exit 2. Nothing of the previous
+    /// output was changed unless publishing itself failed.
+    Environment,
+}
+
+impl Cause {
+    /// The process exit code for a run stopped by this cause.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Cause::Content => 1,
+            Cause::Environment => 2,
+        }
+    }
+}
+
+impl Failed {
+    /// A run stopped by one diagnostic.
+    pub fn one(diagnostic: Diagnostic, cause: Cause) -> Failed {
+        Failed { diagnostics: vec![diagnostic], cause }
+    }
+}
+
+/// How loud to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verbosity {
+    Quiet,
+    Normal,
+    Verbose,
+}
+
+/// Print diagnostics to stderr (warnings are hidden by `--quiet`).
+pub fn print_diagnostics(diags: &[Diagnostic], v: Verbosity) {
+    let mut err = std::io::stderr().lock();
+    for d in diags {
+        if v == Verbosity::Quiet && d.severity == Severity::Warning {
+            continue;
+        }
+        // A closed stderr is not worth a panic.
+        if writeln!(err, "{}", d.render()).is_err() {
+            return;
+        }
+    }
 }
 
 /// The sink every stage reports into.

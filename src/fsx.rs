@@ -1,4 +1,5 @@
-//! Filesystem helpers that always name the path in their errors.
+//! Filesystem helpers that always name the path in their errors, and the one
+//! way bytes read from disk become text ([`decode`]).
 //!
 //! Removing and renaming are here only as primitives: which folders Haven
 //! may remove or replace is decided in [`crate::output`], which proves a
@@ -77,6 +78,36 @@ pub fn rename(from: &Path, to: &Path) -> Result<(), FsError> {
     std::fs::rename(from, to).map_err(wrap("cannot move into place", to))
 }
 
+/// Bytes → text: BOM stripped, CRLF → LF, invalid UTF-8 reported at its position.
+pub fn decode(bytes: &[u8]) -> Result<String, crate::diag::Diagnostic> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => {
+            let s = if s.contains('\r') { s.replace("\r\n", "\n") } else { s.to_string() };
+            // Reserved for relative-URL rendering; never meaningful in input.
+            Ok(if s.contains(crate::config::ROOT_MARK) { s.replace(crate::config::ROOT_MARK, "") } else { s })
+        }
+        Err(e) => {
+            let good = e.valid_up_to();
+            let prefix = String::from_utf8_lossy(&bytes[..good]).into_owned();
+            let line = prefix.matches('\n').count() + 1;
+            let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            Err(crate::diag::Diagnostic::error(format!("file is not valid UTF-8 (bad byte 0x{:02X})", bytes[good]))
+                .at_location(crate::diag::Location {
+                    line,
+                    col,
+                    source_line: String::from_utf8_lossy(&bytes[good - (col - 1).min(good)..])
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .to_string(),
+                    width: 1,
+                })
+                .help("save the file as UTF-8 (most editors: \"Save with encoding\" → UTF-8)"))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,5 +137,17 @@ mod tests {
         assert!(std::fs::symlink_metadata(&link).is_err());
         assert!(keep.join("precious.txt").exists());
         remove_dir_all(&tmp.path().join("missing")).unwrap();
+    }
+
+    #[test]
+    fn decode_strips_bom_and_crlf() {
+        assert_eq!(decode(b"\xEF\xBB\xBF+++\r\ntitle = \"x\"\r\n").unwrap(), "+++\ntitle = \"x\"\n");
+    }
+
+    #[test]
+    fn decode_reports_first_bad_byte_position() {
+        let d = decode(b"ok\nab\xFFc").unwrap_err();
+        let loc = d.location.unwrap();
+        assert_eq!((loc.line, loc.col), (2, 3));
     }
 }

@@ -15,14 +15,14 @@ const BIB: &str = r#"[{"id":"a","type":"book","title":"A","author":[{"family":"A
 
 /// Run one input through the pipeline (no file system access).
 pub fn pipeline(bytes: &[u8]) {
-    let Ok(source) = crate::load::decode(bytes) else { return };
+    let Ok(source) = crate::fsx::decode(bytes) else { return };
     let Ok(site_config) = crate::config::parse_site_config(CONFIG) else { return };
     let config = Config {
         root: PathBuf::from("/nonexistent-fuzz-root"),
         output: PathBuf::from("/nonexistent-fuzz-root/public"),
         search_index: PathBuf::from("/nonexistent-fuzz-root/search-index"),
         drafts: false,
-        live_reload: false,
+        live_reload: None,
         force: false,
         home: None,
         site: site_config,
@@ -31,7 +31,7 @@ pub fn pipeline(bytes: &[u8]) {
         relative: false,
     };
     let mut site = Site::new(config);
-    if let Ok(entries) = crate::cite::parse_csl_json(BIB) {
+    if let Ok(entries) = crate::bib::parse_csl_json(BIB) {
         for (key, line, entry) in entries {
             site.sources.push(crate::site::Source {
                 key,
@@ -49,8 +49,8 @@ pub fn pipeline(bytes: &[u8]) {
     let page_diags = crate::parse::parse_page_unguarded(&mut page);
     // Also exercise the BibTeX reader on the same bytes.
     if let Ok(text) = std::str::from_utf8(bytes) {
-        let _ = crate::cite::parse_bibtex(text);
-        let _ = crate::cite::parse_csl_json(text);
+        let _ = crate::bib::parse_bibtex(text);
+        let _ = crate::bib::parse_csl_json(text);
     }
     if !page_diags.is_empty() {
         return;

@@ -11,11 +11,13 @@
 //! run stops between stages when any error was reported, so nothing is ever
 //! rendered from bad input and the previous output is never touched.
 
+pub mod bib;
 pub mod check;
 pub mod cite;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod devserver;
 pub mod diag;
 pub mod fsx;
 pub mod fuzz;
@@ -36,6 +38,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use config::Config;
+pub use diag::{Cause, Failed};
 use diag::{Diagnostic, Diagnostics};
 use site::Site;
 use write::Sink;
@@ -87,25 +90,6 @@ pub fn peak_mib() -> Option<u64> {
     let kb: u64 =
         status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
     Some(kb / 1024)
-}
-
-/// A build that stopped: every diagnostic found up to the failing stage.
-#[derive(Debug)]
-pub struct Failed {
-    pub diagnostics: Vec<Diagnostic>,
-    /// Why: the author's input (exit 1), or the environment (exit 2: an
-    /// output folder Haven may not replace, a folder it cannot write).
-    pub cause: Cause,
-}
-
-/// What a failed run was stopped by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cause {
-    /// Errors in the site's content, configuration or templates.
-    Content,
-    /// The output could not be claimed, prepared or published. Nothing of
-    /// the previous output was changed unless publishing itself failed.
-    Environment,
 }
 
 /// Run load → parse → link, stopping after any stage that reported an error.
@@ -209,7 +193,7 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
     if diags.has_errors() {
         return Err(fail(diags, Cause::Content));
     }
-    let (files, bytes) = match writer.publish(index) {
+    let (files, bytes) = match writer.publish(index.map(index::SearchIndex::into_staging)) {
         Ok(counts) => counts,
         Err(d) => {
             diags.push(d);
@@ -239,23 +223,13 @@ fn prepare_outputs(
     let site = output::claim(config, output::Kind::Site)?;
     let index = config.site.search.enabled.then(|| output::claim(config, output::Kind::SearchIndex)).transpose()?;
     diags.extend(site.warnings);
-    let writer = write::Writer::create(&site.owned).map_err(|e| staging_error(&site.owned, e))?;
+    let writer = write::Writer::create(&site.owned).map_err(|e| output::staging_error(&site.owned, e))?;
     let staging = match index {
         Some(index) => {
             diags.extend(index.warnings);
-            Some(output::Staging::new(&index.owned).map_err(|e| staging_error(&index.owned, e))?)
+            Some(output::Staging::new(&index.owned).map_err(|e| output::staging_error(&index.owned, e))?)
         }
         None => None,
     };
     Ok((writer, staging))
-}
-
-/// A staging folder beside `target` could not be made: nothing was touched.
-pub fn staging_error(target: &output::Owned, e: fsx::FsError) -> Diagnostic {
-    let parent = target.path().parent().unwrap_or(target.path());
-    Diagnostic::error(format!("cannot write beside the output `{}`: {e}", target.path().display())).help(format!(
-        "Haven builds into a new folder beside the output and then swaps it in, so `{}` must be writable: \
-         make it writable, or choose an output in a folder you can write to with `--output`; nothing was changed",
-        parent.display()
-    ))
 }

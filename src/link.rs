@@ -42,8 +42,8 @@ pub fn run(mut site: Site, diags: &mut Diagnostics) -> Site {
         || formatter.map(|(f, key_index)| (format_citations(&site, &f, &key_index), key_index)),
         || (glossary_links_all(&site), related_pages(&site)),
     );
-    if let Some(((rendered, bib), key_index)) = formatted {
-        apply_citations(&mut site, &key_index, rendered, bib);
+    if let Some((formatted, key_index)) = formatted {
+        apply_citations(&mut site, &key_index, formatted);
     }
     if let Some(links) = glossary {
         for (page, links) in site.pages.iter_mut().zip(links) {
@@ -512,12 +512,12 @@ fn add_page_bibliographies(site: &mut Site, diags: &mut Diagnostics) {
                 ),
             }
         }
-        let origin = crate::cite::Origin {
+        let origin = crate::bib::Origin {
             file: page.file.clone(),
             source: Some(&page.source),
             line: page.meta.key_lines.get("bibliography").copied().unwrap_or(1),
         };
-        crate::cite::add_bibliography_files(&site.config, &names, &origin, &mut sources, diags);
+        crate::bib::add_bibliography_files(&site.config, &names, &origin, &mut sources, diags);
     }
     site.sources = sources;
 }
@@ -583,13 +583,8 @@ fn format_citations(site: &Site, formatter: &Formatter, key_index: &HashMap<Stri
 
 /// Put the formatted citations into the pages (narrative ones into their
 /// sentences) and record which claims cite each source.
-fn apply_citations(
-    site: &mut Site,
-    key_index: &HashMap<String, usize>,
-    rendered: Vec<String>,
-    bib: Vec<(String, String, String)>,
-) {
-    let mut it = rendered.into_iter();
+fn apply_citations(site: &mut Site, key_index: &HashMap<String, usize>, formatted: crate::cite::Formatted) {
+    let mut it = formatted.citations.into_iter();
     let mut cited_by: Vec<(usize, PageId, usize)> = Vec::new();
     for page in &mut site.pages {
         let mut keys: Vec<String> = Vec::new();
@@ -613,10 +608,10 @@ fn apply_citations(
         site.sources[si].cited_by.push((pid, claim));
     }
     let mut order = Vec::new();
-    for (key, html, text) in bib {
-        if let Some(&i) = key_index.get(&key) {
-            site.sources[i].html = html;
-            site.sources[i].text = text;
+    for entry in formatted.bibliography {
+        if let Some(&i) = key_index.get(&entry.key) {
+            site.sources[i].html = entry.html;
+            site.sources[i].text = entry.text;
             order.push(i);
         }
     }

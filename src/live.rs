@@ -38,9 +38,9 @@ use crate::fsx;
 use crate::index::docs::SearchPage;
 use crate::index::SearchIndex;
 use crate::link::glossary_links;
-use crate::render::OutputFile;
 use crate::site::{Page, PageId, Site};
 use crate::theme::Theme;
+use crate::write::OutputFile;
 use crate::write::{InPlace, Sink};
 
 /// The result of [`Live::update`].
@@ -155,7 +155,7 @@ impl Live {
                 Ok(b) => b,
                 Err(_) => return Err(format!("content/{rel} was removed")),
             };
-            let source = crate::load::decode(&bytes).map_err(|_| format!("content/{rel} is not UTF-8"))?;
+            let source = crate::fsx::decode(&bytes).map_err(|_| format!("content/{rel} is not UTF-8"))?;
             let old = &self.site.pages[id];
             if source == old.source {
                 continue;
@@ -277,7 +277,7 @@ pub fn prepare_index(config: &Config, docs: &[SearchPage]) -> Result<PreparedInd
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let err = |e: fsx::FsError| Diagnostic::error(e.to_string());
     let owned = crate::output::claim(config, crate::output::Kind::SearchIndex)?.owned;
-    let staging = crate::output::Staging::new(&owned).map_err(|e| crate::staging_error(&owned, e))?;
+    let staging = crate::output::Staging::new(&owned).map_err(|e| crate::output::staging_error(&owned, e))?;
     let mut index = crate::index::run_docs(config, staging, docs)?;
     let files = std::mem::take(&mut index.files);
     let name = config.output.file_name().unwrap_or_default().to_string_lossy().into_owned();

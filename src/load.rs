@@ -126,7 +126,7 @@ pub fn run(config: Config, diags: &mut Diagnostics) -> Site {
         }
     }
 
-    site.sources = crate::cite::load_bibliography(&site.config, diags);
+    site.sources = crate::bib::load_bibliography(&site.config, diags);
     site
 }
 
@@ -138,54 +138,7 @@ pub fn display_path(root: &Path, path: &Path) -> PathBuf {
 fn read_page(root: &Path, rel: &str, path: &Path) -> Result<Page, Diagnostic> {
     let shown = display_path(root, path);
     let bytes = fsx::read(path).map_err(|e| Diagnostic::error(e.to_string()).in_file(&shown))?;
-    let source = decode(&bytes).map_err(|d| d.in_file(&shown))?;
+    let source = fsx::decode(&bytes).map_err(|d| d.in_file(&shown))?;
     let is_section = rel == "_index.md" || rel.ends_with("/_index.md");
     Ok(Page { rel_path: rel.to_string(), file: shown, source, is_section, ..Page::default() })
-}
-
-/// Bytes → text: BOM stripped, CRLF → LF, invalid UTF-8 reported at its position.
-pub fn decode(bytes: &[u8]) -> Result<String, Diagnostic> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    match std::str::from_utf8(bytes) {
-        Ok(s) => {
-            let s = if s.contains('\r') { s.replace("\r\n", "\n") } else { s.to_string() };
-            // Reserved for relative-URL rendering; never meaningful in input.
-            Ok(if s.contains(crate::config::ROOT_MARK) { s.replace(crate::config::ROOT_MARK, "") } else { s })
-        }
-        Err(e) => {
-            let good = e.valid_up_to();
-            let prefix = String::from_utf8_lossy(&bytes[..good]).into_owned();
-            let line = prefix.matches('\n').count() + 1;
-            let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            Err(Diagnostic::error(format!("file is not valid UTF-8 (bad byte 0x{:02X})", bytes[good]))
-                .at_location(crate::diag::Location {
-                    line,
-                    col,
-                    source_line: String::from_utf8_lossy(&bytes[good - (col - 1).min(good)..])
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .to_string(),
-                    width: 1,
-                })
-                .help("save the file as UTF-8 (most editors: \"Save with encoding\" → UTF-8)"))
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decode_strips_bom_and_crlf() {
-        assert_eq!(decode(b"\xEF\xBB\xBF+++\r\ntitle = \"x\"\r\n").unwrap(), "+++\ntitle = \"x\"\n");
-    }
-
-    #[test]
-    fn decode_reports_first_bad_byte_position() {
-        let d = decode(b"ok\nab\xFFc").unwrap_err();
-        let loc = d.location.unwrap();
-        assert_eq!((loc.line, loc.col), (2, 3));
-    }
 }

@@ -552,6 +552,16 @@ impl Drop for Staging {
     }
 }
 
+/// A staging folder beside `target` could not be made: nothing was touched.
+pub fn staging_error(target: &Owned, e: FsError) -> Diagnostic {
+    let parent = target.path().parent().unwrap_or(target.path());
+    Diagnostic::error(format!("cannot write beside the output `{}`: {e}", target.path().display())).help(format!(
+        "Haven builds into a new folder beside the output and then swaps it in, so `{}` must be writable: \
+         make it writable, or choose an output in a folder you can write to with `--output`; nothing was changed",
+        parent.display()
+    ))
+}
+
 /// Does `/proc` say process `pid` is running? `None` where there is no `/proc`.
 pub fn process_running(pid: u32) -> Option<bool> {
     if pid == std::process::id() {

@@ -196,7 +196,8 @@ pub struct CiteGroup {
     /// Index into `Page::claims`; `None` for a citation outside any claim
     /// block (in a heading, or in raw structure the parser did not open a block for).
     pub claim: Option<usize>,
-    /// Filled by `link`: the formatted in-text citation (plain text, e.g. "(Levy et al., 2018)").
+    /// Filled by `link`: the formatted in-text citation as escaped HTML (e.g.
+    /// `(Levy et al., 2018)`, `<i>…</i>` where the style sets italics).
     pub rendered: String,
 }
 

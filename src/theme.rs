@@ -50,7 +50,7 @@ pub fn resolve(root: &Path) -> Result<Theme, Diagnostic> {
         for path in entries {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let bytes = crate::fsx::read(&path).map_err(|e| Diagnostic::error(e.to_string()))?;
-            let text = crate::load::decode(&bytes).map_err(|d| d.in_file(format!("templates/{name}")))?;
+            let text = crate::fsx::decode(&bytes).map_err(|d| d.in_file(format!("templates/{name}")))?;
             match sources.iter_mut().find(|(n, _)| *n == name) {
                 Some(slot) => slot.1 = text,
                 None => sources.push((name, text)),

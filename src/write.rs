@@ -16,9 +16,14 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crate::diag::Diagnostic;
 use crate::fsx;
-use crate::index::SearchIndex;
 use crate::output::{Owned, Staging, MARKER};
-use crate::render::OutputFile;
+
+/// A file to write, relative to the output directory.
+#[derive(Debug, Clone)]
+pub struct OutputFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
 
 /// Where rendered files go. Called from many threads at once; each path is
 /// written once, except that a later `put` of the same path wins.
@@ -39,9 +44,9 @@ impl Writer {
         Ok(Writer { staging, files: AtomicUsize::new(0), bytes: AtomicU64::new(0) })
     }
 
-    /// Swap the written site in, then the search index (if any). Returns
-    /// (files, bytes) written.
-    pub fn publish(self, index: Option<SearchIndex>) -> Result<(usize, u64), Diagnostic> {
+    /// Swap the written site in, then the search index's staging folder
+    /// (if any). Returns (files, bytes) written.
+    pub fn publish(self, index: Option<Staging>) -> Result<(usize, u64), Diagnostic> {
         let counts = (self.files.load(Ordering::Relaxed), self.bytes.load(Ordering::Relaxed));
         self.staging.publish().map_err(|e| Diagnostic::error(e.to_string()))?;
         if let Some(index) = index {

@@ -1,5 +1,5 @@
 use crate::cli::BuildArgs;
-use crate::cmd::{failure_code, print_diagnostics, spinner, Verbosity};
+use crate::cmd::{print_diagnostics, spinner, Verbosity};
 use crate::config::Overrides;
 use crate::Cause;
 
@@ -8,7 +8,7 @@ pub fn run(args: BuildArgs, v: Verbosity) -> u8 {
         output: args.output,
         base_url: args.base_url,
         drafts: args.drafts,
-        live_reload: false,
+        live_reload: None,
         force: args.force,
     };
     let config = match super::load_config(&args.site.root, overrides, v) {
@@ -51,15 +51,10 @@ pub fn run(args: BuildArgs, v: Verbosity) -> u8 {
             let n = failed.diagnostics.iter().filter(|d| d.severity == crate::diag::Severity::Error).count();
             let errors = format!("{n} error{}", if n == 1 { "" } else { "s" });
             match failed.cause {
-                Cause::Content => {
-                    eprintln!("Build failed with {errors}; the previous output was left untouched.");
-                    failure_code(&failed.diagnostics)
-                }
-                Cause::Environment => {
-                    eprintln!("Build stopped with {errors}.");
-                    2
-                }
+                Cause::Content => eprintln!("Build failed with {errors}; the previous output was left untouched."),
+                Cause::Environment => eprintln!("Build stopped with {errors}."),
             }
+            failed.cause.exit_code()
         }
     }
 }

@@ -1,5 +1,5 @@
 use crate::cli::{CheckArgs, Format};
-use crate::cmd::{failure_code, print_diagnostics, Verbosity};
+use crate::cmd::{print_diagnostics, Verbosity};
 use crate::config::Overrides;
 use crate::diag::{Diagnostics, Severity};
 use crate::site::Date;
@@ -69,7 +69,7 @@ pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
         }
     }
     if sorted.iter().any(|d| d.severity == Severity::Error) {
-        failure_code(&sorted)
+        crate::Cause::Content.exit_code()
     } else {
         0
     }

@@ -16,8 +16,8 @@ use tantivy::Index;
 
 use crate::cite::escape;
 use crate::cli::SearchArgs;
-use crate::cmd::{failure_code, print_diagnostics, Verbosity};
-use crate::config::{Config, Overrides};
+use crate::cmd::Verbosity;
+use crate::config::Overrides;
 use crate::index::query::{DirSource, DocHit, Engine, Query, Ranked, SearchError, WordMatch};
 use crate::index::{analysis, export, inverted, Info, INFO_FILE, STATIC_DIR};
 
@@ -27,13 +27,9 @@ pub const SUB_RESULTS: usize = 2;
 const SNIPPET_CHARS: usize = 180;
 
 pub fn run(args: SearchArgs, v: Verbosity) -> u8 {
-    let config = match Config::load(&args.site.root, Overrides::default()) {
+    let config = match crate::cmd::load_config(&args.site.root, Overrides::default(), v) {
         Ok(c) => c,
-        Err(d) => {
-            let code = failure_code(std::slice::from_ref(&d));
-            print_diagnostics(&[d], v);
-            return code;
-        }
+        Err(code) => return code,
     };
     if !config.site.search.enabled {
         eprintln!("error: search is turned off for this site");

@@ -215,7 +215,7 @@ mod tests {
             output: "public".into(),
             search_index: "search-index".into(),
             drafts: false,
-            live_reload: false,
+            live_reload: None,
             force: false,
             home: None,
             site,

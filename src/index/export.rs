@@ -8,11 +8,11 @@
 //!
 //! | file | holds | a query loads |
 //! |------|-------|---------------|
-//! | `manifest` (JSON) | version, counts, stop words, the first 2-letter group of each vocabulary shard | once |
-//! | `v*` vocabulary (binary) | whole 2-letter groups: word → term and the term's record shard | one per query word |
+//! | `manifest` (JSON) | version, counts, stop words, the first group (a word's first [`GROUP_CHARS`] letters) of each vocabulary shard | once |
+//! | `v*` vocabulary (binary) | whole groups: word → term and the term's record shard | one per query word |
 //! | `r*` term records (binary) | per term, in term order: section and page counts, its **head** (best postings) and the table of its other blocks | the records of the query's terms |
 //! | `p*` postings (binary) | blocks of postings, packed | only the blocks the ranking still needs |
-//! | `l`, `t*` / `u*` typo lists (JSON) | the lists' table; words by first / second letter and length, with section counts | only to correct a word that its own 2-letter group cannot |
+//! | `l`, `t*` / `u*` typo lists (JSON) | the lists' table; words by first / second letter and length, with section counts | only to correct a word that its own group cannot |
 //! | `m{page}` (JSON) | title, URL, tags, audience, section headings (and anchors unless [`simple_anchor`]), and the texts of its sections (deflated) | one per result shown |
 //! | `g`, `ft*` / `fa*` (JSON) | tag and audience names with page counts (for the search page's menus); the pages of each | only when a filter is used |
 //!
@@ -81,7 +81,7 @@ pub struct Manifest {
 }
 
 /// The tables of the typo lists (file `l`, loaded only to correct a word
-/// whose 2-letter group has nothing close).
+/// whose group ([`GROUP_CHARS`] letters) has nothing close).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TypoTables {
     /// Typo list `t{i}` holds the words starting with `t[i].0` whose
@@ -604,7 +604,7 @@ pub fn build(
     }
 
     // Term records, packed in term order; then the vocabulary: whole
-    // 2-letter groups per shard, each word with its term's record shard.
+    // groups (first [`GROUP_CHARS`] letters) per shard, each word with its term's record shard.
     let mut record_shard = vec![0u32; records.len()];
     let mut current = RecordShard::default();
     let mut size = 0;

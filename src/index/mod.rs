@@ -33,8 +33,8 @@ use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::fsx::{self, FsError};
 use crate::output::Staging;
-use crate::render::OutputFile;
 use crate::site::Site;
+use crate::write::OutputFile;
 
 /// Folder of the site (and of `search-index/`) that holds the static index.
 pub const STATIC_DIR: &str = "search";
@@ -56,6 +56,11 @@ impl SearchIndex {
     /// Swap the new `search-index/` in for the old one.
     pub fn publish(self) -> Result<(), FsError> {
         self.staging.publish()
+    }
+
+    /// The staging folder, for [`crate::write::Writer::publish`] to swap in.
+    pub fn into_staging(self) -> Staging {
+        self.staging
     }
 }
 

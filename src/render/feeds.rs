@@ -1,8 +1,9 @@
 //! Machine-readable files: Atom feeds (site-wide and one per series),
 //! `sitemap.xml` and `robots.txt`. All text is XML-escaped.
 
-use super::{xml_escape as esc, OutputFile};
+use super::xml_escape as esc;
 use crate::site::{Date, PageId, Site};
+use crate::write::OutputFile;
 
 pub fn run(site: &Site) -> Vec<OutputFile> {
     let mut out = Vec::new();

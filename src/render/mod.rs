@@ -26,14 +26,7 @@ use crate::cite::escape;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::site::{Page, PageId, Site};
 use crate::theme::{tera_chain, Theme};
-use crate::write::Sink;
-
-/// A file to write, relative to the output directory.
-#[derive(Debug, Clone)]
-pub struct OutputFile {
-    pub path: String,
-    pub bytes: Vec<u8>,
-}
+use crate::write::{OutputFile, Sink};
 
 #[derive(Serialize)]
 struct SiteView<'a> {
@@ -374,8 +367,8 @@ impl Ctx<'_> {
         c.insert("assets", &self.assets);
         let mut scripts = vec![self.assets.js.clone()];
         scripts.extend(self.assets.search_js.clone());
-        if cfg.live_reload {
-            scripts.push(self.site.url(&crate::live::reload_script_path()));
+        if let Some(script) = &cfg.live_reload {
+            scripts.push(self.site.url(script));
         }
         c.insert("scripts", &scripts);
         c.insert("nav", &self.nav(section));

@@ -23,7 +23,7 @@ fn config(root: &Path) -> Config {
     let overrides = Overrides {
         output: Some(root.join("out")),
         base_url: Some("/".into()),
-        live_reload: true,
+        live_reload: Some(haven::live::reload_script_path()),
         ..Overrides::default()
     };
     Config::load(root, overrides).unwrap()

@@ -212,3 +212,80 @@ fn serve_refuses_paths_outside_the_output() {
     }
     assert_eq!(get(server.port, "/nope/").0, 404);
 }
+
+/// Send `raw` as the whole request and read the answer's status code.
+fn raw_status(port: u16, raw: &[u8]) -> u16 {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    // The server may answer (and close) before it has read everything.
+    let _partial = s.write_all(raw);
+    let mut buf = Vec::new();
+    let _read = s.read_to_end(&mut buf);
+    let text = String::from_utf8_lossy(&buf);
+    text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
+#[test]
+fn serve_answers_only_this_machine_and_limits_requests() {
+    let t = SiteTest::new().file("content/a.md", &article("Alpha", "", "Hello."));
+    let server = start(&t);
+    let port = server.port;
+    let req = |host: &str| format!("GET /a/ HTTP/1.1\r\nHost: {host}\r\n\r\n").into_bytes();
+    for ok in ["localhost", &format!("localhost:{port}"), &format!("127.0.0.1:{port}"), &format!("[::1]:{port}")] {
+        assert_eq!(raw_status(port, &req(ok)), 200, "{ok}");
+    }
+    // DNS rebinding: a name that resolves here, but is not this machine's.
+    for bad in ["evil.example", &format!("evil.example:{port}"), "localhost.evil.example"] {
+        assert_eq!(raw_status(port, &req(bad)), 403, "{bad}");
+    }
+    assert_eq!(raw_status(port, b"GET /a/ HTTP/1.1\r\n\r\n"), 400, "no Host");
+    let status = format!("GET /__haven/status HTTP/1.1\r\nHost: evil.example:{port}\r\n\r\n");
+    assert_eq!(raw_status(port, status.as_bytes()), 403, "the build status is not for other sites");
+    // A cross-origin WebSocket upgrade is refused; a same-origin one is served.
+    let upgrade = |origin: &str| {
+        format!(
+            "GET /__haven/live HTTP/1.1\r\nHost: localhost:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n"
+        )
+    };
+    assert_eq!(raw_status(port, upgrade("http://evil.example").as_bytes()), 403);
+    let mut ws = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    ws.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    ws.write_all(upgrade(&format!("http://localhost:{port}")).as_bytes()).unwrap();
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 1024];
+    while !String::from_utf8_lossy(&got).contains("\"version\"") {
+        let n = ws.read(&mut chunk).unwrap();
+        assert!(n > 0, "the socket closed: {}", String::from_utf8_lossy(&got));
+        got.extend_from_slice(&chunk[..n]);
+    }
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.starts_with("HTTP/1.1 101"), "{text}");
+    assert!(text.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), "RFC 6455's accept key: {text}");
+    // Limits on the request itself.
+    let long = format!("GET /{} HTTP/1.1\r\nHost: localhost\r\n\r\n", "a".repeat(100_000));
+    assert_eq!(raw_status(port, long.as_bytes()), 414);
+    let big = format!("GET / HTTP/1.1\r\nHost: localhost\r\nX-Big: {}\r\n\r\n", "b".repeat(20_000));
+    assert_eq!(raw_status(port, big.as_bytes()), 431);
+    let started = Instant::now();
+    assert_eq!(raw_status(port, b"GET / HTTP/1.1\r\nHost: local"), 408, "an incomplete request is not GET /");
+    assert!(started.elapsed() < Duration::from_secs(12), "answered after {:?}", started.elapsed());
+}
+
+#[test]
+fn serve_limits_open_connections_and_recovers() {
+    let t = SiteTest::new().file("content/a.md", &article("Alpha", "", "Hello."));
+    let server = start(&t);
+    let port = server.port;
+    // Idle connections that never send a request hold every slot...
+    let idle: Vec<TcpStream> = (0..256).map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(raw_status(port, b"GET /a/ HTTP/1.1\r\nHost: localhost\r\n\r\n"), 503, "beyond the limit");
+    // ...until they time out (408) or leave; then requests are served again.
+    drop(idle);
+    let until = Instant::now() + Duration::from_secs(15);
+    while raw_status(port, b"GET /a/ HTTP/1.1\r\nHost: localhost\r\n\r\n") != 200 {
+        assert!(Instant::now() < until, "the server did not recover its connection slots");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
