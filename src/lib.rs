@@ -126,19 +126,14 @@ pub fn build_site(config: &Config) -> Result<(Built, Site), Failed> {
 
 fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Failed> {
     let started = Instant::now();
-    let mut diags = Diagnostics::new();
-    let fail = |diags: Diagnostics, cause| Failed { diagnostics: diags.sorted(), cause };
-    let mut watch = Stopwatch::start();
+    let mut run = Run { diags: Diagnostics::new(), watch: Stopwatch::start() };
     // Before any work: prove the outputs are Haven's to replace, and make the
     // staging folders beside them (which also proves their parents writable).
-    let (writer, index_staging) = match prepare_outputs(config, &mut diags) {
-        Ok(staged) => staged,
-        Err(d) => {
-            diags.push(d);
-            return Err(fail(diags, Cause::Environment));
-        }
+    let outputs = prepare_outputs(config, &mut run.diags);
+    let (writer, index_staging) = run.or_stop(outputs, Cause::Environment)?;
+    let Some(mut site) = analyse_timed(config, &mut run.diags, &mut run.watch) else {
+        return Err(run.failed(Cause::Content));
     };
-    let Some(mut site) = analyse_timed(config, &mut diags, &mut watch) else { return Err(fail(diags, Cause::Content)) };
     if !keep_sources {
         // Only diagnostics (all reported by now) point into the source text,
         // and only `haven check`'s readability report reads the plain text.
@@ -147,28 +142,74 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
             p.text = String::new();
         }
     }
-    let theme = match theme::resolve(&config.root) {
-        Ok(t) => t,
-        Err(d) => {
-            diags.push(d);
-            return Err(fail(diags, Cause::Content));
-        }
+    let theme = run.or_stop(theme::resolve(&config.root), Cause::Content)?;
+    let index = render_and_index(&site, &theme, &writer, index_staging, &mut run);
+    let index = run.or_stop(index, Cause::Content)?;
+    run.stop_on_errors()?;
+    let published = writer.publish(index.map(index::SearchIndex::into_staging));
+    let (files, bytes) = run.or_stop(published, Cause::Environment)?;
+    run.watch.lap("write");
+    let built = Built {
+        pages: site.pages.iter().filter(|p| !p.is_glossary_term()).count(),
+        files,
+        bytes,
+        citations: site.pages.iter().map(|p| p.cites.len()).sum(),
+        sources: site.cited_order.len(),
+        seconds: started.elapsed().as_secs_f64(),
+        stages: run.watch.laps,
+        diagnostics: run.diags.sorted(),
     };
-    // Render and index both only read the site: they run side by side, and
-    // render streams each file into the writer's staging folder. Nothing is
-    // published unless both succeed.
+    Ok((built, site))
+}
+
+/// A build's diagnostics and stage timings, and the way it stops.
+struct Run {
+    diags: Diagnostics,
+    watch: Stopwatch,
+}
+
+impl Run {
+    /// `result`'s value, or the run stopped by its diagnostic, for `cause`.
+    fn or_stop<T>(&mut self, result: Result<T, Diagnostic>, cause: Cause) -> Result<T, Failed> {
+        result.map_err(|d| {
+            self.diags.push(d);
+            self.failed(cause)
+        })
+    }
+
+    fn stop_on_errors(&mut self) -> Result<(), Failed> {
+        if self.diags.has_errors() {
+            Err(self.failed(Cause::Content))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn failed(&mut self, cause: Cause) -> Failed {
+        Failed { diagnostics: std::mem::take(&mut self.diags).sorted(), cause }
+    }
+}
+
+/// Render and index side by side (both only read the site): render streams
+/// each file into the writer's staging folder, and the static index's files
+/// go to the writer as soon as they exist. Render's diagnostics go to `run`.
+fn render_and_index(
+    site: &Site,
+    theme: &theme::Theme,
+    writer: &write::Writer,
+    index_staging: Option<output::Staging>,
+    run: &mut Run,
+) -> Result<Option<index::SearchIndex>, Diagnostic> {
     let ((render_diags, render_secs), (index, index_secs)) = rayon::join(
         || {
             let t = Instant::now();
             let mut d = Diagnostics::new();
-            render::run(&site, &theme, &mut d, &writer);
+            render::run(site, theme, &mut d, writer);
             (d, t.elapsed().as_secs_f64())
         },
         || {
             let t = Instant::now();
-            // The static index's files go to the writer here, in parallel and
-            // while render still runs, not one by one after both finished.
-            let index = index_staging.map(|s| index::run(&site, s)).transpose().and_then(|mut i| {
+            let index = index_staging.map(|s| index::run(site, s)).transpose().and_then(|mut i| {
                 if let Some(i) = &mut i {
                     std::mem::take(&mut i.files).into_par_iter().try_for_each(|f| writer.put(f))?;
                 }
@@ -177,41 +218,13 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
             (index, t.elapsed().as_secs_f64())
         },
     );
-    watch.lap("render ‖ index");
-    watch.laps.extend([
+    run.watch.lap("render ‖ index");
+    run.watch.laps.extend([
         Lap { stage: "  render", seconds: render_secs, peak_mib: None },
         Lap { stage: "  index", seconds: index_secs, peak_mib: None },
     ]);
-    diags.extend(render_diags.sorted());
-    let index = match index {
-        Ok(i) => i,
-        Err(d) => {
-            diags.push(d);
-            return Err(fail(diags, Cause::Content));
-        }
-    };
-    if diags.has_errors() {
-        return Err(fail(diags, Cause::Content));
-    }
-    let (files, bytes) = match writer.publish(index.map(index::SearchIndex::into_staging)) {
-        Ok(counts) => counts,
-        Err(d) => {
-            diags.push(d);
-            return Err(fail(diags, Cause::Environment));
-        }
-    };
-    watch.lap("write");
-    let built = Built {
-        pages: site.pages.iter().filter(|p| !p.is_glossary_term()).count(),
-        files,
-        bytes,
-        citations: site.pages.iter().map(|p| p.cites.len()).sum(),
-        sources: site.cited_order.len(),
-        seconds: started.elapsed().as_secs_f64(),
-        stages: watch.laps,
-        diagnostics: diags.sorted(),
-    };
-    Ok((built, site))
+    run.diags.extend(render_diags.sorted());
+    index
 }
 
 /// Claim the site output (and `search-index/`, when search is on) and make

@@ -368,8 +368,6 @@ fn similar_page<'a>(
     titles.iter().find(|(t, _)| t == title).map(|(_, slug)| *slug)
 }
 
-const RESERVED_ANCHORS: &[&str] = &["references", "linked-from", "related", "main", "top"];
-
 fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
     let by_slug = slug_table(&site.pages);
     let by_path: HashMap<&str, PageId> = site.pages.iter().map(|p| (p.path.trim_end_matches('/'), p.id)).collect();
@@ -426,7 +424,7 @@ fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
                     let t = &site.pages[id];
                     let href = match anchor {
                         Some(a) if !a.is_empty() => {
-                            if !t.headings.iter().any(|h| h.id == a) && !RESERVED_ANCHORS.contains(&a) {
+                            if !t.headings.iter().any(|h| h.id == a) && !crate::site::THEME_IDS.contains(&a) {
                                 found_diags.push(
                                     Diagnostic::error(format!("`{}` has no heading `#{a}`", t.meta.title))
                                         .in_file(&page.file)

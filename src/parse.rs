@@ -427,10 +427,7 @@ pub fn parse_body(src: &str, body_offset: usize) -> (Doc, Vec<Diagnostic>) {
     let mut cites: Vec<CiteGroup> = Vec::new();
     let mut claims: Vec<Claim> = Vec::new();
     let mut text = String::new();
-    let mut used_ids: HashSet<String> = ["main", "references", "linked-from", "related", "top", "sources", "content"]
-        .into_iter()
-        .map(String::from)
-        .collect();
+    let mut used_ids: HashSet<String> = crate::site::THEME_IDS.iter().map(|s| s.to_string()).collect();
 
     let mut link_stack: Vec<LinkFrame> = Vec::new();
     let mut blocks: Vec<Block> = Vec::new();

@@ -234,6 +234,27 @@ pub enum Node {
     HeadingAnchor(usize),
 }
 
+/// Element ids the default theme gives a page beside its headings, and
+/// `top` (every browser's top of the document). A heading never takes one of
+/// these ids (`parse`), and a link may point at one (`link`).
+pub const THEME_IDS: &[&str] = &[
+    "top",
+    "main",
+    "page-title",
+    "path-title",
+    "references",
+    "linked-from",
+    "related",
+    "latest-topic",
+    "site-search-input",
+    "search-results",
+    "search-status",
+    "search-correction",
+    "search-more",
+    "search-tag",
+    "search-audience",
+];
+
 /// One markdown file.
 #[derive(Debug, Clone, Default)]
 pub struct Page {

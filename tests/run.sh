@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 # and the browser tests: the dependencies are compiled once.
 cargo test --locked --profile ci
 
+# The theme's scripts and the test scripts parse (node's own syntax check).
+for js in themes/default/static/*.js tests/*.js tests/browser/*.mjs benches/*.mjs; do
+  node --check "$js"
+done
+
 chromium_bin="${CHROMIUM:-/usr/bin/chromium}"
 if [ ! -x "$chromium_bin" ]; then
   if [ "${HAVEN_REQUIRE_BROWSER:-0}" = "1" ]; then

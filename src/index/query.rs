@@ -798,6 +798,20 @@ pub fn osa_distance(a: &[char], b: &[char], max: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `search.js` ranks with the same constants as this engine: a change on
+    /// one side fails here until the other follows.
+    #[test]
+    fn search_js_shares_the_engines_constants() {
+        let js = crate::theme::STATIC.iter().find(|(n, _)| *n == "search.js").map(|(_, s)| *s).unwrap();
+        for line in [
+            format!("var EXACT = {EXACT};"),
+            format!("var BATCH = {BATCH};"),
+            format!("var GROUP_CHARS = {};", crate::index::export::GROUP_CHARS),
+        ] {
+            assert_eq!(js.matches(line.as_str()).count(), 1, "search.js must say `{line}` once");
+        }
+    }
     use crate::index::docs::{SearchPage, SearchSection};
     use crate::index::export;
 
