@@ -137,7 +137,7 @@ pub fn base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// Inverse of [`base64`].
+/// Inverse of [`base64()`].
 pub fn unbase64(s: &str) -> Result<Vec<u8>, DecodeError> {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.decode(s).map_err(|_| err("bad base64"))

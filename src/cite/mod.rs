@@ -1,0 +1,204 @@
+//! Citation formatting (the bibliography files are read by [`crate::bib`]).
+//!
+//! 1. [`Formatter`] formats every citation group of the site and the
+//!    bibliography entries once, with hayagriva's CSL engine (APA by default).
+//! 2. [`elem_html`] turns hayagriva's element tree into HTML ourselves,
+//!    escaping every string and using classes, never inline styles.
+
+mod drive;
+mod html;
+mod plan;
+mod split;
+
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
+
+use hayagriva::citationberg::json::Item;
+use hayagriva::citationberg::{taxonomy::Locator, IndependentStyle, Locale, Style};
+use hayagriva::{
+    BibliographyDriver, BibliographyRequest, CitationItem, CitationRequest, CitePurpose, ElemChild, ElemChildren,
+    LocatorPayload, SpecificLocator,
+};
+
+use crate::config::Config;
+use crate::diag::Diagnostic;
+use crate::site::CiteItem;
+use drive::*;
+use html::*;
+pub use html::{elem_html, escape};
+use plan::*;
+use split::*;
+
+/// A CSL style resolved from `haven.toml`, with its locales.
+pub struct Formatter {
+    style: IndependentStyle,
+    locales: Vec<Locale>,
+    /// The style formats a citation the same wherever it stands (see
+    /// [`position_free`]), so a repeated citation is formatted once.
+    position_free: bool,
+    /// The style without its bibliography, for the drivers of a [`Split`]
+    /// that format citations only.
+    citations_only: IndependentStyle,
+    /// The style allows splitting the driver (see [`Split`]).
+    splittable: bool,
+}
+
+impl Formatter {
+    /// `apa` (default) or another bundled style name, or a path to a `.csl` file.
+    pub fn new(config: &Config) -> Result<Formatter, Diagnostic> {
+        let name = &config.site.citations.style;
+        let (style, xml) = if name.ends_with(".csl") {
+            let path = config.root.join(name);
+            let xml = crate::fsx::read(&path)
+                .map_err(|e| Diagnostic::error(e.to_string()).in_file(crate::config::CONFIG_FILE))?;
+            let xml = String::from_utf8_lossy(&xml).into_owned();
+            match IndependentStyle::from_xml(&xml) {
+                Ok(s) => (s, xml),
+                Err(e) => {
+                    return Err(Diagnostic::error(format!("cannot read CSL style {name}: {e}"))
+                        .in_file(crate::config::CONFIG_FILE))
+                }
+            }
+        } else {
+            let archived = hayagriva::archive::ArchivedStyle::by_name(name).ok_or_else(|| {
+                let names: Vec<&str> =
+                    hayagriva::archive::ArchivedStyle::all().iter().flat_map(|s| s.names().iter().copied()).collect();
+                Diagnostic::error(format!("unknown citation style `{name}`"))
+                    .in_file(crate::config::CONFIG_FILE)
+                    .help_opt(
+                        crate::diag::did_you_mean(name, names.iter().copied()).map(|n| format!("did you mean `{n}`?")),
+                    )
+            })?;
+            let style = archived.get();
+            // An unprintable style only loses the repeated-citation shortcut.
+            let xml = style.to_xml().unwrap_or_else(|_| "position=".into());
+            match style {
+                Style::Independent(s) => (s, xml),
+                Style::Dependent(_) => {
+                    return Err(Diagnostic::error(format!("citation style `{name}` is a dependent style"))
+                        .in_file(crate::config::CONFIG_FILE))
+                }
+            }
+        };
+        Ok(Formatter::with_style(style, &xml))
+    }
+
+    /// A formatter for `style`, whose CSL source is `xml`.
+    fn with_style(style: IndependentStyle, xml: &str) -> Formatter {
+        let position_free = position_free(&style, xml);
+        // A citation number is the cited entry's place in the whole sorted
+        // bibliography, which a split driver does not see.
+        let splittable = position_free && !xml.contains("citation-number");
+        let citations_only = IndependentStyle { bibliography: None, ..style.clone() };
+        Formatter { style, locales: hayagriva::archive::locales(), position_free, citations_only, splittable }
+    }
+
+    /// Format every citation group (in order) and the bibliography of the cited
+    /// entries.
+    pub fn format(&self, groups: &[(Vec<(&Item, &CiteItem)>, bool)]) -> Formatted {
+        let drive = Drive::new(self, groups);
+        let plan = if self.position_free {
+            Plan::repeats_once(groups, |e| drive.slot[&addr(e)])
+        } else {
+            Plan::every_group(groups.len())
+        };
+        let threads = rayon::current_num_threads();
+        let Formatted { citations: driven, bibliography } =
+            (self.splittable && plan.driven.len() >= SPLIT_FROM && threads > 1)
+                .then(|| drive.split(&plan.driven, 2 * threads))
+                .flatten()
+                .unwrap_or_else(|| drive.run(&plan.driven, true));
+        let cites = plan
+            .output_of
+            .iter()
+            .zip(groups)
+            .map(|(&d, (items, narrative))| {
+                let mut html = driven[d].clone();
+                let suppress = !narrative && items.iter().all(|(_, ci)| ci.suppress_author);
+                if suppress && !html.starts_with('(') {
+                    html = format!("({html})");
+                }
+                let prefix = items.first().map(|(_, ci)| ci.prefix.as_str()).unwrap_or("");
+                if !prefix.is_empty() && !narrative {
+                    let p = escape(prefix);
+                    html = match html.strip_prefix('(') {
+                        Some(rest) => format!("({p} {rest}"),
+                        None => format!("{p} {html}"),
+                    };
+                }
+                html
+            })
+            .collect();
+        Formatted { citations: cites, bibliography }
+    }
+}
+
+/// Formatted citations: the HTML of each group, and the bibliography in the
+/// style's order.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Formatted {
+    /// The in-text citation of each group, as escaped HTML, in order.
+    pub citations: Vec<String>,
+    /// The cited entries, formatted, in the style's order.
+    pub bibliography: Vec<BibEntry>,
+}
+
+/// One formatted bibliography entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BibEntry {
+    pub key: String,
+    /// Escaped HTML with classes ([`elem_html`]).
+    pub html: String,
+    /// The same as plain text.
+    pub text: String,
+}
+
+/// Driven groups at which [`Formatter::format`] splits the driver (on more
+/// than one thread, for a style that allows it): below this, one driver is
+/// quick and the split's extra work does not pay (measured in
+/// `benches/results/`). `split_drivers_format_as_one_driver` proves the
+/// output equal.
+const SPLIT_FROM: usize = 500;
+
+/// Whether `style` formats a citation the same wherever it stands: an
+/// in-text style with no `position` test (first, subsequent, ibid, near-note)
+/// and no `et-al-subsequent-*` name option. Those are hayagriva's only uses
+/// of a citation's place among the others (`is_first`, the ibid state, note
+/// numbers). `xml` is checked as text: a false alarm only costs speed.
+fn position_free(style: &IndependentStyle, xml: &str) -> bool {
+    style.settings.class == hayagriva::citationberg::StyleClass::InText
+        && !xml.contains("position=")
+        && !xml.contains("et-al-subsequent")
+}
+
+/// `p. 12` / `pp. 3-5` / `ch. 2` / `sec. 4` → a CSL locator; anything else → page.
+fn locator(raw: &str) -> Option<SpecificLocator<'_>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let table: &[(&str, Locator)] = &[
+        ("pp.", Locator::Page),
+        ("p.", Locator::Page),
+        ("chapter", Locator::Chapter),
+        ("ch.", Locator::Chapter),
+        ("chap.", Locator::Chapter),
+        ("sec.", Locator::Section),
+        ("section", Locator::Section),
+        ("para.", Locator::Paragraph),
+        ("¶", Locator::Paragraph),
+        ("fig.", Locator::Figure),
+        ("vol.", Locator::Volume),
+        ("table", Locator::Table),
+    ];
+    for (pre, loc) in table {
+        if let Some(rest) = raw.strip_prefix(pre) {
+            return Some(SpecificLocator(*loc, LocatorPayload::Str(rest.trim())));
+        }
+    }
+    Some(SpecificLocator(Locator::Page, LocatorPayload::Str(raw)))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,324 @@
+//! Tests of citation formatting: the shortcuts format exactly as driving
+//! every group would.
+
+use super::*;
+use crate::bib::{parse_bibtex, parse_hayagriva_yaml};
+
+const BIB: &str = r#"@incollection{opland2024,
+  author = {Opland, C. and Torrico, Tyler J.},
+  title = {Psychotherapy and therapeutic relationship},
+  booktitle = {{StatPearls}},
+  publisher = {{StatPearls} Publishing},
+  year = {2024},
+}
+
+@article{ardito2011,
+  author = {Ardito, Rita B. and Rabellino, Daniela},
+  title = {Therapeutic alliance and outcome of psychotherapy},
+  journal = {Frontiers in Psychology},
+  year = {2011},
+  volume = {2},
+  eid = {270},
+  doi = {10.3389/fpsyg.2011.00270},
+}
+"#;
+
+fn apa() -> Formatter {
+    archived("apa")
+}
+
+fn archived(name: &str) -> Formatter {
+    let style = hayagriva::archive::ArchivedStyle::by_name(name).unwrap().get();
+    let xml = style.to_xml().unwrap();
+    match style {
+        Style::Independent(s) => Formatter::with_style(s, &xml),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn bibtex_incollection_prints_book_title_once_and_eid_as_article_number() {
+    let entries = parse_bibtex(BIB).unwrap();
+    assert_eq!(entries[0].1, 1);
+    assert_eq!(entries[1].1, 9);
+    let ci = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
+    let groups = vec![(vec![(&entries[0].2, &ci)], false), (vec![(&entries[1].2, &ci)], false)];
+    let bib = apa().format(&groups).bibliography;
+    let text: Vec<&str> = bib.iter().map(|b| b.text.as_str()).collect();
+    let chapter = text.iter().find(|t| t.starts_with("Opland")).unwrap();
+    assert_eq!(chapter.matches("StatPearls").count(), 2, "{chapter}"); // book title + publisher, not "StatPearls: StatPearls"
+    assert!(!chapter.contains("StatPearls: StatPearls"), "{chapter}");
+    let article = text.iter().find(|t| t.starts_with("Ardito")).unwrap();
+    assert!(article.contains("Article 270"), "{article}");
+    assert!(article.contains("https://doi.org/10.3389/fpsyg.2011.00270"), "{article}");
+}
+
+#[test]
+fn in_text_forms() {
+    let entries = parse_bibtex(BIB).unwrap();
+    let plain = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
+    let loc = CiteItem { locator: "p. 2".into(), prefix: "see".into(), ..plain.clone() };
+    let sup = CiteItem { suppress_author: true, ..plain.clone() };
+    let e = &entries[1].2;
+    let groups =
+        vec![(vec![(e, &plain)], false), (vec![(e, &loc)], false), (vec![(e, &plain)], true), (vec![(e, &sup)], false)];
+    let c = apa().format(&groups).citations;
+    assert_eq!(c[0], "(Ardito &amp; Rabellino, 2011)");
+    assert_eq!(c[1], "(see Ardito &amp; Rabellino, 2011, p. 2)");
+    assert_eq!(c[2], "Ardito &amp; Rabellino (2011)");
+    assert_eq!(c[3], "(2011)");
+}
+
+#[test]
+fn hayagriva_yaml_converts_and_formats() {
+    let yaml = "horvath2011:\n  type: article\n  title: Alliance in individual psychotherapy\n  author: [\"Horvath, Adam O.\", \"Del Re, A. C.\"]\n  date: 2011\n  page-range: 9-16\n  serial-number:\n    doi: 10.1037/a0022186\n  parent:\n    type: periodical\n    title: Psychotherapy\n    volume: 48\n    issue: 1\n";
+    let entries = parse_hayagriva_yaml(yaml).unwrap();
+    assert_eq!((entries[0].0.as_str(), entries[0].1), ("horvath2011", 1));
+    let ci = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
+    let Formatted { citations: c, bibliography: bib } = apa().format(&[(vec![(&entries[0].2, &ci)], false)]);
+    assert_eq!(c[0], "(Horvath &amp; Del Re, 2011)");
+    assert!(bib[0].text.contains("Psychotherapy, 48(1), 9–16. https://doi.org/10.1037/a0022186"), "{}", bib[0].text);
+    assert!(parse_hayagriva_yaml("a: [unclosed").is_err());
+}
+
+/// Sources whose in-text forms clash: same surnames and years (year
+/// suffixes), shared and differing given names (added initials), et-al
+/// lists that differ only after the first author (added names), no date.
+fn clashing_sources() -> Vec<Item> {
+    use serde_json::json;
+    let people = [("Smith", "Anna"), ("Smith", "Ben"), ("Smith", "Anna B."), ("Lee", "Chris"), ("Park", "Dana")];
+    let specs: [(&[usize], Option<i64>); 12] = [
+        (&[0], Some(2001)),
+        (&[1], Some(2001)),
+        (&[2], Some(2001)),
+        (&[0], Some(2001)),
+        (&[3], Some(2010)),
+        (&[3], Some(2010)),
+        (&[0, 3, 4], Some(2015)),
+        (&[0, 4, 3], Some(2015)),
+        (&[4], None),
+        (&[4], None),
+        (&[3, 4], Some(2020)),
+        (&[1], Some(1999)),
+    ];
+    specs
+        .iter()
+        .enumerate()
+        .map(|(i, (authors, year))| {
+            let mut m = json!({
+                "id": format!("k{i}"),
+                "type": "article-journal",
+                "title": format!("Title {i}"),
+                "container-title": "Journal",
+                "author": authors.iter().map(|&a| json!({"family": people[a].0, "given": people[a].1})).collect::<Vec<_>>(),
+            });
+            if let Some(y) = year {
+                m["issued"] = json!({ "date-parts": [[y]] });
+            }
+            serde_json::from_value(m).unwrap()
+        })
+        .collect()
+}
+
+/// [`clashing_sources`], then six sources that clash with nothing.
+fn sources() -> Vec<Item> {
+    let mut sources = clashing_sources();
+    sources.extend(
+        [("Ng", 1990), ("Okafor", 1991), ("Quist", 2003), ("Ruiz", 2012), ("Sato", 2018), ("Tran", 2021)]
+            .into_iter()
+            .enumerate()
+            .map(|(i, (family, year))| {
+                serde_json::from_value(serde_json::json!({
+                    "id": format!("u{i}"),
+                    "type": "book",
+                    "title": format!("Book {i}"),
+                    "author": [{"family": family, "given": "Alex"}],
+                    "issued": { "date-parts": [[year]] },
+                }))
+                .unwrap()
+            }),
+    );
+    sources
+}
+
+/// A group to cite: its members (source, locator, author suppressed), and
+/// whether it is narrative.
+type PoolGroup = (Vec<(usize, usize, bool)>, bool);
+
+/// Up to `groups` groups of one to three of the first `sources` sources,
+/// a quarter of them narrative.
+fn pool(sources: usize, groups: usize) -> impl proptest::strategy::Strategy<Value = Vec<PoolGroup>> {
+    let member = (0..sources, 0..3usize, proptest::bool::weighted(0.2));
+    proptest::collection::vec((proptest::collection::vec(member, 1..4), proptest::bool::weighted(0.25)), 1..groups)
+}
+
+/// Citation groups for the proptests: `order` picks from `pool`, whose
+/// members are (source, locator, author suppressed).
+fn groups_of<'a>(
+    sources: &'a [Item],
+    items: &'a [CiteItem],
+    pool: &[PoolGroup],
+    order: &[usize],
+) -> Vec<(Vec<(&'a Item, &'a CiteItem)>, bool)> {
+    order
+        .iter()
+        .map(|&i| {
+            let (members, narrative) = &pool[i % pool.len()];
+            // A narrative citation names one source.
+            let members = if *narrative { &members[..1] } else { &members[..] };
+            (members.iter().map(|&(e, l, s)| (&sources[e], &items[l * 2 + usize::from(s)])).collect(), *narrative)
+        })
+        .collect()
+}
+
+/// Every (locator, author suppressed) a proptest cites with.
+fn cite_items() -> Vec<CiteItem> {
+    let locators = ["", "p. 4", "ch. 2"];
+    (0..3)
+        .flat_map(|l| {
+            [false, true].map(|s| CiteItem {
+                key: String::new(),
+                prefix: String::new(),
+                locator: locators[l].into(),
+                suppress_author: s,
+            })
+        })
+        .collect()
+}
+
+/// (style, formatter, the same formatter driving every group).
+static STYLES: std::sync::LazyLock<Vec<(&str, Formatter, Formatter)>> = std::sync::LazyLock::new(|| {
+    ["apa", "harvard-cite-them-right", "modern-language-association", "ieee", "vancouver", "chicago-author-date"]
+        .into_iter()
+        .map(|name| (name, archived(name), Formatter { position_free: false, ..archived(name) }))
+        .collect()
+});
+
+#[test]
+fn position_tests_turn_the_repeat_shortcut_off() {
+    let free: Vec<(&str, bool)> = STYLES.iter().map(|(n, f, _)| (*n, f.position_free)).collect();
+    assert_eq!(
+        free,
+        [
+            ("apa", true),
+            ("harvard-cite-them-right", true),
+            ("modern-language-association", true),
+            ("ieee", true),
+            ("vancouver", true),
+            ("chicago-author-date", false), // `position="subsequent"` tests
+        ]
+    );
+    assert!(!STYLES[0].1.position_free || !archived("chicago-notes").position_free);
+}
+
+proptest::proptest! {
+    // `PROPTEST_CASES` (the quick inner loop sets it) wins over the default of 64.
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(64)
+    ))]
+    /// Formatting repeated citations once gives what driving every
+    /// citation gives, on sources built to need disambiguation.
+    #[test]
+    fn repeated_citations_format_as_when_all_are_driven(
+        pool in pool(12, 8),
+        order in proptest::collection::vec(0..8usize, 1..60),
+    ) {
+        let (sources, items) = (clashing_sources(), cite_items());
+        let groups = groups_of(&sources, &items, &pool, &order);
+        for (name, shortcut, every) in STYLES.iter() {
+            let (a, b) = (shortcut.format(&groups), every.format(&groups));
+            proptest::prop_assert_eq!(&a.citations, &b.citations, "{} citations", name);
+            proptest::prop_assert_eq!(&a.bibliography, &b.bibliography, "{} bibliography", name);
+        }
+    }
+
+    /// Drivers split over the groups (see `Split`) agree where they share
+    /// groups and give what one driver of every group gives, with sources
+    /// that clash and sources that do not.
+    #[test]
+    fn split_drivers_format_as_one_driver(
+        pool in pool(18, 10),
+        order in proptest::collection::vec(0..10usize, 1..80),
+        parts in 2..5usize,
+    ) {
+        let (sources, items) = (sources(), cite_items());
+        let groups = groups_of(&sources, &items, &pool, &order);
+        for (name, shortcut, every) in STYLES.iter().filter(|(_, f, _)| f.splittable) {
+            let drive = Drive::new(shortcut, &groups);
+            let plan = Plan::repeats_once(&groups, |e| drive.slot[&addr(e)]);
+            let split = drive.split(&plan.driven, parts);
+            proptest::prop_assert!(split.is_some(), "{}: split drivers disagree", name);
+            let Formatted { citations: cites, bibliography: bib } = split.unwrap();
+            let Formatted { citations: one_cites, bibliography: one_bib } = drive.run(&plan.driven, true);
+            proptest::prop_assert_eq!(&cites, &one_cites, "{} citations", name);
+            proptest::prop_assert_eq!(&bib, &one_bib, "{} bibliography", name);
+            let whole: Vec<&String> = plan.output_of.iter().map(|&d| &cites[d]).collect();
+            let Formatted { citations: all_cites, bibliography: all_bib } =
+                Drive::new(every, &groups).run(&(0..groups.len()).collect::<Vec<_>>(), true);
+            proptest::prop_assert_eq!(whole, all_cites.iter().collect::<Vec<_>>(), "{} against every group", name);
+            proptest::prop_assert_eq!(&bib, &all_bib, "{} bibliography against every group", name);
+        }
+    }
+}
+
+#[test]
+fn styles_with_citation_numbers_are_not_split() {
+    let split: Vec<(&str, bool)> = STYLES.iter().map(|(n, f, _)| (*n, f.splittable)).collect();
+    assert_eq!(
+        split,
+        [
+            ("apa", true),
+            ("harvard-cite-them-right", true),
+            ("modern-language-association", true),
+            ("ieee", false),
+            ("vancouver", false),
+            ("chicago-author-date", false),
+        ]
+    );
+}
+
+/// On a site as large as the split's threshold, `format` takes the split
+/// path and its output equals one driver's.
+#[test]
+fn large_sites_split_the_driver() {
+    let (sources, items) = (sources(), cite_items());
+    // Distinct groups of two: (source, locator) pairs, some narrative.
+    let pool: Vec<PoolGroup> = (0..SPLIT_FROM + 500)
+        .map(|i| (vec![(i % 18, (i / 18) % 3, false), ((i / 54) % 18, (i / 972) % 3, i % 5 == 0)], i % 11 == 0))
+        .collect();
+    let order: Vec<usize> = (0..pool.len()).collect();
+    let groups = groups_of(&sources, &items, &pool, &order);
+    let (_, apa, _) = &STYLES[0];
+    let drive = Drive::new(apa, &groups);
+    let plan = Plan::repeats_once(&groups, |e| drive.slot[&addr(e)]);
+    assert!(plan.driven.len() >= SPLIT_FROM, "{} driven", plan.driven.len());
+    let split = Split::new(&drive, &plan.driven, 4);
+    // The clashing sources' groups go to every part; the rest are spread.
+    let sizes: Vec<usize> = split.parts.iter().map(|p| p.iter().filter(|(_, only)| only.is_none()).count()).collect();
+    assert!(sizes.iter().all(|&n| n < plan.driven.len()), "{sizes:?}");
+    assert_eq!(drive.split(&plan.driven, 4).expect("the parts agree"), drive.run(&plan.driven, true));
+}
+
+#[test]
+fn escape_handles_markup() {
+    assert_eq!(escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    assert_eq!(escape("é<ü>"), "é&lt;ü&gt;");
+}
+
+proptest::proptest! {
+    #[test]
+    fn escape_replaces_exactly_the_five_characters(s in "[a-zé€<>&\"' ]{0,40}") {
+        let expected: String = s
+            .chars()
+            .map(|c| match c {
+                '&' => "&amp;".to_string(),
+                '<' => "&lt;".to_string(),
+                '>' => "&gt;".to_string(),
+                '"' => "&quot;".to_string(),
+                '\'' => "&#39;".to_string(),
+                c => c.to_string(),
+            })
+            .collect();
+        proptest::prop_assert_eq!(escape(&s), expected);
+    }
+}

@@ -1,0 +1,277 @@
+//! Tests of the query engine, against the exhaustive ranking.
+
+use super::*;
+
+/// `search.js` ranks with the same constants as this engine: a change on
+/// one side fails here until the other follows.
+#[test]
+fn search_js_shares_the_engines_constants() {
+    let js = crate::theme::STATIC.iter().find(|(n, _)| *n == "search.js").map(|(_, s)| *s).unwrap();
+    for line in [
+        format!("var EXACT = {EXACT};"),
+        format!("var BATCH = {BATCH};"),
+        format!("var GROUP_CHARS = {};", crate::index::export::GROUP_CHARS),
+    ] {
+        assert_eq!(js.matches(line.as_str()).count(), 1, "search.js must say `{line}` once");
+    }
+}
+use crate::index::docs::{SearchPage, SearchSection};
+use crate::index::export;
+
+fn chars(s: &str) -> Vec<char> {
+    s.chars().collect()
+}
+
+#[test]
+fn osa_counts_transpositions_once_and_stops_early() {
+    let d = |a: &str, b: &str, m| osa_distance(&chars(a), &chars(b), m);
+    assert_eq!(d("therapy", "therapy", 2), Some(0));
+    assert_eq!(d("therpay", "therapy", 2), Some(1));
+    assert_eq!(d("thrapy", "therapy", 2), Some(1));
+    assert_eq!(d("therpa", "therapy", 2), Some(2));
+    assert_eq!(d("cat", "dog", 2), None);
+    assert_eq!(d("ab", "abcd", 1), None);
+    assert_eq!(d("", "a", 1), Some(1));
+}
+
+/// An in-memory source over an export, logging what is loaded.
+pub struct MemSource(pub HashMap<String, Vec<u8>>, pub Vec<String>);
+impl Source for MemSource {
+    fn load(&mut self, key: &str) -> Result<Vec<u8>, SearchError> {
+        self.1.push(key.to_string());
+        self.0.get(key).cloned().ok_or_else(|| SearchError::Missing(PathBuf::from(key)))
+    }
+}
+
+fn open(e: &export::Export) -> Engine<MemSource> {
+    let files = e.site_files().into_iter().map(|(n, b)| (n.trim_end_matches(".js").to_string(), b)).collect();
+    Engine::open(MemSource(files, Vec::new()), Path::new("mem")).unwrap()
+}
+
+fn engine() -> Engine<MemSource> {
+    let dir = tempfile::tempdir().unwrap();
+    let pages = crate::index::inverted::tests::sample();
+    open(&crate::index::build_export(dir.path(), &pages).unwrap())
+}
+
+fn urls(e: &mut Engine<MemSource>, q: &str) -> Vec<String> {
+    let r = e.search(&Query { text: q, ..Query::default() }, 10).unwrap();
+    r.pages
+        .iter()
+        .map(|p| {
+            let d = p.docs[0];
+            let m = e.page(p.page).unwrap();
+            crate::index::inverted::url(&m.u, &m.section(d.section as usize).1)
+        })
+        .collect()
+}
+
+#[test]
+fn exact_prefix_typo_and_all_words_first() {
+    let mut e = engine();
+    assert_eq!(urls(&mut e, "secure base "), ["attachment/secure/#a-secure-base"]);
+    // Typing "allia" matches "alliance" by prefix.
+    assert_eq!(urls(&mut e, "allia"), ["alliance/what/"]);
+    // A typo is corrected, and reported.
+    let r = e.search(&Query { text: "aliance ", ..Query::default() }, 10).unwrap();
+    assert_eq!(r.words[0].kind, WordKind::Corrected);
+    assert_eq!(r.corrected_query().as_deref(), Some("alliance"));
+    assert_eq!(r.pages.len(), 1);
+    assert_eq!(r.count, Count { pages: 1, sections: 2, exact: true });
+    // Pages with all words rank first: "bond" is only in the alliance page,
+    // "attachment" in both; the alliance page has both in one section.
+    assert_eq!(urls(&mut e, "attachment bond "), ["alliance/what/#goals", "attachment/secure/"]);
+    // Stop words are ignored unless being typed.
+    let r = e.search(&Query { text: "the alliance ", ..Query::default() }, 10).unwrap();
+    assert_eq!(r.words[0].kind, WordKind::Stop);
+    assert_eq!(urls(&mut e, "xyzzy "), Vec::<String>::new());
+}
+
+#[test]
+fn a_wrong_missing_extra_or_swapped_first_letter_is_corrected() {
+    let mut e = engine();
+    for typo in ["galliance ", "lliance ", "xalliance ", "laliance "] {
+        let r = e.search(&Query { text: typo, ..Query::default() }, 10).unwrap();
+        assert_eq!(r.corrected_query().as_deref(), Some("alliance"), "{typo}");
+    }
+    // A word with the right first letter wins over one without.
+    let r = e.search(&Query { text: "rupturs ", ..Query::default() }, 10).unwrap();
+    assert_eq!(r.corrected_query().as_deref(), Some("ruptures"));
+}
+
+#[test]
+fn filters_restrict_pages() {
+    let mut e = engine();
+    let r = e.search(&Query { text: "attachment ", tag: Some("alliance"), audience: None }, 10).unwrap();
+    assert_eq!(r.pages.len(), 1);
+    assert_eq!(e.page(r.pages[0].page).unwrap().t, "The working alliance");
+    let err = e.search(&Query { text: "x", tag: Some("nope"), audience: None }, 10).unwrap_err();
+    assert!(err.to_string().contains("known: Alliance, Attachment"), "{err}");
+}
+
+#[test]
+fn a_query_loads_only_its_shards() {
+    let mut e = engine();
+    e.source.1.clear();
+    e.search(&Query { text: "bond ", ..Query::default() }, 10).unwrap();
+    // A small term's postings are all in its record: no postings file.
+    let v = &e.manifest.version;
+    assert_eq!(e.source.1, [format!("{v}/v0"), format!("{v}/r0")]);
+}
+
+/// A generated index: `pages` pages of 1–5 sections, `terms` terms with
+/// Zipf-like document frequencies and random scores, one word per term.
+struct Synthetic {
+    export: export::Export,
+    /// (page, section) of every document, and each term's postings.
+    docs: Vec<(u32, u32)>,
+    postings: Vec<Vec<(u32, u32)>>,
+}
+
+fn synthetic(seed: u64, pages: usize, terms: usize) -> Synthetic {
+    let mut s = seed | 1;
+    let mut rnd = move |n: u64| {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s % n.max(1)
+    };
+    let mut search_pages = Vec::new();
+    let mut docs = Vec::new();
+    for p in 0..pages {
+        let n = 1 + rnd(5) as usize;
+        let sections: Vec<SearchSection> = (0..n)
+            .map(|i| SearchSection { heading: format!("h{i}"), anchor: format!("a{i}"), text: format!("t{p} {i}") })
+            .collect();
+        docs.extend((0..n).map(|i| (p as u32, i as u32)));
+        search_pages.push(SearchPage {
+            title: format!("P{p}"),
+            path: format!("p{p}/"),
+            tags: if p % 7 == 0 { vec!["seven".into()] } else { vec![] },
+            audience: vec![],
+            synonyms: vec![],
+            sections,
+        });
+    }
+    let postings: Vec<Vec<(u32, u32)>> = (0..terms)
+        .map(|t| {
+            let df = (docs.len() / (t + 1)).max(1);
+            let mut ds: BTreeSet<u32> = BTreeSet::new();
+            while ds.len() < df {
+                ds.insert(rnd(docs.len() as u64) as u32);
+            }
+            // Coarse scores make ties common.
+            ds.into_iter().map(|d| (d, 1 + rnd(if t % 2 == 0 { 40 } else { 60_000 }) as u32)).collect()
+        })
+        .collect();
+    let vocab: BTreeMap<String, u32> = (0..terms as u32).map(|t| (format!("w{t:03}"), t)).collect();
+    let export = export::build(&search_pages, &postings, &vocab, export::page_shards(&search_pages));
+    Synthetic { export, docs, postings }
+}
+
+/// The exhaustive ranking of a query of words (each: (term, weight)),
+/// cut like [`Engine::rank`] cuts it: sections until `limit` pages.
+fn reference(s: &Synthetic, groups: &[Vec<(u32, u32)>], allowed: Option<&[u32]>, limit: usize) -> Vec<PageHit> {
+    let mut acc: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+    for (g, terms) in groups.iter().enumerate() {
+        for &(t, w) in terms {
+            for &(d, score) in &s.postings[t as usize] {
+                let v = acc.entry(d).or_insert_with(|| vec![0; groups.len()]);
+                v[g] = v[g].max(score * w);
+            }
+        }
+    }
+    let mut ranked: Vec<DocHit> = acc
+        .into_iter()
+        .map(|(d, v)| DocHit {
+            page: s.docs[d as usize].0,
+            section: s.docs[d as usize].1,
+            score: v.iter().sum(),
+            matched: v.iter().filter(|&&x| x > 0).count() as u32,
+        })
+        .filter(|d| allowed.is_none_or(|a| a.contains(&d.page)))
+        .collect();
+    ranked.sort_by(|a, b| {
+        (b.matched, b.score).cmp(&(a.matched, a.score)).then((a.page, a.section).cmp(&(b.page, b.section)))
+    });
+    let mut out: Vec<PageHit> = Vec::new();
+    for d in ranked {
+        // The shown prefix ends at the best section of the last page.
+        if out.len() == limit {
+            break;
+        }
+        match out.iter_mut().find(|p| p.page == d.page) {
+            Some(p) => p.docs.push(d),
+            None => out.push(PageHit { page: d.page, docs: vec![d] }),
+        }
+    }
+    out
+}
+
+#[test]
+fn stopping_early_gives_exactly_the_exhaustive_ranking() {
+    for seed in 1..=4u64 {
+        let s = synthetic(seed * 7919, 800, 40);
+        let mut rnd = seed;
+        let mut next = |n: u32| {
+            rnd = rnd.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            ((rnd >> 33) % u64::from(n)) as u32
+        };
+        for q in 0..20 {
+            // 1–3 words; a word is 1–4 terms (like a prefix) with weight 1 or 2.
+            let groups: Vec<Vec<(u32, u32)>> = (0..1 + next(3))
+                .map(|_| {
+                    let mut ts: BTreeMap<u32, u32> = BTreeMap::new();
+                    for _ in 0..1 + next(if q % 3 == 0 { 4 } else { 1 }) {
+                        ts.insert(next(40), 1 + next(2));
+                    }
+                    ts.into_iter().collect()
+                })
+                .collect();
+            let allowed: Option<Vec<u32>> = (q % 5 == 4).then(|| (0..800).filter(|p| p % 7 == 0).collect());
+            for limit in [1usize, 3, 10, 40] {
+                let mut e = open(&s.export);
+                for g in &groups {
+                    for &(t, _) in g {
+                        e.vocab_shard(&format!("w{t:03}")).unwrap();
+                    }
+                }
+                e.load_records(groups.iter().flatten().map(|t| t.0)).unwrap();
+                let (got, count) = e.rank(&groups, allowed.as_deref(), limit).unwrap();
+                let want = reference(&s, &groups, allowed.as_deref(), limit);
+                if got != want {
+                    let i = got.iter().zip(&want).position(|(a, b)| a != b).unwrap_or(got.len().min(want.len()));
+                    panic!(
+                        "seed {seed} query {q} {groups:?} limit {limit}: {} vs {} pages; first difference at {i}: {:?} vs {:?}",
+                        got.len(),
+                        want.len(),
+                        got.get(i),
+                        want.get(i)
+                    );
+                }
+                let (all, full) = e.rank(&groups, allowed.as_deref(), usize::MAX).unwrap();
+                assert!(full.exact);
+                assert!(count.pages <= full.pages && count.sections <= full.sections);
+                if count.exact {
+                    assert_eq!(count, full);
+                }
+                assert_eq!(full.pages, all.len());
+                assert_eq!(all, reference(&s, &groups, allowed.as_deref(), usize::MAX));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_common_word_costs_its_head_not_its_list() {
+    let s = synthetic(99, 3000, 3);
+    let mut e = open(&s.export);
+    let all: usize = s.export.shards.iter().filter(|(n, _)| n.starts_with('p')).count();
+    e.source.1.clear();
+    let r = e.search(&Query { text: "w000 ", ..Query::default() }, 10).unwrap();
+    assert_eq!(r.pages.len(), 10);
+    assert!(!r.count.exact);
+    assert_eq!(r.count.pages as u32, e.terms[&0].pf, "a single term's page count is known");
+    let postings = e.source.1.iter().filter(|k| k.contains("/p")).count();
+    assert!(postings <= 2, "{postings} of {all} postings files: {:?}", e.source.1);
+}

@@ -1,0 +1,282 @@
+//! Front matter: split it from the body (`+++` TOML or `---` YAML) and
+//! deserialize it strictly, every location file-absolute.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::config::toml_diagnostic;
+use crate::diag::{did_you_mean, Diagnostic};
+use crate::site::{Date, Meta, SortBy};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FmFormat {
+    Toml,
+    Yaml,
+}
+
+/// → (front matter text, its byte offset, body offset, format).
+pub fn split_front_matter(src: &str) -> Result<(&str, usize, usize, FmFormat), Diagnostic> {
+    if src.trim().is_empty() {
+        return Err(Diagnostic::error("empty file: a page needs front matter with at least a title")
+            .help("start the file with:\n+++\ntitle = \"Your title\"\n+++"));
+    }
+    let (fence, format) = if src.starts_with("+++") {
+        ("+++", FmFormat::Toml)
+    } else if src.starts_with("---") {
+        ("---", FmFormat::Yaml)
+    } else {
+        return Err(Diagnostic::error("missing front matter")
+            .at(src, 0..src.find('\n').unwrap_or(src.len()))
+            .help("start the file with a `+++` line, `title = \"…\"`, and another `+++` line"));
+    };
+    let first_nl = src.find('\n').unwrap_or(src.len());
+    if src[..first_nl].trim_end() != fence {
+        return Err(Diagnostic::error(format!("the front matter's opening line must be exactly `{fence}`"))
+            .at(src, 0..first_nl));
+    }
+    let start = (first_nl + 1).min(src.len());
+    let mut pos = start;
+    while pos < src.len() {
+        let end = src[pos..].find('\n').map_or(src.len(), |e| pos + e);
+        if src[pos..end].trim_end() == fence {
+            let body = (end + 1).min(src.len());
+            return Ok((&src[start..pos], start, body, format));
+        }
+        pos = end + 1;
+    }
+    Err(Diagnostic::error(format!("front matter is not closed: no second `{fence}` line"))
+        .at(src, 0..first_nl)
+        .help(format!("add a line with just `{fence}` after the last front-matter key")))
+}
+
+/// A date written as a TOML date literal or a string.
+#[derive(Debug)]
+struct DateLit(String);
+
+impl<'de> Deserialize<'de> for DateLit {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = DateLit;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a date like 2025-03-01")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<DateLit, E> {
+                Ok(DateLit(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<DateLit, A::Error> {
+                // toml's datetime arrives as a one-entry map.
+                let (_, v): (String, String) =
+                    map.next_entry()?.ok_or_else(|| serde::de::Error::custom("expected a date"))?;
+                Ok(DateLit(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeta {
+    title: Option<String>,
+    description: Option<String>,
+    date: Option<DateLit>,
+    updated: Option<DateLit>,
+    author: Option<String>,
+    reviewed_by: Option<String>,
+    last_reviewed: Option<DateLit>,
+    next_review: Option<DateLit>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    audience: Vec<String>,
+    series: Option<String>,
+    weight: Option<i64>,
+    slug: Option<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    draft: bool,
+    #[serde(default)]
+    synonyms: Vec<String>,
+    #[serde(default)]
+    bibliography: Vec<String>,
+    sort_by: Option<String>,
+    #[serde(default)]
+    reading_path: Vec<String>,
+    reading_path_title: Option<String>,
+}
+
+pub const META_KEYS: &[&str] = &[
+    "title",
+    "description",
+    "date",
+    "updated",
+    "author",
+    "reviewed_by",
+    "last_reviewed",
+    "next_review",
+    "tags",
+    "audience",
+    "series",
+    "weight",
+    "slug",
+    "aliases",
+    "draft",
+    "synonyms",
+    "bibliography",
+    "sort_by",
+    "reading_path",
+    "reading_path_title",
+];
+
+/// 1-based line of each top-level key in the front matter (file-absolute).
+fn key_lines(src: &str, fm_offset: usize, fm: &str) -> BTreeMap<String, usize> {
+    let first_line = src[..fm_offset].matches('\n').count() + 1;
+    let mut out = BTreeMap::new();
+    for (i, line) in fm.lines().enumerate() {
+        let t = line.trim_start();
+        if t.len() != line.len() && !line.starts_with('\t') {
+            continue; // nested (YAML) keys
+        }
+        let key: String = t.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').collect();
+        let rest = t[key.len()..].trim_start();
+        if !key.is_empty() && (rest.starts_with('=') || rest.starts_with(':')) {
+            out.entry(key).or_insert(first_line + i);
+        }
+    }
+    out
+}
+
+pub(super) fn parse_meta(src: &str, fm: &str, fm_offset: usize, format: FmFormat) -> Result<Meta, Vec<Diagnostic>> {
+    let raw: RawMeta = match format {
+        FmFormat::Toml => toml::from_str(fm).map_err(|e| vec![toml_diagnostic(&e, fm_offset, src, META_KEYS)])?,
+        FmFormat::Yaml => {
+            if fm.trim().is_empty() {
+                return Err(vec![missing_title(src)]);
+            }
+            serde_yaml::from_str(fm).map_err(|e| vec![yaml_diagnostic(&e, fm, fm_offset, src)])?
+        }
+    };
+    let lines = key_lines(src, fm_offset, fm);
+    let mut errs = Vec::new();
+    let at_key = |key: &str, msg: String, help: String| -> Diagnostic {
+        let line = lines.get(key).copied().unwrap_or(1);
+        let start: usize = src.split_inclusive('\n').take(line - 1).map(str::len).sum();
+        let end = src[start..].find('\n').map_or(src.len(), |e| start + e);
+        Diagnostic::error(msg).at(src, start..end).help(help)
+    };
+    let mut date = |key: &str, v: Option<DateLit>| -> Option<Date> {
+        let v = v?;
+        match Date::parse(&v.0) {
+            Some(d) => Some(d),
+            None => {
+                errs.push(at_key(
+                    key,
+                    format!("`{key}` is not a valid date: `{}`", v.0),
+                    "write dates as YYYY-MM-DD, e.g. 2025-03-01".into(),
+                ));
+                None
+            }
+        }
+    };
+    let meta_date = date("date", raw.date);
+    let updated = date("updated", raw.updated);
+    let last_reviewed = date("last_reviewed", raw.last_reviewed);
+    let next_review = date("next_review", raw.next_review);
+    let title = match raw.title {
+        Some(t) if !t.trim().is_empty() => t,
+        Some(_) => {
+            errs.push(at_key("title", "`title` is empty".into(), "give the page a title".into()));
+            String::new()
+        }
+        None => {
+            errs.push(missing_title(src));
+            String::new()
+        }
+    };
+    let sort_by = match raw.sort_by.as_deref() {
+        None | Some("weight") => SortBy::Weight,
+        Some("date") => SortBy::Date,
+        Some("title") => SortBy::Title,
+        Some(other) => {
+            errs.push(at_key(
+                "sort_by",
+                format!("unknown `sort_by` value `{other}`"),
+                "use \"weight\", \"date\" or \"title\"".into(),
+            ));
+            SortBy::Weight
+        }
+    };
+    if let Some(slug) = &raw.slug {
+        if slug.is_empty() || !slug.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+            errs.push(at_key("slug", format!("invalid slug `{slug}`"), "use letters, digits and hyphens only".into()));
+        }
+    }
+    for alias in &raw.aliases {
+        if alias.split('/').any(|seg| seg == "..") || alias.contains('\\') {
+            errs.push(at_key(
+                "aliases",
+                format!("alias `{alias}` leaves the site"),
+                "aliases are paths inside the site, like /old/name/".into(),
+            ));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    Ok(Meta {
+        title,
+        description: raw.description.unwrap_or_default(),
+        date: meta_date,
+        updated,
+        author: raw.author.unwrap_or_default(),
+        reviewed_by: raw.reviewed_by.unwrap_or_default(),
+        last_reviewed,
+        next_review,
+        tags: raw.tags,
+        audience: raw.audience,
+        series: raw.series,
+        weight: raw.weight.unwrap_or(0),
+        slug: raw.slug,
+        aliases: raw.aliases,
+        draft: raw.draft,
+        synonyms: raw.synonyms,
+        bibliography: raw.bibliography,
+        sort_by,
+        reading_path: raw.reading_path,
+        reading_path_title: raw.reading_path_title.unwrap_or_default(),
+        key_lines: lines,
+    })
+}
+
+fn missing_title(src: &str) -> Diagnostic {
+    Diagnostic::error("missing required key `title`")
+        .at(src, 0..src.find('\n').unwrap_or(src.len()))
+        .help("add `title = \"…\"` (TOML) or `title: …` (YAML) to the front matter")
+}
+
+fn yaml_diagnostic(e: &serde_yaml::Error, _fm: &str, fm_offset: usize, src: &str) -> Diagnostic {
+    let msg = e.to_string();
+    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+    let (message, help) = match msg.strip_prefix("unknown field `") {
+        Some(rest) => {
+            let field = rest.split('`').next().unwrap_or("");
+            let help = did_you_mean(field, META_KEYS.iter().copied())
+                .map_or_else(|| format!("known keys: {}", META_KEYS.join(", ")), |k| format!("did you mean `{k}`?"));
+            (format!("unknown key `{field}`"), Some(help))
+        }
+        None => (msg, None),
+    };
+    let d = Diagnostic::error(message).help_opt(help);
+    match e.location() {
+        Some(loc) => {
+            let start = fm_offset + loc.index();
+            // Point at the whole key where the error is on a `key:` line.
+            let end = src[start..].find(['\n', ':']).map_or(src.len(), |e| start + e).max(start + 1);
+            d.at(src, start..end)
+        }
+        None => d.at(src, 0..3),
+    }
+}
