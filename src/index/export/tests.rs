@@ -1,0 +1,233 @@
+//! Tests of the static index's formats and build.
+
+use super::*;
+
+/// [`build`] with the page shards made here.
+fn build_all(pages: &[SearchPage], postings: &[Vec<(u32, u32)>], vocab: &BTreeMap<String, u32>) -> Export {
+    build(pages, postings, vocab, page_shards(pages))
+}
+
+fn shard<'a>(e: &'a Export, name: &str) -> &'a [u8] {
+    match &e.shards.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no shard {name}")).1 {
+        Payload::Json(b) | Payload::Binary(b) => b,
+    }
+}
+
+#[test]
+fn quantization_keeps_order_and_range() {
+    let q = quantize(&[vec![(0, 0.5), (3, 2.0)], vec![(1, 0.000_001), (2, 1.0)]]);
+    assert_eq!(q, [vec![(0, 16384), (3, 65535)], vec![(1, 1), (2, 32768)]]);
+}
+
+#[test]
+fn sixteen_bit_quantization_keeps_the_top_five_of_random_sums() {
+    // Property from the issue: 16-bit scores keep the exact top-5.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut rnd = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut same = 0;
+    for _ in 0..300 {
+        let lists: Vec<Vec<(u32, f32)>> =
+            (0..2).map(|_| (0..200).map(|d| (d, (rnd() * 20.0) as f32)).collect()).collect();
+        let q = quantize(&lists);
+        let top = |sum: &dyn Fn(usize) -> f64| {
+            let mut d: Vec<usize> = (0..200).collect();
+            d.sort_by(|&a, &b| sum(b).total_cmp(&sum(a)).then(a.cmp(&b)));
+            d.truncate(5);
+            d
+        };
+        let exact = top(&|d| lists.iter().map(|l| f64::from(l[d].1)).sum());
+        let quant = top(&|d| q.iter().map(|l| f64::from(l[d].1)).sum());
+        same += usize::from(exact == quant);
+    }
+    assert!(same >= 297, "{same}/300 top-5 lists kept");
+}
+
+#[test]
+fn terms_split_into_head_score_ordered_tiers_and_page_ordered_rest() {
+    // 3000 postings on 1000 pages (3 sections each), scores all different.
+    let list: Vec<Posting> =
+        (0..3000u32).map(|i| Posting { page: i / 3, section: i % 3, score: 1 + (i * 7919) % 3001 }).collect();
+    let (head, blocks) = split_term(list.clone());
+    assert_eq!(head.len(), HEAD);
+    let tiers: Vec<u32> = blocks.iter().map(|b| b.0).collect();
+    assert!(tiers.windows(2).all(|w| w[0] <= w[1]), "{tiers:?}");
+    // Tiers of 64, 256 and 1024 postings, then the rest in blocks.
+    let size = |t: u32| blocks.iter().filter(|b| b.0 == t).map(|b| b.1.len()).sum::<usize>();
+    assert_eq!((size(1), size(2), size(3), size(4)), (64, 256, 1024, 3000 - HEAD - 64 - 256 - 1024));
+    assert_eq!(blocks.iter().filter(|b| b.0 <= TIERS).count(), 3, "one block per tier");
+    let min = |ps: &[Posting]| ps.iter().map(|p| p.score).min().unwrap();
+    let max = |ps: &[Posting]| ps.iter().map(|p| p.score).max().unwrap();
+    assert!(max(&blocks[0].1) < min(&head));
+    for t in 1..=TIERS {
+        let this: Vec<Posting> = blocks.iter().filter(|b| b.0 == t).flat_map(|b| b.1.clone()).collect();
+        let next: Vec<Posting> = blocks.iter().filter(|b| b.0 == t + 1).flat_map(|b| b.1.clone()).collect();
+        assert!(max(&next) < min(&this), "tier {t}");
+    }
+    for (_, b) in &blocks {
+        assert!(b.windows(2).all(|w| (w[0].page, w[0].section) < (w[1].page, w[1].section)));
+    }
+    // The rest: blocks of about REST_CHUNK postings over disjoint page ranges.
+    let rest: Vec<&Vec<Posting>> = blocks.iter().filter(|b| b.0 > TIERS).map(|b| &b.1).collect();
+    assert!(rest.len() > 2);
+    assert!(rest.iter().all(|b| b.len() <= REST_CHUNK + 2), "blocks end at page boundaries");
+    for w in rest.windows(2) {
+        assert!(w[0].last().unwrap().page < w[1][0].page);
+    }
+    let mut all: Vec<Posting> = head.into_iter().chain(blocks.into_iter().flat_map(|b| b.1)).collect();
+    all.sort();
+    assert_eq!(all, list);
+    // Small terms are all head.
+    let (head, blocks) = split_term(list[..HEAD_ALL].to_vec());
+    assert_eq!((head.len(), blocks.len()), (HEAD_ALL, 0));
+}
+
+fn pages(n: usize, sections: usize) -> Vec<SearchPage> {
+    (0..n)
+        .map(|i| SearchPage {
+            title: format!("Page {i}"),
+            path: format!("p{i}/"),
+            tags: vec![],
+            audience: vec![],
+            synonyms: vec![],
+            sections: (0..sections)
+                .map(|s| crate::index::docs::SearchSection {
+                    heading: format!("H{s}"),
+                    anchor: format!("h{s}"),
+                    text: format!("text {i} {s}"),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+#[test]
+fn the_vocabulary_lists_every_block_and_the_blocks_decode() {
+    let ps = pages(400, 4);
+    let postings: Vec<Vec<(u32, u32)>> = (0..30u32)
+        .map(|t| (0..1600u32).filter(|d| d % (t + 1) == 0).map(|d| (d, 1 + (d * 31 + t) % 60_000)).collect())
+        .collect();
+    let vocab: BTreeMap<String, u32> = (0..30u32).map(|t| (format!("w{t:02}"), t)).collect();
+    let e = build_all(&ps, &postings, &vocab);
+    assert_eq!(e.manifest.vocab.first().map(String::as_str), Some("w00"));
+    let mut seen = 0;
+    let records = e.shards.iter().filter(|(n, _)| n.starts_with('r')).count();
+    assert!(records > 1, "{records} record shards");
+    for i in 0..records {
+        let v = RecordShard::decode(shard(&e, &format!("r{i}"))).unwrap();
+        for t in &v.terms {
+            let mut all = t.head.clone();
+            for b in &t.blocks {
+                let file = shard(&e, &format!("p{}", b.file));
+                let bytes = &file[b.offset as usize..(b.offset + b.len) as usize];
+                let got = codec::read_block(&mut Reader::new(bytes)).unwrap();
+                assert_eq!(got.iter().map(|p| p.score).max(), Some(b.max));
+                assert_eq!((got[0].page, got[got.len() - 1].page), (b.lo, b.hi));
+                all.extend(got);
+            }
+            let want: Vec<Posting> = postings[t.tid as usize]
+                .iter()
+                .map(|&(d, score)| Posting { page: d / 4, section: d % 4, score })
+                .collect();
+            all.sort();
+            assert_eq!(all, want, "term {}", t.tid);
+            assert_eq!(t.df as usize, want.len());
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 30);
+    // Every word names its term and the term's record shard.
+    for i in 0..e.manifest.vocab.len() {
+        for w in VocabShard::decode(shard(&e, &format!("v{i}"))).unwrap().words {
+            let r = RecordShard::decode(shard(&e, &format!("r{}", w.shard))).unwrap();
+            let t = r.terms.iter().find(|t| t.tid == w.tid).expect("the term is in its shard");
+            assert_eq!((vocab[&w.word], t.df), (w.tid, w.df));
+        }
+    }
+    // Postings files stay small.
+    for (n, p) in &e.shards {
+        if let (true, Payload::Binary(b)) = (n.starts_with('p'), p) {
+            assert!(b.len() < POSTINGS_FILE_BYTES + 1024 * 4, "{n}: {}", b.len());
+        }
+    }
+    // Section texts round-trip, in the page's file; there is no other file per page.
+    let m: MetaPage = serde_json::from_slice(shard(&e, "m7")).unwrap();
+    assert_eq!(m.texts().unwrap()[2], "text 7 2");
+    assert_eq!(e.shards.iter().filter(|(n, _)| n.starts_with(['m', 'x'])).count(), ps.len());
+}
+
+#[test]
+fn anchors_are_stored_only_when_the_simple_rule_misses() {
+    assert_eq!(simple_anchor("The secure base"), "the-secure-base");
+    assert_eq!(simple_anchor("  Q&A: 2 parts!"), "q-a-2-parts");
+    assert_eq!(simple_anchor("Über"), "ber", "non-ASCII letters are separators");
+    assert_eq!(simple_anchor("!!"), "section");
+    assert_eq!(simple_anchor(""), "");
+    let mut ps = pages(1, 3);
+    ps[0].sections[0].anchor = String::new();
+    ps[0].sections[0].heading = String::new();
+    ps[0].sections[1].heading = "Über uns".into();
+    ps[0].sections[1].anchor = "über-uns".into();
+    ps[0].sections[2].heading = "The end".into();
+    ps[0].sections[2].anchor = "the-end".into();
+    let e = build_all(&ps, &[], &BTreeMap::new());
+    let m: MetaPage = serde_json::from_slice(shard(&e, "m0")).unwrap();
+    assert_eq!(m.s, [vec![""], vec!["Über uns", "über-uns"], vec!["The end"]]);
+    assert_eq!(m.section(1), ("Über uns".into(), "über-uns".into()));
+    assert_eq!(m.section(2), ("The end".into(), "the-end".into()));
+    assert_eq!(m.section(0), (String::new(), String::new()));
+    assert_eq!(m.section(9), (String::new(), String::new()));
+}
+
+#[test]
+fn vocabulary_shards_hold_whole_three_letter_groups() {
+    let words = ["therapy", "therapist", "theory", "tea", "x", "ünïcode"];
+    let vocab: BTreeMap<String, u32> = words.iter().enumerate().map(|(i, w)| (w.to_string(), i as u32)).collect();
+    let postings = vec![vec![(0, 1)]; 6];
+    let e = build_all(&pages(1, 1), &postings, &vocab);
+    assert_eq!(e.manifest.vocab, ["tea"]);
+    let v0 = VocabShard::decode(shard(&e, "v0")).unwrap();
+    let got: Vec<&str> = v0.words.iter().map(|w| w.word.as_str()).collect();
+    assert_eq!(got, ["tea", "theory", "therapist", "therapy", "x", "ünïcode"]);
+    let tables: TypoTables = serde_json::from_slice(shard(&e, "l")).unwrap();
+    assert_eq!(tables.t, [("t".into(), 3, 9), ("x".into(), 1, 1), ("ü".into(), 7, 7)]);
+    assert_eq!(tables.u, [("e".into(), 3, 3), ("h".into(), 6, 9), ("n".into(), 7, 7)]);
+    assert_eq!(vocab_shard_of(&e.manifest.vocab, "th"), Some(0));
+    assert_eq!(vocab_shard_of(&e.manifest.vocab, "ab"), None);
+
+    let many: BTreeMap<String, u32> = (0..3000u32)
+        .map(|i| {
+            let a = (b'a' + (i % 26) as u8) as char;
+            let b = (b'a' + (i / 26 % 26) as u8) as char;
+            (format!("{a}{b}word{i}"), i)
+        })
+        .collect();
+    let e = build_all(&pages(1, 1), &vec![vec![(0, 1)]; 3000], &many);
+    assert!(e.manifest.vocab.len() > 10, "{} shards", e.manifest.vocab.len());
+    for w in many.keys() {
+        let i = vocab_shard_of(&e.manifest.vocab, &vocab_key(w)).unwrap();
+        let v = VocabShard::decode(shard(&e, &format!("v{i}"))).unwrap();
+        assert!(v.words.iter().any(|x| &x.word == w), "{w} is in the shard its group names");
+    }
+    // A 2-letter prefix names every shard with a word that starts with it.
+    for p in ["aa", "zz", "mq"] {
+        let range = vocab_shards_of_prefix(&e.manifest.vocab, p);
+        let mut found = 0;
+        for i in 0..e.manifest.vocab.len() {
+            let v = VocabShard::decode(shard(&e, &format!("v{i}"))).unwrap();
+            let has = v.words.iter().filter(|w| w.word.starts_with(p)).count();
+            assert!(has == 0 || range.contains(&i), "{p}: shard {i} not in {range:?}");
+            assert!(range.len() < e.manifest.vocab.len() / 4, "{p}: {range:?}");
+            found += has;
+        }
+        assert_eq!(found, many.keys().filter(|w| w.starts_with(p)).count(), "{p}");
+    }
+    let tables: TypoTables = serde_json::from_slice(shard(&e, "l")).unwrap();
+    for w in tables.t.windows(2) {
+        assert!(w[0].0 != w[1].0 || w[0].2 < w[1].1, "{w:?}");
+    }
+}

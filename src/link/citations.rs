@@ -1,0 +1,208 @@
+//! Step 4: citation keys resolved against the bibliography (with the
+//! articles' own files), every citation and reference formatted once
+//! ([`crate::cite`]), and put into the pages.
+
+use super::*;
+
+/// Bibliography files named in a page's front matter (relative to the page's
+/// folder) join the site's bibliography, so their sources appear on the
+/// Sources page too.
+pub(super) fn add_page_bibliographies(site: &mut Site, diags: &mut Diagnostics) {
+    let mut sources = std::mem::take(&mut site.sources);
+    for page in site.pages.iter().filter(|p| !p.meta.bibliography.is_empty()) {
+        let dir = page.rel_path.rsplit_once('/').map_or("", |(d, _)| d);
+        let mut names = Vec::new();
+        for b in &page.meta.bibliography {
+            match normalize_rel(format!("content/{dir}").trim_end_matches('/'), b) {
+                Some(rel) => names.push(rel),
+                None => diags.push(
+                    Diagnostic::error(format!("bibliography path `{b}` leaves the site folder"))
+                        .in_file(&page.file)
+                        .at(
+                            &page.source,
+                            line_range(&page.source, page.meta.key_lines.get("bibliography").copied().unwrap_or(1)),
+                        )
+                        .help("keep bibliography files inside the site folder"),
+                ),
+            }
+        }
+        let origin = crate::bib::Origin {
+            file: page.file.clone(),
+            source: Some(&page.source),
+            line: page.meta.key_lines.get("bibliography").copied().unwrap_or(1),
+        };
+        crate::bib::add_bibliography_files(&site.config, &names, &origin, &mut sources, diags);
+    }
+    site.sources = sources;
+}
+
+/// Check every citation key against the bibliography (each unknown key is
+/// an error) and load the citation style. `None` when there is nothing to
+/// format or an error was reported; else the formatter and each key's source.
+pub(super) fn citation_formatter(site: &Site, diags: &mut Diagnostics) -> Option<(Formatter, HashMap<String, usize>)> {
+    let key_index: HashMap<String, usize> = site.sources.iter().enumerate().map(|(i, s)| (s.key.clone(), i)).collect();
+    let any_cites = site.pages.iter().any(|p| !p.cites.is_empty());
+    if !any_cites {
+        return None;
+    }
+    let mut ok = true;
+    for page in &site.pages {
+        for group in &page.cites {
+            for item in &group.items {
+                if !key_index.contains_key(&item.key) {
+                    ok = false;
+                    let help = did_you_mean(&item.key, site.sources.iter().map(|s| s.key.as_str()))
+                        .map(|k| format!("did you mean `@{k}`?"))
+                        .unwrap_or_else(|| {
+                            if site.sources.is_empty() {
+                                "no bibliography is loaded: add `[citations] bibliography = [\"references.json\"]` to haven.toml".into()
+                            } else {
+                                "add the source to the bibliography, or write \\@ for a literal @".into()
+                            }
+                        });
+                    diags.push(
+                        Diagnostic::error(format!("unknown citation key `{}`", item.key))
+                            .in_file(&page.file)
+                            .at(&page.source, group.span.clone())
+                            .help(help),
+                    );
+                }
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    match Formatter::new(&site.config) {
+        Ok(f) => Some((f, key_index)),
+        Err(d) => {
+            diags.push(d);
+            None
+        }
+    }
+}
+
+/// Every citation group of the site in page order, formatted, and the
+/// bibliography entries of the cited sources in the style's order.
+pub(super) fn format_citations(
+    site: &Site,
+    formatter: &Formatter,
+    key_index: &HashMap<String, usize>,
+) -> crate::cite::Formatted {
+    let mut groups = Vec::new();
+    for page in &site.pages {
+        for group in &page.cites {
+            let items = group.items.iter().map(|it| (&site.sources[key_index[&it.key]].entry, it)).collect::<Vec<_>>();
+            groups.push((items, group.narrative));
+        }
+    }
+    formatter.format(&groups)
+}
+
+/// Put the formatted citations into the pages (narrative ones into their
+/// sentences) and record which claims cite each source.
+pub(super) fn apply_citations(site: &mut Site, key_index: &HashMap<String, usize>, formatted: crate::cite::Formatted) {
+    let mut it = formatted.citations.into_iter();
+    let mut cited_by: Vec<(usize, PageId, usize)> = Vec::new();
+    for page in &mut site.pages {
+        let mut keys: Vec<String> = Vec::new();
+        for group in &mut page.cites {
+            group.rendered = it.next().unwrap_or_default();
+            for item in &group.items {
+                if !keys.contains(&item.key) {
+                    keys.push(item.key.clone());
+                }
+                if let Some(claim) = group.claim {
+                    cited_by.push((key_index[&item.key], page.id, claim));
+                }
+            }
+        }
+        page.cited_keys = keys;
+    }
+    site.pages.par_iter_mut().for_each(fill_narratives);
+    cited_by.sort();
+    cited_by.dedup();
+    for (si, pid, claim) in cited_by {
+        site.sources[si].cited_by.push((pid, claim));
+    }
+    let mut order = Vec::new();
+    for entry in formatted.bibliography {
+        if let Some(&i) = key_index.get(&entry.key) {
+            site.sources[i].html = entry.html;
+            site.sources[i].text = entry.text;
+            order.push(i);
+        }
+    }
+    // Each page lists its references in the style's order.
+    let rank: HashMap<&str, usize> =
+        order.iter().enumerate().map(|(r, &i)| (site.sources[i].key.as_str(), r)).collect();
+    let ranks: Vec<Vec<String>> = site
+        .pages
+        .iter()
+        .map(|p| {
+            let mut k = p.cited_keys.clone();
+            k.sort_by_key(|k| rank.get(k.as_str()).copied().unwrap_or(usize::MAX));
+            k
+        })
+        .collect();
+    for (p, k) in site.pages.iter_mut().zip(ranks) {
+        p.cited_keys = k;
+    }
+    site.cited_order = order;
+}
+
+/// Narrative citations are part of their sentence: put the formatted names
+/// into the page's claims, link contexts and plain text (after its citation
+/// groups were formatted; `haven serve` does it again for an edited page).
+pub(crate) fn fill_narratives(page: &mut crate::site::Page) {
+    let plain: Vec<String> = page.cites.iter().map(|g| html_to_text(&g.rendered)).collect();
+    let fill = |t: &str| fill_narrative(t, &plain);
+    for c in &mut page.claims {
+        c.text = fill(&c.text);
+    }
+    for l in &mut page.links {
+        l.context = fill(&l.context);
+    }
+    page.text = fill(&page.text);
+}
+
+/// Replace narrative-citation markers with their formatted text.
+pub(super) fn fill_narrative(text: &str, rendered: &[String]) -> String {
+    use crate::parse::{NARRATIVE_CLOSE, NARRATIVE_OPEN};
+    if !text.contains(NARRATIVE_OPEN) {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(i) = rest.find(NARRATIVE_OPEN) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + NARRATIVE_OPEN.len_utf8()..];
+        match after.find(NARRATIVE_CLOSE) {
+            Some(j) => {
+                let idx: usize = after[..j].parse().unwrap_or(usize::MAX);
+                out.push_str(rendered.get(idx).map_or("", String::as_str));
+                rest = &after[j + NARRATIVE_CLOSE.len_utf8()..];
+            }
+            None => {
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Formatted citation HTML (our own, escaped) back to plain text.
+pub(crate) fn html_to_text(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'").replace("&amp;", "&")
+}

@@ -1,0 +1,149 @@
+//! Step 3: internal links and their anchors, resolved against the page table
+//! and each target's headings; backlinks with their context.
+
+use super::*;
+
+pub(super) fn slug_table(pages: &[crate::site::Page]) -> HashMap<&str, Vec<PageId>> {
+    let mut m: HashMap<&str, Vec<PageId>> = HashMap::new();
+    for p in pages.iter().filter(|p| !p.is_section) {
+        m.entry(p.slug.as_str()).or_default().push(p.id);
+    }
+    m
+}
+
+/// The slug of a page whose slug, or else whose title, is close to `target`
+/// (`[[alpah]]` → `a`, titled "Alpha"). Only called for a missing page.
+pub(super) fn similar_page<'a>(
+    target: &str,
+    pages: &'a [crate::site::Page],
+    by_slug: &HashMap<&'a str, Vec<PageId>>,
+) -> Option<&'a str> {
+    if let Some(slug) = did_you_mean(target, by_slug.keys().copied()) {
+        return Some(slug);
+    }
+    let words = target.replace(['-', '_'], " ");
+    let titles: Vec<(String, &str)> =
+        pages.iter().filter(|p| !p.is_section).map(|p| (p.meta.title.to_lowercase(), p.slug.as_str())).collect();
+    let title = did_you_mean(&words, titles.iter().map(|(t, _)| t.as_str()))?;
+    titles.iter().find(|(t, _)| t == title).map(|(_, slug)| *slug)
+}
+
+pub(super) fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
+    let by_slug = slug_table(&site.pages);
+    let by_path: HashMap<&str, PageId> = site.pages.iter().map(|p| (p.path.trim_end_matches('/'), p.id)).collect();
+    let by_rel: HashMap<&str, PageId> = site.pages.iter().map(|p| (p.rel_path.as_str(), p.id)).collect();
+    let mut resolved: Vec<(PageId, usize, Resolved)> = Vec::new();
+    let mut found_diags = Vec::new();
+    for page in &site.pages {
+        for (li, link) in page.links.iter().enumerate() {
+            let (target, anchor) = match link.target.split_once('#') {
+                Some((t, a)) => (t, Some(a)),
+                None => (link.target.as_str(), None),
+            };
+            let target_id = match link.kind {
+                LinkKind::Wiki { .. } if target.is_empty() => Ok(page.id),
+                LinkKind::Wiki { .. } => match by_slug.get(target).map(Vec::as_slice) {
+                    Some([id]) => Ok(*id),
+                    Some(many) => match by_path.get(target.trim_matches('/')) {
+                        Some(id) => Ok(*id),
+                        None => Err((
+                            format!("`[[{target}]]` is ambiguous: {} pages have that slug", many.len()),
+                            Some(format!(
+                                "write the section too, e.g. [[{}]]",
+                                site.pages[many[0]].path.trim_end_matches('/')
+                            )),
+                        )),
+                    },
+                    None => match by_path.get(target.trim_matches('/')) {
+                        Some(id) => Ok(*id),
+                        None => Err((
+                            format!("link to a missing page `{target}`"),
+                            similar_page(target, &site.pages, &by_slug).map(|s| format!("did you mean `[[{s}]]`?")),
+                        )),
+                    },
+                },
+                LinkKind::Markdown => {
+                    let base = page.rel_path.rsplit_once('/').map_or("", |(d, _)| d);
+                    match normalize_rel(base, target) {
+                        None => Err((
+                            format!("link `{target}` points outside the content folder"),
+                            Some("link to pages inside content/".into()),
+                        )),
+                        Some(rel) => match by_rel.get(rel.as_str()) {
+                            Some(id) => Ok(*id),
+                            None => Err((
+                                format!("link to a missing file `{target}` (content/{rel})"),
+                                did_you_mean(&rel, by_rel.keys().copied()).map(|s| format!("did you mean `{s}`?")),
+                            )),
+                        },
+                    }
+                }
+            };
+            match target_id {
+                Ok(id) => {
+                    let t = &site.pages[id];
+                    let href = match anchor {
+                        Some(a) if !a.is_empty() => {
+                            if !t.headings.iter().any(|h| h.id == a) && !crate::site::THEME_IDS.contains(&a) {
+                                found_diags.push(
+                                    Diagnostic::error(format!("`{}` has no heading `#{a}`", t.meta.title))
+                                        .in_file(&page.file)
+                                        .at(&page.source, link.span.clone())
+                                        .help_opt(
+                                            did_you_mean(a, t.headings.iter().map(|h| h.id.as_str()))
+                                                .map(|s| format!("did you mean `#{s}`?"))
+                                                .or_else(|| {
+                                                    let ids: Vec<_> =
+                                                        t.headings.iter().map(|h| h.id.as_str()).collect();
+                                                    (!ids.is_empty())
+                                                        .then(|| format!("its headings are: #{}", ids.join(", #")))
+                                                }),
+                                        ),
+                                );
+                                continue;
+                            }
+                            format!("{}#{a}", site.url(&t.path))
+                        }
+                        _ => site.url(&t.path),
+                    };
+                    resolved.push((page.id, li, Resolved { page: id, href }));
+                }
+                Err((msg, help)) => found_diags.push(
+                    Diagnostic::error(msg).in_file(&page.file).at(&page.source, link.span.clone()).help_opt(help),
+                ),
+            }
+        }
+    }
+    diags.extend(found_diags);
+    let mut backlinks: Vec<(PageId, Backlink)> = Vec::new();
+    for (from, li, r) in resolved {
+        if r.page != from {
+            backlinks.push((r.page, Backlink { from, context: site.pages[from].links[li].context.clone() }));
+        }
+        site.pages[from].links[li].resolved = Some(r);
+    }
+    backlinks.sort();
+    for (to, bl) in backlinks {
+        let list = &mut site.pages[to].backlinks;
+        if !list.iter().any(|b| b.from == bl.from) {
+            list.push(bl);
+        }
+    }
+}
+
+/// Resolve `target` relative to the folder `base` (both inside content/);
+/// `None` if it climbs out.
+pub(super) fn normalize_rel(base: &str, target: &str) -> Option<String> {
+    let mut parts: Vec<&str> =
+        if target.starts_with('/') { vec![] } else { base.split('/').filter(|s| !s.is_empty()).collect() };
+    for seg in target.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}

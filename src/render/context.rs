@@ -1,0 +1,418 @@
+//! [`Ctx`]: the template context of each kind of page, from the site.
+
+use super::*;
+
+pub(super) struct Ctx<'a> {
+    pub(super) site: &'a Site,
+    pub(super) theme: &'a Theme,
+    pub(super) assets: Assets,
+    /// Bibliography key → index into `Site::sources`, built once for all pages.
+    pub(super) source_index: html::SourceIndex<'a>,
+}
+
+impl Ctx<'_> {
+    pub(super) fn page_ref(&self, id: PageId) -> PageRef {
+        let p = &self.site.pages[id];
+        PageRef {
+            title: p.meta.title.clone(),
+            url: self.site.url(&p.path),
+            description: p.meta.description.clone(),
+            date: p.meta.date.map(|d| d.to_string()),
+            date_human: p.meta.date.map(|d| d.human()),
+            month: p.meta.date.map(|d| format!("{} {}", d.month_name(), d.year)),
+        }
+    }
+
+    pub(super) fn nav(&self, current: &str) -> Vec<NavItem> {
+        let Some(root) = self.site.sections.get("") else { return vec![] };
+        root.subsections
+            .iter()
+            .filter_map(|k| self.site.sections.get(k))
+            .map(|s| NavItem {
+                title: s.title.clone(),
+                url: self.site.url(&dir(&s.key)),
+                current: current == s.key || current.starts_with(&format!("{}/", s.key)),
+            })
+            .collect()
+    }
+
+    /// Render `template` with the common context plus `fill`'s additions.
+    pub(super) fn render(
+        &self,
+        template: &str,
+        title: &str,
+        section: &str,
+        page: Option<&Page>,
+        fill: impl FnOnce(&mut tera::Context),
+    ) -> Result<String, Diagnostic> {
+        let cfg = &self.site.config;
+        let mut c = tera::Context::new();
+        c.insert(
+            "site",
+            &SiteView {
+                title: &cfg.site.title,
+                description: &cfg.site.description,
+                language: &cfg.site.language,
+                base_path: &cfg.base_path,
+                notice: &cfg.site.notice,
+                disclaimer: &cfg.site.disclaimer,
+                practice: &cfg.site.practice,
+                search: cfg.site.search.enabled,
+                home_url: self.site.url(""),
+                search_url: self.site.url("search/"),
+                sources_url: self.site.url("sources/"),
+                tags_url: self.site.url("tags/"),
+                feed_url: self.site.url("atom.xml"),
+                favicon_url: self.site.url("favicon.svg"),
+            },
+        );
+        c.insert("assets", &self.assets);
+        let mut scripts = vec![self.assets.js.clone()];
+        scripts.extend(self.assets.search_js.clone());
+        if let Some(script) = &cfg.live_reload {
+            scripts.push(self.site.url(script));
+        }
+        c.insert("scripts", &scripts);
+        c.insert("nav", &self.nav(section));
+        c.insert("page_title", title);
+        c.insert(
+            "canonical",
+            &page.filter(|_| !cfg.base_url.is_empty()).map(|p| format!("{}/{}", cfg.base_url, p.path)),
+        );
+        fill(&mut c);
+        self.theme.tera.render(template, &c).map_err(|e| {
+            let d = Diagnostic::error(format!("template `{template}` failed: {}", tera_chain(&e)));
+            match page {
+                Some(p) => d
+                    .in_file(&p.file)
+                    .help(format!("while rendering this page with `{template}`; fix the template in templates/")),
+                None => d.help(format!("while rendering `{title}`")),
+            }
+        })
+    }
+
+    pub(super) fn article(&self, p: &Page) -> Result<OutputFile, Diagnostic> {
+        let site = self.site;
+        let body = html::body(site, p, &self.source_index);
+        let references = p
+            .cited_keys
+            .iter()
+            .filter_map(|k| self.source_index.get(k.as_str()).map(|&i| &site.sources[i]))
+            .map(|s| {
+                let cites: Vec<usize> = p
+                    .cites
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, g)| g.items.iter().any(|it| it.key == s.key))
+                    .map(|(i, _)| i + 1)
+                    .collect();
+                RefView {
+                    key: s.key.clone(),
+                    html: s.html.clone(),
+                    backrefs: cites
+                        .iter()
+                        .enumerate()
+                        .map(|(n, &c)| BackrefView { cite: c, label: backref_label(n) })
+                        .collect(),
+                }
+            })
+            .collect();
+        let next_review = p
+            .meta
+            .next_review
+            .or_else(|| p.meta.last_reviewed.map(|d| d.add_months(site.config.site.defaults.review_interval_months)));
+        let defaults = &site.config.site.defaults;
+        let view = PageView {
+            title: p.meta.title.clone(),
+            description: p.meta.description.clone(),
+            body,
+            date: p.meta.date.map(|d| d.to_string()),
+            date_human: p.meta.date.map(|d| d.human()),
+            author: if p.meta.author.is_empty() { defaults.author.clone() } else { p.meta.author.clone() },
+            reviewed_by: if p.meta.reviewed_by.is_empty() {
+                defaults.reviewed_by.clone()
+            } else {
+                p.meta.reviewed_by.clone()
+            },
+            last_reviewed: p.meta.last_reviewed.map(|d| d.to_string()),
+            last_reviewed_human: p.meta.last_reviewed.map(|d| d.human()),
+            next_review: next_review.map(|d| d.to_string()),
+            next_review_human: next_review.map(|d| d.human()),
+            reading_minutes: p.reading_minutes(),
+            audience: p.meta.audience.clone(),
+            tags: p
+                .meta
+                .tags
+                .iter()
+                .map(|t| TagView { name: t.clone(), url: site.url(&format!("tags/{}/", crate::parse::slugify(t))) })
+                .collect(),
+            references,
+            backlinks: p
+                .backlinks
+                .iter()
+                .filter(|b| !site.pages[b.from].is_glossary_term())
+                .map(|b| {
+                    let f = &site.pages[b.from];
+                    BacklinkView { title: f.meta.title.clone(), url: site.url(&f.path), context: b.context.clone() }
+                })
+                .collect(),
+            related: p.related.iter().map(|&r| self.page_ref(r)).collect(),
+        };
+        let section = site
+            .sections
+            .get(&p.section)
+            .filter(|s| !s.key.is_empty())
+            .map(|s| SectionRef { title: s.title.clone(), url: site.url(&dir(&s.key)) });
+        let series_nav = p.meta.series.as_ref().and_then(|name| {
+            let list = site.series.get(name)?;
+            let pos = list.iter().position(|&x| x == p.id)?;
+            // Lists are newest first: "previous" is older (pos + 1).
+            Some(SeriesNav {
+                name: name.clone(),
+                prev: list.get(pos + 1).map(|&x| self.page_ref(x)),
+                next: pos.checked_sub(1).and_then(|i| list.get(i)).map(|&x| self.page_ref(x)),
+            })
+        });
+        let path = p.path_step.map(|(pi, step)| {
+            let rp = &site.reading_paths[pi];
+            PathView {
+                title: rp.title.clone(),
+                step: step + 1,
+                total: rp.pages.len(),
+                prev: step.checked_sub(1).map(|i| self.page_ref(rp.pages[i])),
+                next: rp.pages.get(step + 1).map(|&x| self.page_ref(x)),
+            }
+        });
+        let html = self.render("page.html", &p.meta.title, &p.section, Some(p), |c| {
+            c.insert("page", &view);
+            c.insert("section", &section);
+            c.insert("series_nav", &series_nav);
+            c.insert("path", &path);
+        })?;
+        Ok(OutputFile { path: format!("{}index.html", p.path), bytes: html.into_bytes() })
+    }
+
+    pub(super) fn section_view(&self, key: &str, index: Option<&Page>) -> serde_json::Value {
+        let site = self.site;
+        let s = &site.sections[key];
+        let subsections: Vec<serde_json::Value> = s
+            .subsections
+            .iter()
+            .filter_map(|k| site.sections.get(k))
+            .map(|sub| {
+                let desc = sub.index.map(|i| site.pages[i].meta.description.clone()).unwrap_or_default();
+                serde_json::json!({ "title": sub.title, "url": site.url(&dir(&sub.key)), "description": desc })
+            })
+            .collect();
+        let path = site.reading_paths.iter().find(|rp| rp.section == key).map(|rp| {
+            serde_json::json!({ "title": rp.title, "pages": rp.pages.iter().map(|&i| self.page_ref(i)).collect::<Vec<_>>() })
+        });
+        serde_json::json!({
+            "title": s.title,
+            "description": index.map(|p| p.meta.description.clone()).unwrap_or_default(),
+            "body": index.map(|p| html::body(site, p, &self.source_index)).unwrap_or_default(),
+            "path": if key.is_empty() { None } else { Some(dir(key)) },
+            "subsections": subsections,
+            "pages": s.pages.iter().map(|&i| self.page_ref(i)).collect::<Vec<_>>(),
+            "reading_path": path,
+        })
+        .as_object()
+        .map(|o| {
+            let mut o = o.clone();
+            o.insert("path".into(), o.get("reading_path").cloned().unwrap_or(serde_json::Value::Null));
+            serde_json::Value::Object(o)
+        })
+        .unwrap_or_default()
+    }
+
+    pub(super) fn section_page(&self, p: &Page) -> Result<OutputFile, Diagnostic> {
+        let site = self.site;
+        let key = p.section.as_str();
+        let view = self.section_view(key, Some(p));
+        let out = format!("{}index.html", dir(key));
+        let html = if key.is_empty() {
+            let featured: Vec<serde_json::Value> = site
+                .series
+                .iter()
+                .filter_map(|(name, list)| {
+                    let newest = *list.first()?;
+                    let sec = &site.pages[newest].section;
+                    Some(serde_json::json!({
+                        "heading": format!("Latest in {}", site.sections.get(sec).map_or(name.as_str(), |s| s.title.as_str())),
+                        "page": self.page_ref(newest),
+                        "archive_url": site.url(&dir(sec)),
+                    }))
+                })
+                .collect();
+            self.render("index.html", &site.config.site.title, key, Some(p), |c| {
+                c.insert("section", &view);
+                c.insert("featured", &featured);
+            })?
+        } else if key == "glossary" {
+            let mut terms: Vec<&Page> = site.pages.iter().filter(|t| t.is_glossary_term()).collect();
+            terms.sort_by_key(|t| t.meta.title.to_lowercase());
+            let mut letters: Vec<serde_json::Value> = Vec::new();
+            let mut groups: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+            for t in terms {
+                let letter = t.meta.title.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
+                groups.entry(letter).or_default().push(serde_json::json!({
+                    "slug": t.slug, "title": t.meta.title, "synonyms": t.meta.synonyms,
+                    "description": t.meta.description, "body": html::body(site, t, &self.source_index),
+                }));
+            }
+            for (letter, terms) in groups {
+                letters.push(serde_json::json!({ "letter": letter, "terms": terms }));
+            }
+            self.render("glossary.html", &p.meta.title, key, Some(p), |c| {
+                c.insert("section", &view);
+                c.insert("letters", &letters);
+            })?
+        } else if let Some((name, list)) = self.series_of_section(key) {
+            let mut years: BTreeMap<i32, Vec<PageRef>> = BTreeMap::new();
+            for &id in list {
+                if let Some(d) = site.pages[id].meta.date {
+                    years.entry(d.year).or_default().push(self.page_ref(id));
+                }
+            }
+            let years: Vec<serde_json::Value> =
+                years.into_iter().rev().map(|(y, pages)| serde_json::json!({ "year": y, "pages": pages })).collect();
+            let series = serde_json::json!({
+                "name": name,
+                "latest": list.first().map(|&i| self.page_ref(i)),
+                "years": years,
+                "feed_url": site.url(&format!("{}atom.xml", dir(key))),
+            });
+            self.render("series.html", &p.meta.title, key, Some(p), |c| {
+                c.insert("section", &view);
+                c.insert("series", &series);
+            })?
+        } else {
+            self.render("section.html", &p.meta.title, key, Some(p), |c| c.insert("section", &view))?
+        };
+        Ok(OutputFile { path: out, bytes: html.into_bytes() })
+    }
+
+    /// The series whose pages all live in section `key`, if any.
+    pub(super) fn series_of_section(&self, key: &str) -> Option<(&String, &Vec<PageId>)> {
+        self.site
+            .series
+            .iter()
+            .find(|(_, list)| !list.is_empty() && list.iter().all(|&i| self.site.pages[i].section == key))
+    }
+
+    pub(super) fn taxonomies(&self) -> Result<Vec<OutputFile>, Diagnostic> {
+        let site = self.site;
+        let mut out = Vec::new();
+        for (slug, title, map) in [("tags", "Topics", &site.tags), ("audience", "Audiences", &site.audiences)] {
+            if map.is_empty() {
+                continue;
+            }
+            let display = |key: &str, pages: &[PageId]| -> String {
+                // The first spelling used by any page, for display.
+                pages
+                    .iter()
+                    .flat_map(|&p| {
+                        let m = &site.pages[p].meta;
+                        if slug == "tags" {
+                            m.tags.clone()
+                        } else {
+                            m.audience.clone()
+                        }
+                    })
+                    .find(|t| crate::parse::slugify(t) == key)
+                    .unwrap_or_else(|| key.to_string())
+            };
+            let terms: Vec<serde_json::Value> = map
+                .iter()
+                .map(|(k, pages)| serde_json::json!({ "name": display(k, pages), "url": site.url(&format!("{slug}/{k}/")), "count": pages.len() }))
+                .collect();
+            let html = self.render("taxonomy.html", title, "", None, |c| {
+                c.insert("taxonomy", &serde_json::json!({ "title": title, "terms": terms }));
+            })?;
+            out.push(OutputFile { path: format!("{slug}/index.html"), bytes: html.into_bytes() });
+            for (k, pages) in map {
+                let name = display(k, pages);
+                let heading = if slug == "tags" { format!("Topic: {name}") } else { format!("For {name}") };
+                let term = serde_json::json!({
+                    "title": heading,
+                    "taxonomy_title": title,
+                    "taxonomy_url": site.url(&format!("{slug}/")),
+                    "pages": pages.iter().map(|&i| self.page_ref(i)).collect::<Vec<_>>(),
+                });
+                let html = self.render("taxonomy_term.html", &heading, "", None, |c| c.insert("term", &term))?;
+                out.push(OutputFile { path: format!("{slug}/{k}/index.html"), bytes: html.into_bytes() });
+            }
+        }
+        Ok(out)
+    }
+
+    pub(super) fn sources_page(&self) -> Result<Vec<OutputFile>, Diagnostic> {
+        let site = self.site;
+        if site.cited_order.is_empty() {
+            return Ok(vec![]);
+        }
+        let sources: Vec<serde_json::Value> = site
+            .cited_order
+            .iter()
+            .map(|&i| {
+                let s = &site.sources[i];
+                let claims: Vec<serde_json::Value> = s
+                    .cited_by
+                    .iter()
+                    .map(|&(pid, claim)| {
+                        let p = &site.pages[pid];
+                        let c = &p.claims[claim];
+                        let url = if p.is_glossary_term() {
+                            format!("{}#{}", site.url(&html::glossary_path(site)), p.slug)
+                        } else {
+                            format!("{}#{}", site.url(&p.path), c.id)
+                        };
+                        serde_json::json!({ "text": c.text, "page_title": p.meta.title, "url": url })
+                    })
+                    .collect();
+                serde_json::json!({ "key": s.key, "html": s.html, "claims": claims })
+            })
+            .collect();
+        let html = self.render("sources.html", "Sources", "", None, |c| c.insert("sources", &sources))?;
+        Ok(vec![OutputFile { path: "sources/index.html".into(), bytes: html.into_bytes() }])
+    }
+
+    pub(super) fn not_found(&self) -> Result<Vec<OutputFile>, Diagnostic> {
+        let html = self.render("404.html", "Page not found", "", None, |_| {})?;
+        Ok(vec![OutputFile { path: "404.html".into(), bytes: html.into_bytes() }])
+    }
+
+    /// `search/index.html`: the full search page (results, filters); the
+    /// header form submits to it, so search has a URL without JavaScript.
+    pub(super) fn search_page(&self) -> Result<Vec<OutputFile>, Diagnostic> {
+        if !self.site.config.site.search.enabled {
+            return Ok(vec![]);
+        }
+        let html = self.render("search.html", "Search", "", None, |_| {})?;
+        Ok(vec![OutputFile { path: "search/index.html".into(), bytes: html.into_bytes() }])
+    }
+
+    pub(super) fn redirects(&self) -> Result<Vec<OutputFile>, Diagnostic> {
+        let mut out = Vec::new();
+        for (from, to) in &self.site.aliases {
+            let target = self.page_ref(*to);
+            let html = self.render("redirect.html", &target.title, "", None, |c| c.insert("target", &target))?;
+            out.push(OutputFile { path: format!("{}index.html", dir(from)), bytes: html.into_bytes() });
+        }
+        Ok(out)
+    }
+}
+
+/// a, b, … z, aa, ab …
+pub(super) fn backref_label(n: usize) -> String {
+    let mut n = n;
+    let mut s = String::new();
+    loop {
+        s.insert(0, (b'a' + (n % 26) as u8) as char);
+        if n < 26 {
+            break;
+        }
+        n = n / 26 - 1;
+    }
+    s
+}

@@ -1,0 +1,117 @@
+//! What templates see: borrowed `*View` structs, never internal types.
+
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub(super) struct SiteView<'a> {
+    pub(super) title: &'a str,
+    pub(super) description: &'a str,
+    pub(super) language: &'a str,
+    pub(super) base_path: &'a str,
+    pub(super) notice: &'a crate::config::Notice,
+    pub(super) disclaimer: &'a str,
+    pub(super) practice: &'a crate::config::Practice,
+    /// Whether the site has search (the header form and `search/`).
+    pub(super) search: bool,
+    pub(super) home_url: String,
+    pub(super) search_url: String,
+    pub(super) sources_url: String,
+    pub(super) tags_url: String,
+    pub(super) feed_url: String,
+    pub(super) favicon_url: String,
+}
+
+#[derive(Serialize, Clone)]
+pub(super) struct Assets {
+    pub(super) css: String,
+    pub(super) highlight_css: String,
+    pub(super) js: String,
+    /// `search.HASH.js`, when search is enabled.
+    pub(super) search_js: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(super) struct NavItem {
+    pub(super) title: String,
+    pub(super) url: String,
+    pub(super) current: bool,
+}
+
+#[derive(Serialize, Clone)]
+pub(super) struct PageRef {
+    pub(super) title: String,
+    pub(super) url: String,
+    pub(super) description: String,
+    pub(super) date: Option<String>,
+    pub(super) date_human: Option<String>,
+    pub(super) month: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(super) struct BackrefView {
+    pub(super) cite: usize,
+    pub(super) label: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct RefView {
+    pub(super) key: String,
+    pub(super) html: String,
+    pub(super) backrefs: Vec<BackrefView>,
+}
+
+#[derive(Serialize)]
+pub(super) struct BacklinkView {
+    pub(super) title: String,
+    pub(super) url: String,
+    pub(super) context: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct TagView {
+    pub(super) name: String,
+    pub(super) url: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct PageView {
+    pub(super) title: String,
+    pub(super) description: String,
+    pub(super) body: String,
+    pub(super) date: Option<String>,
+    pub(super) date_human: Option<String>,
+    pub(super) author: String,
+    pub(super) reviewed_by: String,
+    pub(super) last_reviewed: Option<String>,
+    pub(super) last_reviewed_human: Option<String>,
+    pub(super) next_review: Option<String>,
+    pub(super) next_review_human: Option<String>,
+    pub(super) reading_minutes: usize,
+    pub(super) audience: Vec<String>,
+    pub(super) tags: Vec<TagView>,
+    pub(super) references: Vec<RefView>,
+    pub(super) backlinks: Vec<BacklinkView>,
+    pub(super) related: Vec<PageRef>,
+}
+
+#[derive(Serialize)]
+pub(super) struct SectionRef {
+    pub(super) title: String,
+    pub(super) url: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct SeriesNav {
+    pub(super) name: String,
+    pub(super) prev: Option<PageRef>,
+    pub(super) next: Option<PageRef>,
+}
+
+#[derive(Serialize)]
+pub(super) struct PathView {
+    pub(super) title: String,
+    pub(super) step: usize,
+    pub(super) total: usize,
+    pub(super) prev: Option<PageRef>,
+    pub(super) next: Option<PageRef>,
+}
