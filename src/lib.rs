@@ -113,6 +113,19 @@ fn analyse_timed(config: &Config, diags: &mut Diagnostics, watch: &mut Stopwatch
     (!diags.has_errors()).then_some(site)
 }
 
+/// `haven check`: analyse, render to nowhere (a broken template fails here
+/// too), and the editorial report, as of `today`. Writes nothing.
+pub fn check(config: &Config, today: site::Date) -> (Option<check::Report>, Diagnostics) {
+    let mut diags = Diagnostics::new();
+    let Some(site) = analyse(config, &mut diags) else { return (None, diags) };
+    match theme::resolve(&config.root) {
+        Ok(theme) => render::run(&site, &theme, &mut diags, &write::Discard),
+        Err(d) => diags.push(d),
+    }
+    let report = check::run(&site, today, &mut diags);
+    (Some(report), diags)
+}
+
 /// The whole pipeline: analyse, render, write atomically.
 pub fn build(config: &Config) -> Result<Built, Failed> {
     build_with(config, false).map(|(built, _)| built)

@@ -422,3 +422,85 @@ mod tests {
         assert_eq!(Date::from_days_since_epoch(20_417).to_string(), "2025-11-25");
     }
 }
+
+// The two slugs, kept apart on purpose: a URL keeps an author's file name
+// (only case, spaces and underscores change), while ids and taxonomy keys are
+// made from free text.
+
+/// The URL slug of a file stem: `Working_Alliance` → `working-alliance`.
+pub fn file_slug(stem: &str) -> String {
+    stem.trim().to_lowercase().replace([' ', '_'], "-")
+}
+
+/// Free text (a heading, a tag) → id or key: lower-case, runs of
+/// non-alphanumerics → one `-`; `section` when nothing is left.
+pub fn slugify(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() {
+        "section".into()
+    } else {
+        out
+    }
+}
+
+/// The site's two taxonomies: where their pages live, what a term is
+/// called, and which pages carry which terms. Every URL of a taxonomy page
+/// is made here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Taxonomy {
+    /// Front matter `tags`: `tags/<slug>/`, "Topic: …".
+    Tags,
+    /// Front matter `audience`: `audience/<slug>/`, "For …".
+    Audience,
+}
+
+impl Taxonomy {
+    pub const ALL: [Taxonomy; 2] = [Taxonomy::Tags, Taxonomy::Audience];
+
+    /// The folder of its pages.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Taxonomy::Tags => "tags",
+            Taxonomy::Audience => "audience",
+        }
+    }
+
+    /// Its index page: `tags/`.
+    pub fn index_path(self) -> String {
+        format!("{}/", self.dir())
+    }
+
+    /// The page of a term key (a [`slugify`]d term): `tags/<key>/`.
+    pub fn term_path(self, key: &str) -> String {
+        format!("{}/{key}/", self.dir())
+    }
+
+    /// The page of a term as an author wrote it.
+    pub fn term_path_of(self, term: &str) -> String {
+        self.term_path(&slugify(term))
+    }
+
+    /// Term key → pages, as `link` filled them in.
+    pub fn terms(self, site: &Site) -> &BTreeMap<String, Vec<PageId>> {
+        match self {
+            Taxonomy::Tags => &site.tags,
+            Taxonomy::Audience => &site.audiences,
+        }
+    }
+
+    /// The terms a page's front matter gives.
+    pub fn of(self, meta: &Meta) -> &[String] {
+        match self {
+            Taxonomy::Tags => &meta.tags,
+            Taxonomy::Audience => &meta.audience,
+        }
+    }
+}

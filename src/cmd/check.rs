@@ -1,7 +1,7 @@
 use crate::cli::{CheckArgs, Format};
 use crate::cmd::{print_diagnostics, Verbosity};
 use crate::config::Overrides;
-use crate::diag::{Diagnostics, Severity};
+use crate::diag::Severity;
 use crate::site::Date;
 
 pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
@@ -10,19 +10,7 @@ pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let mut diags = Diagnostics::new();
-    let site = crate::analyse(&config, &mut diags);
-    let mut report = None;
-    if let Some(site) = &site {
-        // Templates are part of the check: a broken override fails here too.
-        match crate::theme::resolve(&config.root) {
-            Ok(theme) => {
-                crate::render::run(site, &theme, &mut diags, &crate::write::Discard);
-            }
-            Err(d) => diags.push(d),
-        }
-        report = Some(crate::check::run(site, Date::today(), &mut diags));
-    }
+    let (report, diags) = crate::check(&config, Date::today());
     let errors = diags.error_count();
     let warnings = diags.warning_count();
     let sorted = diags.sorted();

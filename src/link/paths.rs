@@ -18,7 +18,7 @@ pub(super) fn assign_paths(site: &mut Site, diags: &mut Diagnostics) {
             page.path = if dir.is_empty() { String::new() } else { format!("{dir}/") };
         } else {
             page.section = dir.clone();
-            page.slug = page.meta.slug.clone().unwrap_or_else(|| url_slug(&stem));
+            page.slug = page.meta.slug.clone().unwrap_or_else(|| crate::site::file_slug(&stem));
             page.path = if dir.is_empty() { format!("{}/", page.slug) } else { format!("{dir}/{}/", page.slug) };
         }
     }
@@ -52,11 +52,6 @@ pub(super) fn assign_paths(site: &mut Site, diags: &mut Diagnostics) {
         }
     }
     site.aliases.sort();
-}
-
-/// A file stem as a URL segment: lower-case, spaces → hyphens.
-pub(super) fn url_slug(stem: &str) -> String {
-    stem.trim().to_lowercase().replace([' ', '_'], "-")
 }
 
 pub(super) fn build_sections(site: &mut Site) {
@@ -128,11 +123,13 @@ pub(super) fn build_sections(site: &mut Site) {
 /// pages (when used), and the listing of a folder that has no `_index.md`.
 pub(super) fn check_generated_urls(site: &Site, diags: &mut Diagnostics) {
     let mut generated: BTreeMap<String, String> = BTreeMap::new();
-    for (root, terms, what) in [("tags", &site.tags, "topic"), ("audience", &site.audiences, "audience")] {
+    for tax in crate::site::Taxonomy::ALL {
+        let what = if tax == crate::site::Taxonomy::Tags { "topic" } else { "audience" };
+        let terms = tax.terms(site);
         if !terms.is_empty() {
-            generated.insert(format!("{root}/"), format!("the {what} index"));
+            generated.insert(tax.index_path(), format!("the {what} index"));
             for term in terms.keys() {
-                generated.insert(format!("{root}/{term}/"), format!("the {what} page for `{term}`"));
+                generated.insert(tax.term_path(term), format!("the {what} page for `{term}`"));
             }
         }
     }
@@ -222,10 +219,10 @@ pub(super) fn title_case(s: &str) -> String {
 pub(super) fn build_taxonomies(site: &mut Site, diags: &mut Diagnostics) {
     for page in site.pages.iter().filter(|p| !p.is_section && p.section != "glossary") {
         for t in &page.meta.tags {
-            site.tags.entry(crate::parse::slugify(t)).or_default().push(page.id);
+            site.tags.entry(crate::site::slugify(t)).or_default().push(page.id);
         }
         for a in &page.meta.audience {
-            site.audiences.entry(crate::parse::slugify(a)).or_default().push(page.id);
+            site.audiences.entry(crate::site::slugify(a)).or_default().push(page.id);
         }
         if let Some(series) = &page.meta.series {
             if page.meta.date.is_none() {

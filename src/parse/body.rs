@@ -11,7 +11,7 @@ use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag
 use super::citation::{find_span, looks_like_citation, parse_citation, split_narrative, Piece};
 use super::sentences::{sentence_ranges, tidy};
 use crate::diag::Diagnostic;
-use crate::site::{CiteGroup, CiteItem, Claim, Heading, LinkKind, LinkRef, Node};
+use crate::site::{slugify, CiteGroup, CiteItem, Claim, Heading, LinkKind, LinkRef, Node};
 
 /// What the markdown walk produces.
 pub struct Doc {
@@ -412,24 +412,6 @@ fn is_internal_md_link(dest: &str) -> bool {
     }
     let path = dest.split('#').next().unwrap_or("");
     path.ends_with(".md")
-}
-
-/// Heading text → id: lower-case, runs of non-alphanumerics → `-`.
-pub fn slugify(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-    }
-    let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() {
-        "section".into()
-    } else {
-        out
-    }
 }
 
 fn unique_id(base: &str, used: &mut HashSet<String>) -> String {

@@ -27,7 +27,7 @@ use rayon::prelude::*;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::site::{Page, Site};
 
-pub use body::{parse_body, slugify, Doc, NARRATIVE_CLOSE, NARRATIVE_OPEN};
+pub use body::{parse_body, Doc, NARRATIVE_CLOSE, NARRATIVE_OPEN};
 use front_matter::parse_meta;
 pub use front_matter::{split_front_matter, FmFormat, META_KEYS};
 pub use sentences::{sentence_ranges, tidy};

@@ -1,6 +1,7 @@
 //! [`Ctx`]: the template context of each kind of page, from the site.
 
 use super::*;
+use crate::site::Taxonomy;
 
 pub(super) struct Ctx<'a> {
     pub(super) site: &'a Site,
@@ -61,7 +62,7 @@ impl Ctx<'_> {
                 home_url: self.site.url(""),
                 search_url: self.site.url("search/"),
                 sources_url: self.site.url("sources/"),
-                tags_url: self.site.url("tags/"),
+                tags_url: self.site.url(&Taxonomy::Tags.index_path()),
                 feed_url: self.site.url("atom.xml"),
                 favicon_url: self.site.url("favicon.svg"),
             },
@@ -144,7 +145,7 @@ impl Ctx<'_> {
                 .meta
                 .tags
                 .iter()
-                .map(|t| TagView { name: t.clone(), url: site.url(&format!("tags/{}/", crate::parse::slugify(t))) })
+                .map(|t| TagView { name: t.clone(), url: site.url(&Taxonomy::Tags.term_path_of(t)) })
                 .collect(),
             references,
             backlinks: p
@@ -303,7 +304,8 @@ impl Ctx<'_> {
     pub(super) fn taxonomies(&self) -> Result<Vec<OutputFile>, Diagnostic> {
         let site = self.site;
         let mut out = Vec::new();
-        for (slug, title, map) in [("tags", "Topics", &site.tags), ("audience", "Audiences", &site.audiences)] {
+        for tax in Taxonomy::ALL {
+            let (title, map) = (if tax == Taxonomy::Tags { "Topics" } else { "Audiences" }, tax.terms(site));
             if map.is_empty() {
                 continue;
             }
@@ -311,36 +313,30 @@ impl Ctx<'_> {
                 // The first spelling used by any page, for display.
                 pages
                     .iter()
-                    .flat_map(|&p| {
-                        let m = &site.pages[p].meta;
-                        if slug == "tags" {
-                            m.tags.clone()
-                        } else {
-                            m.audience.clone()
-                        }
-                    })
-                    .find(|t| crate::parse::slugify(t) == key)
+                    .flat_map(|&p| tax.of(&site.pages[p].meta))
+                    .find(|t| crate::site::slugify(t) == key)
+                    .cloned()
                     .unwrap_or_else(|| key.to_string())
             };
             let terms: Vec<serde_json::Value> = map
                 .iter()
-                .map(|(k, pages)| serde_json::json!({ "name": display(k, pages), "url": site.url(&format!("{slug}/{k}/")), "count": pages.len() }))
+                .map(|(k, pages)| serde_json::json!({ "name": display(k, pages), "url": site.url(&tax.term_path(k)), "count": pages.len() }))
                 .collect();
             let html = self.render("taxonomy.html", title, "", None, |c| {
                 c.insert("taxonomy", &serde_json::json!({ "title": title, "terms": terms }));
             })?;
-            out.push(OutputFile { path: format!("{slug}/index.html"), bytes: html.into_bytes() });
+            out.push(OutputFile { path: format!("{}index.html", tax.index_path()), bytes: html.into_bytes() });
             for (k, pages) in map {
                 let name = display(k, pages);
-                let heading = if slug == "tags" { format!("Topic: {name}") } else { format!("For {name}") };
+                let heading = if tax == Taxonomy::Tags { format!("Topic: {name}") } else { format!("For {name}") };
                 let term = serde_json::json!({
                     "title": heading,
                     "taxonomy_title": title,
-                    "taxonomy_url": site.url(&format!("{slug}/")),
+                    "taxonomy_url": site.url(&tax.index_path()),
                     "pages": pages.iter().map(|&i| self.page_ref(i)).collect::<Vec<_>>(),
                 });
                 let html = self.render("taxonomy_term.html", &heading, "", None, |c| c.insert("term", &term))?;
-                out.push(OutputFile { path: format!("{slug}/{k}/index.html"), bytes: html.into_bytes() });
+                out.push(OutputFile { path: format!("{}index.html", tax.term_path(k)), bytes: html.into_bytes() });
             }
         }
         Ok(out)

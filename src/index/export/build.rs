@@ -110,7 +110,7 @@ pub fn page_shards(pages: &[SearchPage]) -> Vec<(String, Payload)> {
         let mut by_slug: BTreeMap<String, (String, Vec<u32>)> = BTreeMap::new();
         for (pid, p) in pages.iter().enumerate() {
             for t in get(p) {
-                let e = by_slug.entry(crate::parse::slugify(t)).or_insert_with(|| (t.clone(), Vec::new()));
+                let e = by_slug.entry(crate::site::slugify(t)).or_insert_with(|| (t.clone(), Vec::new()));
                 if e.1.last() != Some(&(pid as u32)) {
                     e.1.push(pid as u32);
                 }
