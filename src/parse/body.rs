@@ -49,6 +49,8 @@ enum LinkFrame {
     },
 }
 
+/// A block that can carry a claim: a paragraph, list item, table cell or
+/// heading, while it is open.
 struct Block {
     id: usize,
     node_index: usize,
@@ -68,10 +70,15 @@ enum BlockKind {
     Heading,
 }
 
+/// A heading being read: where its start node is, and its text so far.
+struct OpenHeading {
+    at: usize,
+    text: String,
+}
+
 /// Parse a markdown body (starting at `body_offset` in `src`) into a [`Doc`].
 pub fn parse_body(src: &str, body_offset: usize) -> (Doc, Vec<Diagnostic>) {
     let body = &src[body_offset..];
-    let mut diags = Vec::new();
     let mut callback = |link: pulldown_cmark::BrokenLink<'_>| -> Option<(CowStr<'_>, CowStr<'_>)> {
         let r = link.reference.as_ref();
         if looks_like_citation(r) {
@@ -81,26 +88,62 @@ pub fn parse_body(src: &str, body_offset: usize) -> (Doc, Vec<Diagnostic>) {
         }
     };
     let parser = Parser::new_with_broken_link_callback(body, markdown_options(), Some(&mut callback));
-
-    let mut nodes: Vec<Node> = Vec::new();
-    let mut headings: Vec<Heading> = Vec::new();
-    let mut links: Vec<LinkRef> = Vec::new();
-    let mut cites: Vec<CiteGroup> = Vec::new();
-    let mut claims: Vec<Claim> = Vec::new();
-    let mut text = String::new();
-    let mut used_ids: HashSet<String> = crate::site::THEME_IDS.iter().map(|s| s.to_string()).collect();
-
-    let mut link_stack: Vec<LinkFrame> = Vec::new();
-    let mut blocks: Vec<Block> = Vec::new();
-    let mut block_counter = 0usize;
-    let mut claim_inserts: Vec<(usize, Node)> = Vec::new();
-    let mut code: Option<(String, String)> = None;
-    let mut heading: Option<(HeadingLevel, usize, String)> = None;
-    let mut in_image = 0usize;
-
+    let mut walk = Walk::new(src);
     for (event, range) in parser.into_offset_iter() {
-        let abs = range.start + body_offset..range.end + body_offset;
-        let swallowing = matches!(link_stack.last(), Some(LinkFrame::Swallow { .. }));
+        walk.event(event, range.start + body_offset..range.end + body_offset);
+    }
+    walk.finish()
+}
+
+/// The state of one walk over a body's events.
+struct Walk<'s> {
+    src: &'s str,
+    doc: Doc,
+    diags: Vec<Diagnostic>,
+    used_ids: HashSet<String>,
+    link_stack: Vec<LinkFrame>,
+    blocks: Vec<Block>,
+    next_block: usize,
+    /// Claim-block markers to insert: (node index, marker).
+    claim_inserts: Vec<(usize, Node)>,
+    /// An open code block: (language, code so far).
+    code: Option<(String, String)>,
+    heading: Option<OpenHeading>,
+    /// Depth of images being read (their alt text is not prose).
+    in_image: usize,
+}
+
+impl<'s> Walk<'s> {
+    fn new(src: &'s str) -> Walk<'s> {
+        Walk {
+            src,
+            doc: Doc {
+                nodes: Vec::new(),
+                headings: Vec::new(),
+                links: Vec::new(),
+                cites: Vec::new(),
+                claims: Vec::new(),
+                text: String::new(),
+            },
+            diags: Vec::new(),
+            used_ids: crate::site::THEME_IDS.iter().map(|s| s.to_string()).collect(),
+            link_stack: Vec::new(),
+            blocks: Vec::new(),
+            next_block: 0,
+            claim_inserts: Vec::new(),
+            code: None,
+            heading: None,
+            in_image: 0,
+        }
+    }
+
+    fn push(&mut self, node: Node) {
+        self.doc.nodes.push(node);
+    }
+
+    /// One event, at `abs` (a range of the whole file).
+    fn event(&mut self, event: Event<'_>, abs: Range<usize>) {
+        let swallowing = matches!(self.link_stack.last(), Some(LinkFrame::Swallow { .. }));
         match event {
             Event::Start(Tag::CodeBlock(kind)) => {
                 let lang = match kind {
@@ -109,296 +152,327 @@ pub fn parse_body(src: &str, body_offset: usize) -> (Doc, Vec<Diagnostic>) {
                     }
                     pulldown_cmark::CodeBlockKind::Indented => String::new(),
                 };
-                code = Some((lang, String::new()));
+                self.code = Some((lang, String::new()));
             }
             Event::End(TagEnd::CodeBlock) => {
-                if let Some((lang, body)) = code.take() {
-                    text.push_str(&body);
-                    text.push('\n');
-                    nodes.push(Node::Code { lang, code: body });
+                if let Some((lang, body)) = self.code.take() {
+                    self.doc.text.push_str(&body);
+                    self.doc.text.push('\n');
+                    self.push(Node::Code { lang, code: body });
                 }
             }
-            Event::Text(t) if code.is_some() => {
-                if let Some((_, body)) = code.as_mut() {
+            Event::Text(t) if self.code.is_some() => {
+                if let Some((_, body)) = self.code.as_mut() {
                     body.push_str(&t);
                 }
             }
-            Event::Start(Tag::Heading { level, .. }) => {
-                heading = Some((level, nodes.len(), String::new()));
-                nodes.push(Node::LinkEnd); // placeholder, replaced at the end of the heading
-                open_block(&mut blocks, &mut block_counter, nodes.len(), BlockKind::Heading);
-            }
-            Event::End(TagEnd::Heading(level)) => {
-                close_block(&mut blocks, &mut claims, &mut claim_inserts, &mut links, &mut text);
-                if let Some((_, at, htext)) = heading.take() {
-                    let id = unique_id(&slugify(&htext), &mut used_ids);
-                    nodes[at] = Node::Md(Event::Start(Tag::Heading {
-                        level,
-                        id: Some(CowStr::from(id.clone())),
-                        classes: vec![],
-                        attrs: vec![],
-                    }));
-                    nodes.push(Node::HeadingAnchor(headings.len()));
-                    headings.push(Heading { level: level as u8, text: htext.trim().to_string(), id });
-                }
-                nodes.push(Node::Md(Event::End(TagEnd::Heading(level))));
-            }
+            Event::Start(Tag::Heading { level, .. }) => self.heading_start(level),
+            Event::End(TagEnd::Heading(level)) => self.heading_end(level),
             Event::Start(Tag::Paragraph) => {
-                open_block(&mut blocks, &mut block_counter, nodes.len(), BlockKind::Paragraph);
-                nodes.push(Node::Md(Event::Start(Tag::Paragraph)));
+                self.open_block(BlockKind::Paragraph);
+                self.push(Node::Md(Event::Start(Tag::Paragraph)));
             }
             Event::End(TagEnd::Paragraph) => {
-                nodes.push(Node::Md(Event::End(TagEnd::Paragraph)));
-                let end = nodes.len();
-                if let Some(id) = close_block(&mut blocks, &mut claims, &mut claim_inserts, &mut links, &mut text) {
-                    claim_inserts.push((end, Node::ClaimBlockEnd(id)));
-                }
+                self.push(Node::Md(Event::End(TagEnd::Paragraph)));
+                self.close_claim_block();
             }
             Event::Start(Tag::Item) => {
-                nodes.push(Node::Md(Event::Start(Tag::Item)));
-                open_block(&mut blocks, &mut block_counter, nodes.len(), BlockKind::Item);
+                self.push(Node::Md(Event::Start(Tag::Item)));
+                self.open_block(BlockKind::Item);
             }
             Event::End(TagEnd::Item) => {
-                let end = nodes.len();
-                if let Some(id) = close_block(&mut blocks, &mut claims, &mut claim_inserts, &mut links, &mut text) {
-                    claim_inserts.push((end, Node::ClaimBlockEnd(id)));
-                }
-                nodes.push(Node::Md(Event::End(TagEnd::Item)));
+                self.close_claim_block();
+                self.push(Node::Md(Event::End(TagEnd::Item)));
             }
             Event::Start(Tag::TableCell) => {
-                nodes.push(Node::Md(Event::Start(Tag::TableCell)));
-                open_block(&mut blocks, &mut block_counter, nodes.len(), BlockKind::Cell);
+                self.push(Node::Md(Event::Start(Tag::TableCell)));
+                self.open_block(BlockKind::Cell);
             }
             Event::End(TagEnd::TableCell) => {
-                let end = nodes.len();
-                if let Some(id) = close_block(&mut blocks, &mut claims, &mut claim_inserts, &mut links, &mut text) {
-                    claim_inserts.push((end, Node::ClaimBlockEnd(id)));
-                }
-                nodes.push(Node::Md(Event::End(TagEnd::TableCell)));
+                self.close_claim_block();
+                self.push(Node::Md(Event::End(TagEnd::TableCell)));
             }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 if swallowing {
-                    link_stack.push(LinkFrame::Swallow { internal: false });
-                    continue;
-                }
-                if dest_url.as_ref() == CITE_DEST
-                    && matches!(
-                        link_type,
-                        LinkType::ShortcutUnknown | LinkType::CollapsedUnknown | LinkType::ReferenceUnknown
-                    )
-                {
-                    let raw = &src[abs.clone()];
-                    match parse_citation(title.as_ref()) {
-                        Ok(items) => {
-                            let idx = cites.len();
-                            cites.push(CiteGroup {
-                                items,
-                                narrative: false,
-                                span: abs.clone(),
-                                claim: None,
-                                rendered: String::new(),
-                            });
-                            attach_cite(&mut blocks, idx);
-                            nodes.push(Node::Cite(idx));
-                        }
-                        Err(msg) => diags.push(
-                            Diagnostic::error(format!("malformed citation `{raw}`: {msg}"))
-                                .at(src, abs.clone())
-                                .help("write citations as [@key], [@a; @b], [@key, p. 12] or [see @key]"),
-                        ),
-                    }
-                    link_stack.push(LinkFrame::Swallow { internal: false });
-                    continue;
-                }
-                let wiki = matches!(link_type, LinkType::WikiLink { .. });
-                if wiki || is_internal_md_link(&dest_url) {
-                    let has_label = match link_type {
-                        LinkType::WikiLink { has_pothole } => has_pothole,
-                        _ => true,
-                    };
-                    let idx = links.len();
-                    links.push(LinkRef {
-                        kind: if wiki { LinkKind::Wiki { has_label } } else { LinkKind::Markdown },
-                        target: dest_url.to_string(),
-                        span: abs.clone(),
-                        context: String::new(),
-                        resolved: None,
-                    });
-                    if let Some(b) = blocks.last_mut() {
-                        b.links.push((idx, b.text.len()));
-                    }
-                    nodes.push(Node::LinkStart(idx));
-                    link_stack.push(if has_label {
-                        LinkFrame::Internal
-                    } else {
-                        LinkFrame::Swallow { internal: true }
-                    });
-                    if !has_label {
-                        if let Some(b) = blocks.last_mut() {
-                            // Keep the sentence readable for claim/backlink context.
-                            b.text.push_str(dest_url.split('#').next().unwrap_or("").replace('-', " ").as_str());
-                        }
-                    }
+                    self.link_stack.push(LinkFrame::Swallow { internal: false });
                 } else {
-                    link_stack.push(LinkFrame::Plain);
-                    nodes.push(Node::Md(Event::Start(Tag::Link {
-                        link_type,
-                        dest_url: dest_url.into_static(),
-                        title: title.into_static(),
-                        id: id.into_static(),
-                    })));
+                    self.link_start(link_type, dest_url, title, id, abs);
                 }
             }
-            Event::End(TagEnd::Link) => match link_stack.pop() {
-                Some(LinkFrame::Plain) => nodes.push(Node::Md(Event::End(TagEnd::Link))),
+            Event::End(TagEnd::Link) => match self.link_stack.pop() {
+                Some(LinkFrame::Plain) => self.push(Node::Md(Event::End(TagEnd::Link))),
                 Some(LinkFrame::Internal) | Some(LinkFrame::Swallow { internal: true })
-                    if !matches!(link_stack.last(), Some(LinkFrame::Swallow { .. })) =>
+                    if !matches!(self.link_stack.last(), Some(LinkFrame::Swallow { .. })) =>
                 {
-                    nodes.push(Node::LinkEnd)
+                    self.push(Node::LinkEnd)
                 }
                 _ => {}
             },
             _ if swallowing => {}
             Event::Start(Tag::Image { .. }) => {
-                in_image += 1;
-                nodes.push(Node::Md(event.into_static()));
+                self.in_image += 1;
+                self.push(Node::Md(event.into_static()));
             }
             Event::End(TagEnd::Image) => {
-                in_image = in_image.saturating_sub(1);
-                nodes.push(Node::Md(event.into_static()));
+                self.in_image = self.in_image.saturating_sub(1);
+                self.push(Node::Md(event.into_static()));
             }
-            Event::Text(t) => {
-                if let Some((_, _, h)) = heading.as_mut() {
-                    h.push_str(&t);
-                }
-                let in_link = !link_stack.is_empty();
-                if heading.is_none() && !in_link && in_image == 0 {
-                    // Narrative citations: `@key` in running text.
-                    let pieces = split_narrative(&t, src, abs.clone());
-                    for piece in pieces {
-                        match piece {
-                            Piece::Text(s) => {
-                                push_text(&mut blocks, &s);
-                                nodes.push(Node::Text(s));
-                            }
-                            Piece::Cite(key) => {
-                                let idx = cites.len();
-                                let span = find_span(src, &abs, &format!("@{key}"));
-                                cites.push(CiteGroup {
-                                    items: vec![CiteItem {
-                                        key,
-                                        prefix: String::new(),
-                                        locator: String::new(),
-                                        suppress_author: false,
-                                    }],
-                                    narrative: true,
-                                    span,
-                                    claim: None,
-                                    rendered: String::new(),
-                                });
-                                attach_cite(&mut blocks, idx);
-                                // The author's name is part of the sentence: keep a
-                                // marker that `link` replaces with the formatted name.
-                                push_text(&mut blocks, &format!("{NARRATIVE_OPEN}{idx}{NARRATIVE_CLOSE}"));
-                                nodes.push(Node::Cite(idx));
-                            }
-                        }
-                    }
-                } else {
-                    if in_image == 0 {
-                        push_text(&mut blocks, &t);
-                    }
-                    nodes.push(Node::Md(Event::Text(t.into_static())));
-                }
-            }
+            Event::Text(t) => self.text(t, abs),
             Event::Code(t) => {
-                if let Some((_, _, h)) = heading.as_mut() {
-                    h.push_str(&t);
+                if let Some(h) = self.heading.as_mut() {
+                    h.text.push_str(&t);
                 }
-                push_text(&mut blocks, &t);
-                nodes.push(Node::Md(Event::Code(t.into_static())));
+                self.push_text(&t);
+                self.push(Node::Md(Event::Code(t.into_static())));
             }
             Event::SoftBreak | Event::HardBreak => {
-                push_text(&mut blocks, " ");
-                nodes.push(Node::Md(event.into_static()));
+                self.push_text(" ");
+                self.push(Node::Md(event.into_static()));
             }
-            other => nodes.push(Node::Md(other.into_static())),
+            other => self.push(Node::Md(other.into_static())),
         }
     }
-    // Claim blocks: margin notes go before the block, disclosures after it.
-    claim_inserts.sort_by_key(|(at, n)| (*at, matches!(n, Node::ClaimBlockStart(_))));
-    for (at, node) in claim_inserts.into_iter().rev() {
-        nodes.insert(at, node);
+
+    /// A heading's start node goes in now; its id once its text is known.
+    fn heading_start(&mut self, level: HeadingLevel) {
+        self.heading = Some(OpenHeading { at: self.doc.nodes.len(), text: String::new() });
+        self.push(Node::Md(Event::Start(Tag::Heading { level, id: None, classes: vec![], attrs: vec![] })));
+        self.open_block(BlockKind::Heading);
     }
-    for (ci, claim) in claims.iter().enumerate() {
-        for &c in &claim.cites {
-            cites[c].claim = Some(ci);
+
+    fn heading_end(&mut self, level: HeadingLevel) {
+        self.close_block();
+        if let Some(h) = self.heading.take() {
+            let id = unique_id(&slugify(&h.text), &mut self.used_ids);
+            if let Some(Node::Md(Event::Start(Tag::Heading { id: slot, .. }))) = self.doc.nodes.get_mut(h.at) {
+                *slot = Some(CowStr::from(id.clone()));
+            }
+            self.push(Node::HeadingAnchor(self.doc.headings.len()));
+            self.doc.headings.push(Heading { level: level as u8, text: h.text.trim().to_string(), id });
+        }
+        self.push(Node::Md(Event::End(TagEnd::Heading(level))));
+    }
+
+    fn link_start(
+        &mut self,
+        link_type: LinkType,
+        dest_url: CowStr<'_>,
+        title: CowStr<'_>,
+        id: CowStr<'_>,
+        abs: Range<usize>,
+    ) {
+        if dest_url.as_ref() == CITE_DEST
+            && matches!(link_type, LinkType::ShortcutUnknown | LinkType::CollapsedUnknown | LinkType::ReferenceUnknown)
+        {
+            self.bracketed_citation(title.as_ref(), abs);
+            self.link_stack.push(LinkFrame::Swallow { internal: false });
+            return;
+        }
+        let wiki = matches!(link_type, LinkType::WikiLink { .. });
+        if !wiki && !is_internal_md_link(&dest_url) {
+            self.link_stack.push(LinkFrame::Plain);
+            self.push(Node::Md(Event::Start(Tag::Link {
+                link_type,
+                dest_url: dest_url.into_static(),
+                title: title.into_static(),
+                id: id.into_static(),
+            })));
+            return;
+        }
+        let has_label = match link_type {
+            LinkType::WikiLink { has_pothole } => has_pothole,
+            _ => true,
+        };
+        let idx = self.doc.links.len();
+        self.doc.links.push(LinkRef {
+            kind: if wiki { LinkKind::Wiki { has_label } } else { LinkKind::Markdown },
+            target: dest_url.to_string(),
+            span: abs,
+            context: String::new(),
+            resolved: None,
+        });
+        if let Some(b) = self.blocks.last_mut() {
+            b.links.push((idx, b.text.len()));
+        }
+        self.push(Node::LinkStart(idx));
+        self.link_stack.push(if has_label { LinkFrame::Internal } else { LinkFrame::Swallow { internal: true } });
+        if !has_label {
+            // Keep the sentence readable for claim/backlink context.
+            self.push_text(&dest_url.split('#').next().unwrap_or("").replace('-', " "));
         }
     }
-    (Doc { nodes, headings, links, cites, claims, text }, diags)
-}
 
-fn open_block(blocks: &mut Vec<Block>, counter: &mut usize, node_index: usize, kind: BlockKind) {
-    blocks.push(Block { id: *counter, node_index, text: String::new(), cites: Vec::new(), links: Vec::new(), kind });
-    *counter += 1;
-}
-
-fn push_text(blocks: &mut [Block], s: &str) {
-    if let Some(b) = blocks.last_mut() {
-        b.text.push_str(s);
-    }
-}
-
-fn attach_cite(blocks: &mut [Block], idx: usize) {
-    if let Some(b) = blocks.last_mut() {
-        b.cites.push((idx, b.text.len()));
-    }
-}
-
-/// Close the innermost block: add its text to the page text, make claims out
-/// of its citations, give its links their sentence. Returns the block id if
-/// it carries citations (so the caller can place the claim-block markers).
-fn close_block(
-    blocks: &mut Vec<Block>,
-    claims: &mut Vec<Claim>,
-    inserts: &mut Vec<(usize, Node)>,
-    links: &mut [LinkRef],
-    text: &mut String,
-) -> Option<usize> {
-    let b = blocks.pop()?;
-    let clean = b.text.trim();
-    if !clean.is_empty() {
-        text.push_str(clean);
-        text.push('\n');
-    }
-    let sentences = sentence_ranges(&b.text);
-    let sentence_of =
-        |pos: usize| -> Range<usize> { sentences.iter().find(|r| pos <= r.end).cloned().unwrap_or(0..b.text.len()) };
-    for (li, pos) in &b.links {
-        links[*li].context = tidy(&b.text[sentence_of(*pos)]);
-    }
-    if b.cites.is_empty() || b.kind == BlockKind::Heading {
-        return None;
-    }
-    let mut last: Option<(Range<usize>, usize)> = None;
-    for (ci, pos) in &b.cites {
-        let r = sentence_of(*pos);
-        match &last {
-            Some((lr, claim)) if *lr == r => claims[*claim].cites.push(*ci),
-            _ => {
-                let id = claims.len();
-                claims.push(Claim {
-                    id: format!("claim-{}", id + 1),
-                    text: tidy(&b.text[r.clone()]),
-                    block: b.id,
-                    cites: vec![*ci],
+    /// `[@key, p. 3]`: a citation group, or an error at its text.
+    fn bracketed_citation(&mut self, reference: &str, abs: Range<usize>) {
+        match parse_citation(reference) {
+            Ok(items) => {
+                let idx = self.doc.cites.len();
+                self.doc.cites.push(CiteGroup {
+                    items,
+                    narrative: false,
+                    span: abs,
+                    claim: None,
+                    rendered: String::new(),
                 });
-                last = Some((r, id));
+                self.attach_cite(idx);
+                self.push(Node::Cite(idx));
+            }
+            Err(msg) => {
+                let raw = &self.src[abs.clone()];
+                self.diags.push(
+                    Diagnostic::error(format!("malformed citation `{raw}`: {msg}"))
+                        .at(self.src, abs)
+                        .help("write citations as [@key], [@a; @b], [@key, p. 12] or [see @key]"),
+                );
             }
         }
     }
-    inserts.push((b.node_index, Node::ClaimBlockStart(b.id)));
-    Some(b.id)
+
+    /// Text: prose (with narrative citations `@key`), or text inside a
+    /// heading, link or image alt.
+    fn text(&mut self, t: CowStr<'_>, abs: Range<usize>) {
+        if let Some(h) = self.heading.as_mut() {
+            h.text.push_str(&t);
+        }
+        if self.heading.is_some() || !self.link_stack.is_empty() || self.in_image > 0 {
+            if self.in_image == 0 {
+                self.push_text(&t);
+            }
+            self.push(Node::Md(Event::Text(t.into_static())));
+            return;
+        }
+        for piece in split_narrative(&t, self.src, abs.clone()) {
+            match piece {
+                Piece::Text(s) => {
+                    self.push_text(&s);
+                    self.push(Node::Text(s));
+                }
+                Piece::Cite(key) => {
+                    let idx = self.doc.cites.len();
+                    let span = find_span(self.src, &abs, &format!("@{key}"));
+                    self.doc.cites.push(CiteGroup {
+                        items: vec![CiteItem {
+                            key,
+                            prefix: String::new(),
+                            locator: String::new(),
+                            suppress_author: false,
+                        }],
+                        narrative: true,
+                        span,
+                        claim: None,
+                        rendered: String::new(),
+                    });
+                    self.attach_cite(idx);
+                    // The author's name is part of the sentence: keep a
+                    // marker that `link` replaces with the formatted name.
+                    self.push_text(&format!("{NARRATIVE_OPEN}{idx}{NARRATIVE_CLOSE}"));
+                    self.push(Node::Cite(idx));
+                }
+            }
+        }
+    }
+
+    fn open_block(&mut self, kind: BlockKind) {
+        let node_index = self.doc.nodes.len();
+        self.blocks.push(Block {
+            id: self.next_block,
+            node_index,
+            text: String::new(),
+            cites: Vec::new(),
+            links: Vec::new(),
+            kind,
+        });
+        self.next_block += 1;
+    }
+
+    fn push_text(&mut self, s: &str) {
+        if let Some(b) = self.blocks.last_mut() {
+            b.text.push_str(s);
+        }
+    }
+
+    fn attach_cite(&mut self, idx: usize) {
+        if let Some(b) = self.blocks.last_mut() {
+            b.cites.push((idx, b.text.len()));
+        }
+    }
+
+    /// [`Walk::close_block`], and the claim-block end marker after it when
+    /// it carries claims.
+    fn close_claim_block(&mut self) {
+        let end = self.doc.nodes.len();
+        if let Some(id) = self.close_block() {
+            self.claim_inserts.push((end, Node::ClaimBlockEnd(id)));
+        }
+    }
+
+    /// Close the innermost block: add its text to the page text, make claims
+    /// out of its citations, give its links their sentence. Returns the
+    /// block id if it carries citations (the caller places the end marker).
+    fn close_block(&mut self) -> Option<usize> {
+        let b = self.blocks.pop()?;
+        let clean = b.text.trim();
+        if !clean.is_empty() {
+            self.doc.text.push_str(clean);
+            self.doc.text.push('\n');
+        }
+        let sentences = sentence_ranges(&b.text);
+        let sentence_of = |pos: usize| -> Range<usize> {
+            sentences.iter().find(|r| pos <= r.end).cloned().unwrap_or(0..b.text.len())
+        };
+        for (li, pos) in &b.links {
+            self.doc.links[*li].context = tidy(&b.text[sentence_of(*pos)]);
+        }
+        if b.cites.is_empty() || b.kind == BlockKind::Heading {
+            return None;
+        }
+        let claims = &mut self.doc.claims;
+        let mut last: Option<(Range<usize>, usize)> = None;
+        for (ci, pos) in &b.cites {
+            let r = sentence_of(*pos);
+            match &last {
+                Some((lr, claim)) if *lr == r => claims[*claim].cites.push(*ci),
+                _ => {
+                    let id = claims.len();
+                    claims.push(Claim {
+                        id: format!("claim-{}", id + 1),
+                        text: tidy(&b.text[r.clone()]),
+                        block: b.id,
+                        cites: vec![*ci],
+                    });
+                    last = Some((r, id));
+                }
+            }
+        }
+        self.claim_inserts.push((b.node_index, Node::ClaimBlockStart(b.id)));
+        Some(b.id)
+    }
+
+    /// The document, with the claim-block markers put in place (margin notes
+    /// go before a block, disclosures after it) in one pass.
+    fn finish(mut self) -> (Doc, Vec<Diagnostic>) {
+        let mut inserts = std::mem::take(&mut self.claim_inserts);
+        inserts.sort_by_key(|(at, n)| (*at, matches!(n, Node::ClaimBlockStart(_))));
+        if !inserts.is_empty() {
+            let old = std::mem::take(&mut self.doc.nodes);
+            let mut nodes = Vec::with_capacity(old.len() + inserts.len());
+            let mut inserts = inserts.into_iter().peekable();
+            for (i, node) in old.into_iter().enumerate() {
+                while let Some((_, marker)) = inserts.next_if(|(at, _)| *at == i) {
+                    nodes.push(marker);
+                }
+                nodes.push(node);
+            }
+            nodes.extend(inserts.map(|(_, marker)| marker));
+            self.doc.nodes = nodes;
+        }
+        for (ci, claim) in self.doc.claims.iter().enumerate() {
+            for &c in &claim.cites {
+                self.doc.cites[c].claim = Some(ci);
+            }
+        }
+        (self.doc, self.diags)
+    }
 }
 
 fn is_internal_md_link(dest: &str) -> bool {
