@@ -6,6 +6,17 @@ use super::*;
 /// (words matched, total score): what sections are ranked by.
 type Key = (u32, u32);
 
+/// (page, section): a section of a page, as the postings name it.
+type SectionAt = (u32, u32);
+
+/// What is known of a section from the postings fetched so far.
+struct Known {
+    /// Its best score for each query word (0: not found yet).
+    best: Vec<u32>,
+    /// The terms it was found in.
+    terms: Vec<u32>,
+}
+
 /// Blocks fetched in the first round for sections that could still enter
 /// the results (strongest first), doubling each round; `search.js` uses the
 /// same numbers.
@@ -41,7 +52,7 @@ impl<S: Source> Engine<S> {
         loop {
             // What is known: for each section, its best score per word and
             // the terms it was found in; for each term, its blocks not fetched.
-            let mut docs: BTreeMap<(u32, u32), (Vec<u32>, Vec<u32>)> = BTreeMap::new();
+            let mut docs: BTreeMap<SectionAt, Known> = BTreeMap::new();
             let mut open: BTreeMap<u32, Vec<Open>> = BTreeMap::new();
             for &tid in &tids {
                 let Some(rec) = self.terms.get(&tid) else { continue };
@@ -63,11 +74,13 @@ impl<S: Source> Engine<S> {
                 }
                 let mine: Vec<(usize, u32)> = entries.iter().filter(|e| e.1 == tid).map(|e| (e.0, e.2)).collect();
                 for p in lists.into_iter().flatten().filter(|p| page_ok(p.page)) {
-                    let d = docs.entry((p.page, p.section)).or_insert_with(|| (vec![0; ng], Vec::new()));
+                    let d = docs
+                        .entry((p.page, p.section))
+                        .or_insert_with(|| Known { best: vec![0; ng], terms: Vec::new() });
                     for &(g, w) in &mine {
-                        d.0[g] = d.0[g].max(p.score * w);
+                        d.best[g] = d.best[g].max(p.score * w);
                     }
-                    d.1.push(tid);
+                    d.terms.push(tid);
                 }
             }
             let ub = |tid: u32, page: u32| -> (u32, Option<usize>) {
@@ -81,9 +94,9 @@ impl<S: Source> Engine<S> {
             };
             // Bounds of every section seen.
             let key = |v: &[u32]| (v.iter().filter(|&&s| s > 0).count() as u32, v.iter().sum::<u32>());
-            let mut exact: Vec<(Key, (u32, u32))> = Vec::new();
-            let mut unsure: Vec<((u32, u32), Key)> = Vec::new();
-            for (&(page, section), (lo, found)) in &docs {
+            let mut exact: Vec<(Key, SectionAt)> = Vec::new();
+            let mut unsure: Vec<(SectionAt, Key)> = Vec::new();
+            for (&(page, section), Known { best: lo, terms: found }) in &docs {
                 let mut hi = lo.clone();
                 for &(g, tid, w) in &entries {
                     if open.contains_key(&tid) && !found.contains(&tid) {
@@ -110,7 +123,7 @@ impl<S: Source> Engine<S> {
             // The bar: `limit` pages are sure to reach the `limit`-th best
             // lower bound of a page, so only sections that may reach it matter.
             let mut page_lower: HashMap<u32, Key> = HashMap::new();
-            for (&(page, _), (lo, _)) in &docs {
+            for (&(page, _), Known { best: lo, .. }) in &docs {
                 let k = key(lo);
                 let e = page_lower.entry(page).or_insert(k);
                 *e = (*e).max(k);
@@ -156,7 +169,7 @@ impl<S: Source> Engine<S> {
                     }
                     if let Some((page, section)) = threat {
                         // Its page's block of each term it may still gain from.
-                        let (lo, found) = &docs[&(page, section)];
+                        let Known { best: lo, terms: found } = &docs[&(page, section)];
                         for &(g, tid, w) in &entries {
                             if found.contains(&tid) {
                                 continue;
