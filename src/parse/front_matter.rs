@@ -156,7 +156,7 @@ pub(super) fn parse_meta(src: &str, fm: &str, fm_offset: usize, format: FmFormat
             if fm.trim().is_empty() {
                 return Err(vec![missing_title(src)]);
             }
-            serde_yaml::from_str(fm).map_err(|e| vec![yaml_diagnostic(&e, fm, fm_offset, src)])?
+            serde_saphyr::from_str(fm).map_err(|e| vec![yaml_diagnostic(&e, fm, fm_offset, src)])?
         }
     };
     let lines = key_lines(src, fm_offset, fm);
@@ -257,12 +257,14 @@ fn missing_title(src: &str) -> Diagnostic {
         .help("add `title = \"…\"` (TOML) or `title: …` (YAML) to the front matter")
 }
 
-fn yaml_diagnostic(e: &serde_yaml::Error, _fm: &str, fm_offset: usize, src: &str) -> Diagnostic {
-    let msg = e.to_string();
-    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-    let (message, help) = match msg.strip_prefix("unknown field `") {
-        Some(rest) => {
-            let field = rest.split('`').next().unwrap_or("");
+/// A YAML front-matter error at its place in the file (serde-saphyr gives
+/// 1-based line and column within the front matter).
+fn yaml_diagnostic(e: &serde_saphyr::Error, fm: &str, fm_offset: usize, src: &str) -> Diagnostic {
+    use serde_saphyr::MessageFormatter as _;
+    // The message without the snippet serde-saphyr can draw (we draw our own).
+    let msg = serde_saphyr::DefaultMessageFormatter.format_message(e).into_owned();
+    let (message, help) = match msg.strip_prefix("unknown field `").and_then(|rest| rest.split('`').next()) {
+        Some(field) => {
             let help = did_you_mean(field, META_KEYS.iter().copied())
                 .map_or_else(|| format!("known keys: {}", META_KEYS.join(", ")), |k| format!("did you mean `{k}`?"));
             (format!("unknown key `{field}`"), Some(help))
@@ -270,13 +272,20 @@ fn yaml_diagnostic(e: &serde_yaml::Error, _fm: &str, fm_offset: usize, src: &str
         None => (msg, None),
     };
     let d = Diagnostic::error(message).help_opt(help);
-    match e.location() {
-        Some(loc) => {
-            let start = fm_offset + loc.index();
+    let at = e.location().and_then(|loc| {
+        let line_start: usize =
+            fm.split_inclusive('\n').take(usize::try_from(loc.line()).ok()?.checked_sub(1)?).map(str::len).sum();
+        let line = fm.get(line_start..)?.split('\n').next()?;
+        let col = usize::try_from(loc.column()).ok()?.saturating_sub(1);
+        let within: usize = line.chars().take(col).map(char::len_utf8).sum();
+        Some(fm_offset + line_start + within)
+    });
+    match at {
+        Some(start) if start < src.len() => {
             // Point at the whole key where the error is on a `key:` line.
             let end = src[start..].find(['\n', ':']).map_or(src.len(), |e| start + e).max(start + 1);
-            d.at(src, start..end)
+            d.at(src, start..end.min(src.len()))
         }
-        None => d.at(src, 0..3),
+        _ => d.at(src, 0..3),
     }
 }

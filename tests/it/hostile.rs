@@ -164,3 +164,13 @@ fn killed_build_leaves_previous_site_and_next_build_cleans_up() {
     assert!(strays.is_empty(), "stray temp dirs after the next build: {strays:?}");
     assert!(t.exists("many/p399/index.html"));
 }
+
+#[test]
+fn deeply_nested_yaml_front_matter_fails_fast() {
+    // 100,000 open brackets: serde_yaml took 38 s on this; serde-saphyr stops at once.
+    let t = base().file("content/a.md", &format!("---\ntitle: {}\n---\nx\n", "[".repeat(100_000)));
+    let started = Instant::now();
+    let err = t.build_fails();
+    assert!(started.elapsed().as_secs_f64() < 5.0, "took {:?}", started.elapsed());
+    assert!(err.contains("--> content/a.md:2:"), "{err}");
+}
