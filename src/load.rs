@@ -93,10 +93,7 @@ pub fn run(config: Config, diags: &mut Diagnostics) -> Site {
     };
     for r in results {
         match r {
-            Ok(mut page) => {
-                page.id = site.pages.len();
-                site.pages.push(page);
-            }
+            Ok(page) => site.pages.push(page),
             Err(d) => diags.push(d),
         }
     }

@@ -258,6 +258,7 @@ pub const THEME_IDS: &[&str] = &[
 /// One markdown file.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
+    /// Set by `link` (after drafts are dropped): the index in `Site::pages`.
     pub id: PageId,
     /// Path relative to `content/`, with `/` separators: `attachment/secure.md`.
     pub rel_path: String,

@@ -38,6 +38,7 @@ pub fn run(mut site: Site, diags: &mut Diagnostics) -> Site {
     if !site.config.drafts {
         site.pages.retain(|p| !p.meta.draft);
     }
+    // Page ids are made here, once drafts are gone: the index in `site.pages`.
     for (i, p) in site.pages.iter_mut().enumerate() {
         p.id = i;
     }
