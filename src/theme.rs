@@ -83,3 +83,40 @@ pub fn tera_chain(e: &tera::Error) -> String {
 fn escape_for_tera(s: &str) -> String {
     crate::cite::escape(s)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Page-type classes (on `<body>`) all start with `page-`, and nothing
+    /// else of the theme does, so a page type can never pick up a
+    /// component's styles (the home page was once squeezed to the measure
+    /// because its body class `home` was also a component's).
+    #[test]
+    fn page_type_classes_cannot_collide_with_component_classes() {
+        let mut types = Vec::new();
+        for (name, text) in TEMPLATES {
+            if let Some(rest) = text.split("{% block body_class %}").nth(1) {
+                let class = rest.split("{% endblock").next().unwrap_or("").trim();
+                assert!(
+                    class.starts_with("page-") && !class.contains(char::is_whitespace),
+                    "{name}: body class `{class}`"
+                );
+                types.push(class.to_string());
+            }
+            for attr in text.split("class=\"").skip(1) {
+                let classes = attr.split('"').next().unwrap_or("");
+                assert!(
+                    !classes.split_whitespace().any(|c| c.starts_with("page-")),
+                    "{name}: `page-` is reserved for page types, found in class=\"{classes}\""
+                );
+            }
+        }
+        assert!(types.len() >= 10, "every page template names its type: {types:?}");
+        let css = STATIC.iter().find(|(n, _)| *n == "haven.css").map(|(_, s)| *s).unwrap();
+        for sel in css.split(".page-").skip(1) {
+            let class = format!("page-{}", sel.split(|c: char| !(c.is_alphanumeric() || c == '-')).next().unwrap());
+            assert!(types.contains(&class), "haven.css styles `.{class}`, which no template uses");
+        }
+    }
+}

@@ -94,7 +94,7 @@ impl Ctx<'_> {
 
     pub(super) fn article(&self, p: &Page) -> Result<OutputFile, Diagnostic> {
         let site = self.site;
-        let body = html::body(site, p, &self.source_index);
+        let body = html::body(site, p, &self.source_index, html::RefTarget::OnPage);
         let references = p
             .cited_keys
             .iter()
@@ -211,7 +211,7 @@ impl Ctx<'_> {
         serde_json::json!({
             "title": s.title,
             "description": index.map(|p| p.meta.description.clone()).unwrap_or_default(),
-            "body": index.map(|p| html::body(site, p, &self.source_index)).unwrap_or_default(),
+            "body": index.map(|p| html::body(site, p, &self.source_index, html::RefTarget::SourcesPage)).unwrap_or_default(),
             "path": if key.is_empty() { None } else { Some(dir(key)) },
             "subsections": subsections,
             "pages": s.pages.iter().map(|&i| self.page_ref(i)).collect::<Vec<_>>(),
@@ -258,7 +258,7 @@ impl Ctx<'_> {
                 let letter = t.meta.title.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
                 groups.entry(letter).or_default().push(serde_json::json!({
                     "slug": t.slug, "title": t.meta.title, "synonyms": t.meta.synonyms,
-                    "description": t.meta.description, "body": html::body(site, t, &self.source_index),
+                    "description": t.meta.description, "body": html::body(site, t, &self.source_index, html::RefTarget::SourcesPage),
                 }));
             }
             for (letter, terms) in groups {

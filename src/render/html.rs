@@ -14,8 +14,27 @@ use crate::site::{Node, Page, Site};
 /// Bibliography key → index into `Site::sources` (built once per build).
 pub type SourceIndex<'a> = HashMap<&'a str, usize>;
 
+/// Where a page's citations point: its own References list, or the Sources
+/// page (for a body shown where no References list is: a section's or the
+/// home page's introduction, a glossary term on the glossary page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefTarget {
+    OnPage,
+    SourcesPage,
+}
+
+impl RefTarget {
+    /// The link to `key`'s reference.
+    fn href(self, site: &Site, key: &str) -> String {
+        match self {
+            RefTarget::OnPage => format!("#ref-{}", escape(key)),
+            RefTarget::SourcesPage => format!("{}#source-{}", site.url("sources/"), escape(key)),
+        }
+    }
+}
+
 /// Render `page`'s body to HTML.
-pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>) -> String {
+pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>, refs: RefTarget) -> String {
     let mut events: Vec<Event<'_>> = Vec::with_capacity(page.nodes.len());
     let glossary_by_node = group_glossary(page);
     let mut wiki_label: Vec<Option<String>> = Vec::new();
@@ -104,33 +123,33 @@ pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>) -> String {
                 let g = &page.cites[*i];
                 let keys: Vec<&str> = g.items.iter().map(|it| it.key.as_str()).collect();
                 events.push(Event::InlineHtml(CowStr::from(format!(
-                    "<a class=\"cite\" id=\"cite-{}\" href=\"#ref-{}\" data-cites=\"{}\">{}</a>",
+                    "<a class=\"cite\" id=\"cite-{}\" href=\"{}\" data-cites=\"{}\">{}</a>",
                     i + 1,
-                    escape(keys.first().copied().unwrap_or("")),
+                    refs.href(site, keys.first().copied().unwrap_or("")),
                     escape(&keys.join(" ")),
                     g.rendered,
                 ))));
             }
             Node::ClaimBlockStart(b) => {
-                let refs = block_sources(site, page, *b, key_source);
+                let sources = block_sources(site, page, *b, key_source, refs);
                 let mut h = String::new();
                 for c in page.claims.iter().filter(|c| c.block == *b) {
                     h.push_str(&format!("<span class=\"claim-anchor\" id=\"{}\"></span>", c.id));
                 }
                 h.push_str("<aside class=\"margin-sources\" aria-label=\"Sources\">");
-                for s in &refs {
+                for s in &sources {
                     h.push_str(&format!("<p class=\"margin-source\">{s}</p>"));
                 }
                 h.push_str("</aside>\n");
                 events.push(Event::Html(CowStr::from(h)));
             }
             Node::ClaimBlockEnd(b) => {
-                let refs = block_sources(site, page, *b, key_source);
+                let sources = block_sources(site, page, *b, key_source, refs);
                 let mut h = format!(
                     "<details class=\"claim-sources\"><summary>Sources <span class=\"count\">({})</span></summary><ul>",
-                    refs.len()
+                    sources.len()
                 );
-                for s in &refs {
+                for s in &sources {
                     h.push_str(&format!("<li>{s}</li>"));
                 }
                 h.push_str("</ul></details>\n");
@@ -196,7 +215,7 @@ fn group_glossary(page: &Page) -> BTreeMap<usize, Vec<(usize, std::ops::Range<us
 }
 
 /// The formatted references cited by the claims of one block, in citation order.
-fn block_sources(site: &Site, page: &Page, block: usize, key_source: &SourceIndex<'_>) -> Vec<String> {
+fn block_sources(site: &Site, page: &Page, block: usize, key_source: &SourceIndex<'_>, refs: RefTarget) -> Vec<String> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     for c in page.claims.iter().filter(|c| c.block == block) {
@@ -206,8 +225,8 @@ fn block_sources(site: &Site, page: &Page, block: usize, key_source: &SourceInde
                     if let Some(&si) = key_source.get(it.key.as_str()) {
                         let s = &site.sources[si];
                         out.push(format!(
-                            "<a class=\"ref-jump\" href=\"#ref-{}\" aria-label=\"Go to reference\">↓</a> {}",
-                            escape(&s.key),
+                            "<a class=\"ref-jump\" href=\"{}\" aria-label=\"Go to reference\">↓</a> {}",
+                            refs.href(site, &s.key),
                             s.html
                         ));
                     }

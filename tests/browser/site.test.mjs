@@ -81,6 +81,30 @@ for (const [label, viewport] of [["desktop", { width: 1280, height: 900 }], ["ph
       }));
       if (m.scroll > m.width) bad.push(`${kind} ${p}: page is ${m.scroll}px wide in a ${m.width}px viewport`);
       if (!m.notice) bad.push(`${kind} ${p}: crisis notice not visible in the first screen`);
+      // The header band and the notice span the window; the header, the
+      // notice's text and the content start at the same x; at desktop width
+      // the content is balanced (free space left and right differ by at most
+      // a quarter of the window).
+      const g = await page.evaluate(() => {
+        const rect = (sel) => { const r = document.querySelector(sel)?.getBoundingClientRect(); return r && { left: r.left, right: r.right, width: r.width }; };
+        return { w: window.innerWidth, header: rect(".site-header"), notice: rect(".crisis-notice"), headerInner: rect(".site-header-inner"),
+          noticeText: rect(".crisis-notice p"), main: rect("main"), mainKids: [...document.querySelectorAll("main > *")].map((e) => e.getBoundingClientRect()).filter((r) => r.width > 0).map((r) => ({ left: r.left, right: r.right })) };
+      });
+      for (const band of ["header", "notice"]) {
+        if (!g[band] || Math.abs(g[band].width - g.w) > 1) bad.push(`${kind} ${p}: the ${band} band is ${g[band]?.width}px wide in a ${g.w}px window`);
+      }
+      if (g.headerInner && g.noticeText && Math.abs(g.headerInner.left - g.noticeText.left) > 2) {
+        bad.push(`${kind} ${p}: the notice text starts at x=${g.noticeText.left}, the header at x=${g.headerInner.left}`);
+      }
+      if (g.main && g.headerInner && Math.abs(g.main.left - g.headerInner.left) > 2) {
+        bad.push(`${kind} ${p}: the content starts at x=${g.main.left}, the header at x=${g.headerInner.left}`);
+      }
+      if (viewport.width >= 1280 && g.mainKids.length) {
+        const left = Math.min(...g.mainKids.map((r) => r.left));
+        const right = Math.max(...g.mainKids.map((r) => r.right));
+        const [freeL, freeR] = [left, g.w - right];
+        if (Math.abs(freeL - freeR) > g.w / 4) bad.push(`${kind} ${p}: unbalanced: ${Math.round(freeL)}px free on the left, ${Math.round(freeR)}px on the right`);
+      }
       await shot(page, `${label}-${kind}`);
       await page.close();
     }
@@ -88,6 +112,44 @@ for (const [label, viewport] of [["desktop", { width: 1280, height: 900 }], ["ph
     assert.deepEqual(bad, [], bad.join("\n"));
   });
 }
+
+test("every same-site link with a #fragment lands on an element with that id", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(origin + "/");
+  const ids = new Map();
+  const idsOf = async (p) => {
+    if (!ids.has(p)) {
+      ids.set(p, await page.evaluate(async (url) => {
+        const r = await fetch(url);
+        if (!r.ok) return null;
+        const doc = new DOMParser().parseFromString(await r.text(), "text/html");
+        return [...doc.querySelectorAll("[id]")].map((e) => e.id);
+      }, origin + p));
+    }
+    return ids.get(p);
+  };
+  const bad = [];
+  let checked = 0;
+  for (const p of pages) {
+    const html = fs.readFileSync(path.join(siteDir, p.endsWith("/") ? p + "index.html" : p), "utf8");
+    for (const m of html.matchAll(/href="([^"]*#[^"]+)"/g)) {
+      const url = new URL(m[1].replace(/&amp;/g, "&"), origin + p);
+      if (url.origin !== origin) continue;
+      const target = decodeURIComponent(url.pathname);
+      const fragment = decodeURIComponent(url.hash.slice(1));
+      if (fragment === "top") continue; // every browser's top of the document
+      const found = await idsOf(target);
+      checked++;
+      if (found === null) bad.push(`${p}: ${m[1]} → ${target} does not load`);
+      else if (!found.includes(fragment)) bad.push(`${p}: ${m[1]} → no element with id "${fragment}" on ${target}`);
+    }
+  }
+  await context.close();
+  console.log(`checked ${checked} fragment links`);
+  assert.ok(checked > 100, `only ${checked} fragment links`);
+  assert.deepEqual(bad, [], bad.slice(0, 40).join("\n"));
+});
 
 test("desktop: margin sources sit beside their paragraph, never overlapping text or each other", async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
