@@ -65,6 +65,14 @@ pub fn add_bibliography_files(
         if loaded.contains(&shown) {
             continue;
         }
+        if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
+            // A folder, pipe, socket or device: reading it would fail or never end.
+            diags.push(
+                at_origin(Diagnostic::error(format!("bibliography `{name}` is not a regular file")))
+                    .help("name a .json, .bib or .yml file"),
+            );
+            continue;
+        }
         let text = match crate::fsx::read(&path)
             .map_err(|e| e.to_string())
             .and_then(|b| crate::fsx::decode(&b).map_err(|d| d.message))
@@ -213,8 +221,98 @@ fn top_level_object_lines(text: &str) -> Vec<usize> {
     out
 }
 
+/// The most text one BibTeX field or `@string` may expand to.
+const MAX_EXPANDED: usize = 1 << 20;
+/// The longest chain of `crossref`/`xdata` parents an entry may have.
+const MAX_PARENTS: usize = 32;
+
+/// Refuse, before the full parser resolves anything, what would make it
+/// blow up: `@string`s that double each other (27 levels of `s = s # s` is
+/// 2^27 copies) and `crossref`/`xdata` chains that loop (unbounded recursion)
+/// or run too deep. Reads the file without resolving it; a file the raw
+/// reader cannot read is left to the full parser's own error.
+fn bibtex_bounded(text: &str) -> Result<(), Vec<Diagnostic>> {
+    use biblatex::{RawBibliography, RawChunk};
+    let Ok(raw) = RawBibliography::parse(text) else { return Ok(()) };
+    let mut errs = Vec::new();
+    let mut strings: HashMap<String, usize> = HashMap::new();
+    let expanded = |chunks: &[biblatex::Spanned<RawChunk<'_>>], strings: &HashMap<String, usize>| -> usize {
+        chunks.iter().fold(0usize, |n, c| {
+            n.saturating_add(match c.v {
+                RawChunk::Normal(s) => s.len(),
+                RawChunk::Abbreviation(name) => strings.get(&name.to_lowercase()).copied().unwrap_or(name.len()),
+            })
+        })
+    };
+    for pair in &raw.abbreviations {
+        let n = expanded(&pair.value.v, &strings);
+        if n > MAX_EXPANDED {
+            errs.push(
+                Diagnostic::error(format!("`@string{{{}}}` expands to more than 1 MiB of text", pair.key.v))
+                    .at(text, pair.key.span.clone())
+                    .help("define the string from text, not by repeating other strings (`#` joins them)"),
+            );
+        }
+        strings.insert(pair.key.v.to_lowercase(), n.min(MAX_EXPANDED + 1));
+    }
+    let mut parent: HashMap<String, (String, std::ops::Range<usize>)> = HashMap::new();
+    for entry in &raw.entries {
+        for pair in &entry.v.fields {
+            if expanded(&pair.value.v, &strings) > MAX_EXPANDED {
+                errs.push(
+                    Diagnostic::error(format!(
+                        "field `{}` of `{}` expands to more than 1 MiB of text",
+                        pair.key.v, entry.v.key.v
+                    ))
+                    .at(text, pair.key.span.clone())
+                    .help("shorten the field, or define it without repeating strings"),
+                );
+            }
+            if pair.key.v.eq_ignore_ascii_case("crossref") || pair.key.v.eq_ignore_ascii_case("xdata") {
+                let target: String = pair
+                    .value
+                    .v
+                    .iter()
+                    .map(|c| match c.v {
+                        RawChunk::Normal(s) | RawChunk::Abbreviation(s) => s,
+                    })
+                    .collect();
+                let first = target.split(',').next().unwrap_or("").trim().to_string();
+                parent.insert(entry.v.key.v.to_string(), (first, entry.v.key.span.clone()));
+            }
+        }
+    }
+    let mut keys: Vec<&String> = parent.keys().collect();
+    keys.sort_by_key(|k| parent[*k].1.start);
+    for key in keys {
+        let mut chain = vec![key.as_str()];
+        let mut at = key.as_str();
+        while let Some((next, _)) = parent.get(at) {
+            if chain.contains(&next.as_str()) || chain.len() > MAX_PARENTS {
+                let looped = chain.contains(&next.as_str());
+                chain.push(next);
+                let what = if looped { "loops" } else { "is longer than 32 entries" };
+                errs.push(
+                    Diagnostic::error(format!("the crossref chain of `{key}` {what}: {}", chain.join(" → ")))
+                        .at(text, parent[key].1.clone())
+                        .help("remove the `crossref` (or `xdata`) field that points back"),
+                );
+                break;
+            }
+            chain.push(next);
+            at = next;
+        }
+    }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(errs)
+    }
+}
+
 /// BibTeX / BibLaTeX → CSL-JSON items, with a malformed entry reported at its line.
 pub fn parse_bibtex(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diagnostic>> {
+    bibtex_bounded(text)?;
     let bib = biblatex::Bibliography::parse(text).map_err(|e| {
         // At the end of the file, the culprit is the last entry, left open:
         // point at its `@`, not at the empty last line.

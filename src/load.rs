@@ -60,6 +60,15 @@ pub fn run(config: Config, diags: &mut Diagnostics) -> Site {
         if name.starts_with('.') || entry.file_type().is_dir() {
             continue;
         }
+        if !entry.file_type().is_file() {
+            // A FIFO, socket or device would block the build or never end.
+            diags.push(
+                Diagnostic::error("not a regular file (a pipe, socket or device)")
+                    .in_file(display_path(&root, path))
+                    .help("remove it from content/, or replace it with an ordinary file"),
+            );
+            continue;
+        }
         // A symlink may point anywhere; only files inside the site root are read.
         match path.canonicalize() {
             Ok(real) if real.starts_with(&canonical_root) => {}

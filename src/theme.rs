@@ -57,6 +57,7 @@ pub fn resolve(root: &Path) -> Result<Theme, Diagnostic> {
             }
         }
     }
+    check_recursion(&sources)?;
     let mut tera = tera::Tera::default();
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_for_tera);
@@ -65,6 +66,109 @@ pub fn resolve(root: &Path) -> Result<Theme, Diagnostic> {
             .help("fix the template named above (in templates/ of your site, or the theme)")
     })?;
     Ok(Theme { tera })
+}
+
+/// Tera has no recursion limit: a template that includes itself (directly or
+/// through others) or a macro that calls itself would overflow the stack and
+/// abort the process. Both are refused here, before Tera sees them, naming
+/// the template (`templates/` of the site, or the default theme's) and line.
+fn check_recursion(sources: &[(String, String)]) -> Result<(), Diagnostic> {
+    // Template → the templates it includes.
+    let includes: Vec<(&str, Vec<(String, usize)>)> = sources
+        .iter()
+        .map(|(name, text)| {
+            let mut out = Vec::new();
+            for (at, _) in text.match_indices("include") {
+                let before = text[..at].trim_end_matches([' ', '-']);
+                if !before.ends_with("{%") {
+                    continue;
+                }
+                let rest = &text[at + "include".len()..];
+                let end = rest.find("%}").unwrap_or(rest.len());
+                for quoted in rest[..end].split(['"', '\'']).skip(1).step_by(2) {
+                    out.push((quoted.to_string(), at));
+                }
+            }
+            (name.as_str(), out)
+        })
+        .collect();
+    let index: std::collections::HashMap<&str, usize> =
+        includes.iter().enumerate().map(|(i, (n, _))| (*n, i)).collect();
+    for (start, (name, _)) in includes.iter().enumerate() {
+        // Depth-first from each template; a path back to it is a loop.
+        let mut stack = vec![(start, vec![*name])];
+        let mut seen = std::collections::HashSet::new();
+        while let Some((t, path)) = stack.pop() {
+            for (target, at) in &includes[t].1 {
+                let Some(&next) = index.get(target.as_str()) else { continue };
+                if next == start {
+                    let text = &sources[t].1;
+                    let chain = path.iter().copied().chain(std::iter::once(target.as_str())).collect::<Vec<_>>();
+                    return Err(Diagnostic::error(format!(
+                        "templates include each other in a loop: {}",
+                        chain.join(" → ")
+                    ))
+                    .in_file(format!("templates/{}", sources[t].0))
+                    .at(text, *at..*at + "include".len())
+                    .help("remove the include that leads back (Tera would recurse until the build crashes)"));
+                }
+                if seen.insert(next) {
+                    let mut p = path.clone();
+                    p.push(target.as_str());
+                    stack.push((next, p));
+                }
+            }
+        }
+    }
+    for (name, text) in sources {
+        check_macro_recursion(name, text)?;
+    }
+    Ok(())
+}
+
+/// A macro of `text` that calls itself through `self::` (directly or
+/// through other macros of the same file).
+fn check_macro_recursion(name: &str, text: &str) -> Result<(), Diagnostic> {
+    // (macro name, byte offset of its definition, names it calls).
+    let mut macros: Vec<(String, usize, Vec<String>)> = Vec::new();
+    for (at, _) in text.match_indices("macro ") {
+        if !text[..at].trim_end_matches([' ', '-']).ends_with("{%") {
+            continue;
+        }
+        let rest = &text[at + "macro ".len()..];
+        let mname: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+        let body_end = rest.find("endmacro").unwrap_or(rest.len());
+        let calls = rest[..body_end]
+            .match_indices("self::")
+            .map(|(i, _)| {
+                rest[i + "self::".len()..body_end].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect()
+            })
+            .collect();
+        macros.push((mname, at, calls));
+    }
+    for (m, at, _) in &macros {
+        let mut stack = vec![m.clone()];
+        let mut seen = std::collections::HashSet::new();
+        while let Some(cur) = stack.pop() {
+            let Some((_, _, calls)) = macros.iter().find(|(n, _, _)| *n == cur) else { continue };
+            for c in calls {
+                if c == m {
+                    return Err(Diagnostic::error(format!(
+                        "macro `{m}` calls itself (directly or through other macros)"
+                    ))
+                    .in_file(format!("templates/{name}"))
+                    .at(text, *at..*at + "macro".len())
+                    .help(
+                        "Tera has no recursion limit, so Haven refuses recursive macros: loop over the data instead",
+                    ));
+                }
+                if seen.insert(c.clone()) {
+                    stack.push(c.clone());
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Tera hides the useful part of an error in its source chain.
@@ -118,5 +222,29 @@ mod tests {
             let class = format!("page-{}", sel.split(|c: char| !(c.is_alphanumeric() || c == '-')).next().unwrap());
             assert!(types.contains(&class), "haven.css styles `.{class}`, which no template uses");
         }
+    }
+
+    #[test]
+    fn include_loops_and_recursive_macros_are_refused_before_tera_sees_them() {
+        let t = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect()
+        };
+        let e =
+            check_recursion(&t(&[("a.html", "x\n{% include \"b.html\" %}"), ("b.html", "{%- include 'a.html' -%}")]))
+                .unwrap_err();
+        assert!(e.message.contains("a.html → b.html → a.html"), "{}", e.message);
+        // Reported at the include that closes the loop.
+        assert_eq!(e.file.as_deref(), Some(std::path::Path::new("templates/b.html")));
+        assert_eq!(e.location.as_ref().unwrap().line, 1);
+        let e = check_recursion(&t(&[("self.html", "{% include \"self.html\" %}")])).unwrap_err();
+        assert!(e.message.contains("self.html → self.html"), "{}", e.message);
+        let m = "{% macro tree(n) %}{{ self::leaf(n=n) }}{% endmacro tree %}\n{% macro leaf(n) %}{{ self::tree(n=n) }}{% endmacro leaf %}";
+        let e = check_recursion(&t(&[("m.html", m)])).unwrap_err();
+        assert!(e.message.contains("macro `tree` calls itself"), "{}", e.message);
+        // Includes without a loop, macros calling others, and the default theme pass.
+        let ok =
+            "{% macro a() %}{{ self::b() }}{% endmacro a %}{% macro b() %}b{% endmacro b %}{% include \"c.html\" %}";
+        check_recursion(&t(&[("ok.html", ok), ("c.html", "c")])).unwrap();
+        check_recursion(&t(&TEMPLATES.iter().map(|(n, s)| (*n, *s)).collect::<Vec<_>>())).unwrap();
     }
 }

@@ -174,3 +174,79 @@ fn deeply_nested_yaml_front_matter_fails_fast() {
     assert!(started.elapsed().as_secs_f64() < 5.0, "took {:?}", started.elapsed());
     assert!(err.contains("--> content/a.md:2:"), "{err}");
 }
+
+/// Build once, break the site with `change`, and check the next build fails
+/// with exit 1 within `seconds`, saying `needles`, and leaves the previous
+/// output byte-identical.
+fn fails_fast_keeping_output(change: impl FnOnce(&SiteTest), seconds: f64, needles: &[&str]) {
+    let t = base().file("content/a.md", &article("Alpha", "", "A claim [@bordin1979]. [[b]]"));
+    t.build();
+    let before = t.snapshot_tree();
+    change(&t);
+    let started = Instant::now();
+    let err = t.build_fails();
+    assert!(started.elapsed().as_secs_f64() < seconds, "took {:?}:\n{err}", started.elapsed());
+    for n in needles {
+        assert!(err.contains(n), "expected `{n}` in:\n{err}");
+    }
+    assert_eq!(before, t.snapshot_tree(), "the previous output changed");
+}
+
+fn with_bib(t: &SiteTest, bib: &str) {
+    let config = crate::common::CONFIG.replace("[\"refs.json\"]", "[\"refs.json\", \"more.bib\"]");
+    std::fs::write(t.root().join("haven.toml"), config).unwrap();
+    std::fs::write(t.root().join("more.bib"), bib).unwrap();
+}
+
+#[test]
+fn issue_23_bibtex_crossref_loops_are_errors_not_stack_overflows() {
+    fails_fast_keeping_output(
+        |t| with_bib(t, "@book{a, title={A}, crossref={b}}\n@book{b, title={B}, crossref={a}}\n"),
+        5.0,
+        &["error: the crossref chain of `a` loops: a → b → a", "--> more.bib:1:7"],
+    );
+}
+
+#[test]
+fn issue_23_doubling_bibtex_strings_are_refused_in_bounded_time() {
+    let mut bib = String::from("@string{s0 = \"ab\"}\n");
+    for i in 1..=40 {
+        bib.push_str(&format!("@string{{s{i} = s{} # s{}}}\n", i - 1, i - 1));
+    }
+    bib.push_str("@book{x, title = s40}\n");
+    fails_fast_keeping_output(
+        |t| with_bib(t, &bib),
+        5.0,
+        &["`@string{s20}` expands to more than 1 MiB of text", "--> more.bib:21:"],
+    );
+}
+
+#[test]
+fn issue_23_a_template_that_includes_itself_is_an_error_not_a_crash() {
+    fails_fast_keeping_output(
+        |t| {
+            std::fs::create_dir_all(t.root().join("templates")).unwrap();
+            std::fs::write(t.root().join("templates/loop.html"), "<p>{% include \"loop.html\" %}</p>\n").unwrap();
+            std::fs::write(
+                t.root().join("templates/page.html"),
+                "{% extends \"base.html\" %}{% block content %}{% include \"loop.html\" %}{% endblock content %}\n",
+            )
+            .unwrap();
+        },
+        5.0,
+        &["templates include each other in a loop: loop.html → loop.html", "--> templates/loop.html:1:"],
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn issue_23_a_fifo_in_content_is_an_error_not_a_hang() {
+    fails_fast_keeping_output(
+        |t| {
+            let ok = std::process::Command::new("mkfifo").arg(t.root().join("content/x.md")).status().unwrap();
+            assert!(ok.success(), "mkfifo");
+        },
+        5.0,
+        &["error: not a regular file (a pipe, socket or device)", "--> content/x.md"],
+    );
+}
