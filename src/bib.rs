@@ -65,6 +65,17 @@ pub fn add_bibliography_files(
         if loaded.contains(&shown) {
             continue;
         }
+        if let Err(why) = crate::fsx::resolved_inside(&config.root, &path).map(|_| ()).or_else(|why| {
+            // A missing file is reported below with a did-you-mean-friendly message.
+            if path.exists() {
+                Err(why)
+            } else {
+                Ok(())
+            }
+        }) {
+            diags.push(at_origin(Diagnostic::error(why)).help("keep bibliography files inside the site folder"));
+            continue;
+        }
         if std::fs::metadata(&path).is_ok_and(|m| !m.is_file()) {
             // A folder, pipe, socket or device: reading it would fail or never end.
             diags.push(

@@ -82,22 +82,18 @@ impl Diagnostic {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let _ = writeln!(out, "{sev}: {}", self.message);
+        let _ = writeln!(out, "{sev}: {}", visible(&self.message));
         if let Some(file) = &self.file {
             match &self.location {
                 Some(loc) => {
-                    let _ = writeln!(out, "  --> {}:{}:{}", file.display(), loc.line, loc.col);
+                    let _ = writeln!(out, "  --> {}:{}:{}", visible(&file.display().to_string()), loc.line, loc.col);
                     let num = loc.line.to_string();
                     let pad = " ".repeat(num.len());
-                    let text = loc.source_line.replace('\t', " ");
+                    let (text, caret_at, caret_width) =
+                        clip(&loc.source_line, loc.col.saturating_sub(1), loc.width.max(1));
                     let _ = writeln!(out, " {pad} |");
                     let _ = writeln!(out, " {num} | {text}");
-                    let _ = writeln!(
-                        out,
-                        " {pad} | {}{}",
-                        " ".repeat(loc.col.saturating_sub(1)),
-                        "^".repeat(loc.width.max(1))
-                    );
+                    let _ = writeln!(out, " {pad} | {}{}", " ".repeat(caret_at), "^".repeat(caret_width));
                 }
                 None => {
                     let _ = writeln!(out, "  --> {}", file.display());
@@ -105,10 +101,63 @@ impl Diagnostic {
             }
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "  = help: {help}");
+            let _ = writeln!(out, "  = help: {}", visible(help));
         }
         out
     }
+}
+
+/// How many characters of a source line an error shows: enough to read the
+/// offending text, never 300 KB of a one-line file.
+const SHOWN_CHARS: usize = 100;
+
+/// `text` with control characters (ESC, OSC, bell, …) shown as `\u{…}`
+/// instead of reaching the terminal, which would obey them.
+fn visible(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| match c {
+            '\n' => "\n".to_string(),
+            c if c.is_control() => c.escape_unicode().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// The part of `line` around the caret (at char `col`, `width` chars), at
+/// most [`SHOWN_CHARS`] characters with `…` where it was cut; tabs and
+/// control characters shown as one character each so the caret lines up.
+/// Returns (text, caret column, caret width) in the text shown.
+fn clip(line: &str, col: usize, width: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                if c == '\t' {
+                    ' '
+                } else {
+                    '\u{FFFD}'
+                }
+            } else {
+                c
+            }
+        })
+        .collect();
+    let width = width.clamp(1, SHOWN_CHARS / 2);
+    let start = col.saturating_sub(SHOWN_CHARS / 4).min(chars.len());
+    let end = (start + SHOWN_CHARS).min(chars.len());
+    let mut text: String = chars[start..end].iter().collect();
+    let mut caret_at = col - start.min(col);
+    if start > 0 {
+        text.insert(0, '…');
+        caret_at += 1;
+    }
+    if end < chars.len() {
+        text.push('…');
+    }
+    (text, caret_at, width)
 }
 
 /// Byte offsets of line starts, to turn a byte span into line:col.
@@ -281,6 +330,29 @@ mod tests {
         assert!(r.contains(" 2 | titel = \"x\""), "{r}");
         assert!(r.contains("   | ^^^^^\n"), "{r}");
         assert!(r.contains("= help: did you mean `title`?"), "{r}");
+    }
+
+    #[test]
+    fn long_lines_are_clipped_around_the_caret_and_control_characters_never_reach_the_terminal() {
+        let line = format!("{}[@nope]{}", "x".repeat(300_000), "y".repeat(1000));
+        let src = format!("{line}\n");
+        let at = 300_000;
+        let d = Diagnostic::error("unknown citation key \u{1b}]0;pwned\u{7}").in_file("a.md").at(&src, at..at + 7);
+        let out = d.render();
+        assert!(out.len() < 1000, "{} bytes", out.len());
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+        assert!(out.contains("\\u{1b}]0;pwned\\u{7}"), "{out}");
+        let lines: Vec<&str> = out.lines().collect();
+        let text = lines[3].split_once("| ").unwrap().1;
+        let caret = lines[4].split_once("| ").unwrap().1;
+        let shown: Vec<char> = text.chars().collect();
+        let c = caret.find('^').unwrap();
+        assert_eq!(shown[c..c + 7].iter().collect::<String>(), "[@nope]", "{text}\n{caret}");
+        assert!(text.starts_with('…') && text.ends_with('…'), "{text}");
+        // A short line is shown whole, with the caret under the offending text.
+        let d = Diagnostic::error("e").in_file("a.md").at("ab\u{1b}cd [@k]\n", 6..10);
+        let out = d.render();
+        assert!(out.contains(" 1 | ab\u{FFFD}cd [@k]\n") && out.contains("   |       ^^^^\n"), "{out}");
     }
 
     #[test]

@@ -74,6 +74,20 @@ fn remove_tree(path: &Path, parallel_levels: u32) -> io::Result<()> {
     missing_is_fine(std::fs::remove_dir(path))
 }
 
+/// `path` with every symlink resolved, if that lies inside `root` (itself
+/// resolved); otherwise the message to show. Inputs are only read from
+/// inside the site: a `static/` or template linked to a system folder must
+/// not publish what is there.
+pub fn resolved_inside(root: &Path, path: &Path) -> Result<PathBuf, String> {
+    let root = std::fs::canonicalize(root).map_err(|e| format!("cannot resolve {}: {e}", root.display()))?;
+    let real = std::fs::canonicalize(path).map_err(|e| format!("cannot resolve {}: {e}", path.display()))?;
+    if real.starts_with(&root) {
+        Ok(real)
+    } else {
+        Err(format!("{} resolves outside the site folder, to {}", path.display(), real.display()))
+    }
+}
+
 pub fn rename(from: &Path, to: &Path) -> Result<(), FsError> {
     std::fs::rename(from, to).map_err(wrap("cannot move into place", to))
 }

@@ -116,6 +116,14 @@ pub fn run(config: Config, diags: &mut Diagnostics) -> Site {
     }
     let static_dir = root.join("static");
     if static_dir.is_dir() {
+        if let Err(why) = fsx::resolved_inside(&root, &static_dir) {
+            diags.push(
+                Diagnostic::error(why)
+                    .in_file("static")
+                    .help("copy the files into static/ instead of linking to a folder outside the site"),
+            );
+            return site;
+        }
         for entry in walkdir::WalkDir::new(&static_dir).sort_by_file_name() {
             match entry {
                 Ok(e) if e.file_type().is_file() => {

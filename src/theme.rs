@@ -49,6 +49,11 @@ pub fn resolve(root: &Path) -> Result<Theme, Diagnostic> {
         entries.sort();
         for path in entries {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            crate::fsx::resolved_inside(root, &path).map_err(|why| {
+                Diagnostic::error(why)
+                    .in_file(format!("templates/{name}"))
+                    .help("copy the template into templates/ instead of linking to a file outside the site")
+            })?;
             let bytes = crate::fsx::read(&path).map_err(|e| Diagnostic::error(e.to_string()))?;
             let text = crate::fsx::decode(&bytes).map_err(|d| d.in_file(format!("templates/{name}")))?;
             match sources.iter_mut().find(|(n, _)| *n == name) {
@@ -59,6 +64,10 @@ pub fn resolve(root: &Path) -> Result<Theme, Diagnostic> {
     }
     check_recursion(&sources)?;
     let mut tera = tera::Tera::default();
+    // Templates may not read the builder's environment (secrets live there).
+    tera.register_function("get_env", |_: &std::collections::HashMap<String, tera::Value>| {
+        Err(tera::Error::msg("`get_env` is turned off in Haven templates: put the value in haven.toml"))
+    });
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_for_tera);
     tera.add_raw_templates(sources).map_err(|e| {

@@ -250,3 +250,39 @@ fn issue_23_a_fifo_in_content_is_an_error_not_a_hang() {
         &["error: not a regular file (a pipe, socket or device)", "--> content/x.md"],
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn issue_23_inputs_linked_outside_the_site_are_refused_and_get_env_is_off() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.key"), "-----BEGIN PRIVATE KEY-----\n").unwrap();
+    // static/ linked to a folder outside the site.
+    fails_fast_keeping_output(
+        |t| std::os::unix::fs::symlink(outside.path(), t.root().join("static")).unwrap(),
+        5.0,
+        &["resolves outside the site folder", "--> static"],
+    );
+    // A template linked to a file outside the site.
+    fails_fast_keeping_output(
+        |t| {
+            std::fs::create_dir_all(t.root().join("templates")).unwrap();
+            std::os::unix::fs::symlink(outside.path().join("secret.key"), t.root().join("templates/page.html"))
+                .unwrap();
+        },
+        5.0,
+        &["resolves outside the site folder", "--> templates/page.html"],
+    );
+    // Templates cannot read the builder's environment.
+    fails_fast_keeping_output(
+        |t| {
+            std::fs::create_dir_all(t.root().join("templates")).unwrap();
+            std::fs::write(
+                t.root().join("templates/page.html"),
+                "{% extends \"base.html\" %}{% block content %}{{ get_env(name=\"HOME\") }}{% endblock content %}",
+            )
+            .unwrap();
+        },
+        5.0,
+        &["`get_env` is turned off in Haven templates"],
+    );
+}
