@@ -35,23 +35,66 @@ pub(super) fn assign_paths(site: &mut Site, diags: &mut Diagnostics) {
             by_path.insert(path, i);
         }
     }
+    let mut taken: HashMap<String, PageId> = HashMap::new();
     for page in &site.pages {
         for alias in &page.meta.aliases {
             let a = format!("{}/", alias.trim_matches('/'));
-            if by_path.contains_key(&a) {
-                let line = page.meta.key_lines.get("aliases").copied().unwrap_or(1);
-                diags.push(
-                    Diagnostic::error(format!("alias /{a} is the URL of another page"))
-                        .in_file(&page.file)
-                        .at(&page.source, line_range(&page.source, line))
-                        .help("remove the alias or rename the other page"),
-                );
+            let problem = if let Some(why) = unusable_alias(alias) {
+                Some((
+                    format!("alias `{alias}` cannot be a redirect: {why}"),
+                    "write the old address as a path, e.g. `/old/page/`".to_string(),
+                ))
+            } else if by_path.contains_key(&a) {
+                Some((
+                    format!("alias /{a} is the URL of another page"),
+                    "remove the alias or rename the other page".into(),
+                ))
+            } else if let Some(&other) = taken.get(&a) {
+                Some((
+                    format!("alias /{a} is also an alias of {}", site.pages[other].file.display()),
+                    "keep the alias on one page only".into(),
+                ))
             } else {
-                site.aliases.push((a, page.id));
+                None
+            };
+            match problem {
+                Some((message, help)) => diags.push(
+                    Diagnostic::error(message).in_file(&page.file).at(&page.source, alias_span(page, alias)).help(help),
+                ),
+                None => {
+                    taken.insert(a.clone(), page.id);
+                    site.aliases.push((a, page.id));
+                }
             }
         }
     }
     site.aliases.sort();
+}
+
+/// Why `alias` cannot be a redirect's path, if it cannot: the site root, a
+/// path with `.` or `..` parts, a backslash, or an absurd length.
+fn unusable_alias(alias: &str) -> Option<&'static str> {
+    let trimmed = alias.trim_matches('/');
+    if trimmed.is_empty() {
+        Some("it is the home page")
+    } else if alias.len() > 200 {
+        Some("it is longer than 200 characters")
+    } else if trimmed.split('/').any(|seg| seg.is_empty() || seg == "." || seg == "..") {
+        Some("it has an empty, `.` or `..` part")
+    } else if alias.contains(['\\', '?', '#', '%']) || alias.chars().any(char::is_control) {
+        Some("it has a character a URL path cannot hold as written (`\\ ? # %` or a control character)")
+    } else {
+        None
+    }
+}
+
+/// Where `alias` is written in `page`'s front matter (else the `aliases` line).
+fn alias_span(page: &crate::site::Page, alias: &str) -> std::ops::Range<usize> {
+    let fm_end = page.body_offset.min(page.source.len());
+    match page.source[..fm_end].find(&format!("\"{alias}\"")).or_else(|| page.source[..fm_end].find(alias)) {
+        Some(at) if !alias.is_empty() => at..at + alias.len() + 2 * usize::from(page.source[at..].starts_with('"')),
+        _ => line_range(&page.source, page.meta.key_lines.get("aliases").copied().unwrap_or(1)),
+    }
 }
 
 pub(super) fn build_sections(site: &mut Site) {
@@ -163,6 +206,30 @@ pub(super) fn check_generated_urls(site: &Site, diags: &mut Diagnostics) {
                 .at(&page.source, url_line(page))
                 .help(help),
         );
+    }
+    // An alias's redirect is written at its path: it may not replace a
+    // generated page, a folder's listing, or a file Haven writes at the root.
+    for (alias, id) in &site.aliases {
+        let key = alias.trim_end_matches('/');
+        let first = key.split('/').next().unwrap_or("");
+        let what = generated
+            .get(alias)
+            .cloned()
+            .or_else(|| listed(key).then(|| format!("the listing of content/{key}/")))
+            .or_else(|| {
+                ["sitemap.xml", "atom.xml", "robots.txt", "404.html", "favicon.svg"]
+                    .contains(&first)
+                    .then(|| format!("the file /{first}"))
+            });
+        if let Some(what) = what {
+            let page = &site.pages[*id];
+            diags.push(
+                Diagnostic::error(format!("alias /{alias} would replace {what}"))
+                    .in_file(&page.file)
+                    .at(&page.source, alias_span(page, key))
+                    .help("remove the alias, or choose a path Haven does not write"),
+            );
+        }
     }
     // A folder without an _index.md gets a listing, which a generated page
     // at the same URL would replace.

@@ -286,3 +286,29 @@ fn issue_23_inputs_linked_outside_the_site_are_refused_and_get_env_is_off() {
         &["`get_env` is turned off in Haven templates"],
     );
 }
+
+#[test]
+fn issue_23_aliases_cannot_replace_pages_or_be_unusable() {
+    let long = format!("/{}/", "x".repeat(300));
+    let fm = format!(
+        "aliases = [\"/sources/\", \"/\", \"/./x/\", \"{long}\", \"/old/\", \"/sitemap.xml\", \"/tags/\"]\ntags = [\"t\"]"
+    );
+    let t = base()
+        .file("content/a.md", &article("Alpha", &fm, "A claim [@bordin1979]. [[b]]"))
+        .file("content/c.md", &article("Gamma", "aliases = [\"/old/\"]", "[[a]]"));
+    let err = t.build_fails();
+    for needle in [
+        "alias /sources/ would replace the Sources page",
+        "alias `/` cannot be a redirect: it is the home page",
+        "alias `/./x/` cannot be a redirect: it has an empty, `.` or `..` part",
+        "cannot be a redirect: it is longer than 200 characters",
+        "alias /old/ is also an alias of content/a.md",
+        "alias /sitemap.xml/ would replace the file /sitemap.xml",
+        "alias /tags/ would replace the topic index",
+    ] {
+        assert!(err.contains(needle), "expected `{needle}` in:\n{err}");
+    }
+    // Every one points at the alias in its file, never at an internal path.
+    assert!(err.contains("--> content/a.md:") && err.contains("--> content/c.md:"), "{err}");
+    assert!(!err.contains("haven-staging"), "{err}");
+}
