@@ -44,14 +44,15 @@ impl Writer {
         Ok(Writer { staging, files: AtomicUsize::new(0), bytes: AtomicU64::new(0) })
     }
 
-    /// Swap the written site in, then the search index's staging folder
-    /// (if any). Returns (files, bytes) written.
+    /// Swap the written site and the search index's staging folder (if any)
+    /// in together ([`crate::output::publish_all`]). Returns (files, bytes)
+    /// written.
     pub fn publish(self, index: Option<Staging>) -> Result<(usize, u64), Diagnostic> {
         let counts = (self.files.load(Ordering::Relaxed), self.bytes.load(Ordering::Relaxed));
-        self.staging.publish().map_err(|e| Diagnostic::error(e.to_string()))?;
-        if let Some(index) = index {
-            index.publish().map_err(|e| Diagnostic::error(e.to_string()))?;
-        }
+        // Both or neither: a failure puts the previous site back.
+        let stagings = std::iter::once(self.staging).chain(index).collect();
+        crate::output::publish_all(stagings)
+            .map_err(|e| Diagnostic::error(format!("{e}; the previous site and search index were put back")))?;
         Ok(counts)
     }
 }

@@ -31,7 +31,7 @@
 mod guard;
 mod staging;
 
-pub use staging::{create_own_dir, is_stale, mark, process_running, staging_error, Staging};
+pub use staging::{create_own_dir, is_stale, mark, process_running, publish_all, staging_error, Staging};
 
 use std::io;
 use std::path::{Component, Path, PathBuf};

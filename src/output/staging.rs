@@ -55,7 +55,13 @@ impl Staging {
     /// Swap the staging folder in for the target: old target → `.old`,
     /// staging → target, then delete the old one. The window in which the
     /// target is missing is two renames long; it never holds a partial site.
-    pub fn publish(mut self) -> Result<(), FsError> {
+    pub fn publish(self) -> Result<(), FsError> {
+        publish_all(vec![self])
+    }
+
+    /// Step 1 of a publish: the old target aside, the staging folder in. On
+    /// failure the old target is back in place.
+    fn swap_in(&mut self) -> Result<Swapped, FsError> {
         let old = sibling(&self.target, "old")?;
         // Our own name and process id: a leftover of this process.
         fsx::remove_dir_all(&old)?;
@@ -71,11 +77,53 @@ impl Staging {
             return Err(e);
         }
         self.published = true;
-        if had_old {
+        Ok(Swapped { target: self.target.clone(), staging: self.dir.clone(), old: had_old.then_some(old) })
+    }
+}
+
+/// A target whose new content is in place, its previous content aside.
+struct Swapped {
+    target: PathBuf,
+    staging: PathBuf,
+    old: Option<PathBuf>,
+}
+
+impl Swapped {
+    /// Put the previous content back (the new one returns to its staging
+    /// name, and is removed).
+    fn roll_back(self) {
+        if std::fs::rename(&self.target, &self.staging).is_ok() {
+            let _removed = fsx::remove_dir_all(&self.staging);
+        }
+        if let Some(old) = &self.old {
+            let _restored = std::fs::rename(old, &self.target);
+        }
+    }
+}
+
+/// Publish several outputs together (the site and its search index): every
+/// one is swapped in, or, when one fails, those already swapped are put back
+/// and the error returned, so a reader never gets a new site with an old
+/// index. The previous contents are removed only once all are in place.
+pub fn publish_all(stagings: Vec<Staging>) -> Result<(), FsError> {
+    let mut done: Vec<Swapped> = Vec::new();
+    for mut staging in stagings {
+        match staging.swap_in() {
+            Ok(swapped) => done.push(swapped),
+            Err(e) => {
+                for swapped in done.into_iter().rev() {
+                    swapped.roll_back();
+                }
+                return Err(e);
+            }
+        }
+    }
+    for swapped in done {
+        if let Some(old) = swapped.old {
             fsx::remove_dir_all(&old)?;
         }
-        Ok(())
     }
+    Ok(())
 }
 
 impl Drop for Staging {
@@ -121,7 +169,13 @@ pub(super) fn remove_stale_siblings(target: &Path) -> Result<(), FsError> {
         let Some(rest) = prefixes.iter().find_map(|p| n.strip_prefix(p.as_str())) else { continue };
         let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
         if is_stale(&entry.path(), pid) {
-            fsx::remove_dir_all(&entry.path())?;
+            if n.starts_with(&prefixes[1]) && !target.exists() {
+                // Killed between moving the previous output aside and
+                // putting the new one in: the previous output comes back.
+                fsx::rename(&entry.path(), target)?;
+            } else {
+                fsx::remove_dir_all(&entry.path())?;
+            }
         }
     }
     Ok(())

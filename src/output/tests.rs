@@ -122,3 +122,39 @@ fn publish_replaces_target_and_drop_keeps_it() {
     assert_eq!(std::fs::read_to_string(target.join("new.html")).unwrap(), "new");
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
 }
+
+#[test]
+fn publish_all_puts_everything_back_when_one_output_fails() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (site, index) = (tmp.path().join("public"), tmp.path().join("search-index"));
+    for (dir, text) in [(&site, "old site"), (&index, "old index")] {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("f"), text).unwrap();
+    }
+    let a = Staging::new(&Owned { path: site.clone(), kind: Kind::Site }).unwrap();
+    fsx::write(&a.path().join("f"), b"new site").unwrap();
+    let b = Staging::new(&Owned { path: index.clone(), kind: Kind::SearchIndex }).unwrap();
+    // The second swap cannot happen: its staging folder is gone.
+    fsx::remove_dir_all(b.path()).unwrap();
+    assert!(publish_all(vec![a, b]).is_err());
+    assert_eq!(std::fs::read_to_string(site.join("f")).unwrap(), "old site", "the site was put back");
+    assert_eq!(std::fs::read_to_string(index.join("f")).unwrap(), "old index");
+    let names: Vec<String> =
+        std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names.len(), 2, "no staging or old folder left: {names:?}");
+}
+
+#[test]
+fn a_previous_output_moved_aside_by_a_killed_run_comes_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("public");
+    // Killed after `public` → `.public.haven-old-PID`, before the new one went in.
+    let aside = tmp.path().join(".public.haven-old-4294967");
+    std::fs::create_dir_all(&aside).unwrap();
+    mark(&aside, Kind::Site).unwrap();
+    std::fs::write(aside.join("index.html"), "previous").unwrap();
+    let s = Staging::new(&Owned { path: target.clone(), kind: Kind::Site }).unwrap();
+    assert_eq!(std::fs::read_to_string(target.join("index.html")).unwrap(), "previous");
+    assert!(!aside.exists());
+    drop(s);
+}
