@@ -22,6 +22,36 @@ pub(super) fn assign_paths(site: &mut Site, diags: &mut Diagnostics) {
             page.path = if dir.is_empty() { format!("{}/", page.slug) } else { format!("{dir}/{}/", page.slug) };
         }
     }
+    // URLs that differ only by case or Unicode normalisation are one file
+    // on macOS and Windows, and some characters cannot stand in a URL as written.
+    let mut folded: HashMap<String, PageId> = HashMap::new();
+    for (i, page) in site.pages.iter().enumerate() {
+        if let Some(c) = page.rel_path.chars().find(|c| matches!(c, '?' | '#' | '%') || c.is_control()) {
+            diags.push(
+                Diagnostic::error(format!(
+                    "the file name has `{}`, which a URL cannot hold as written",
+                    c.escape_default()
+                ))
+                .in_file(&page.file)
+                .help("rename the file with letters, digits and `-` (or give the page a `slug`)"),
+            );
+        }
+        use unicode_normalization::UnicodeNormalization as _;
+        let key: String = page.path.nfc().collect::<String>().to_lowercase();
+        match folded.get(&key) {
+            Some(&other) if site.pages[other].path != page.path => diags.push(
+                Diagnostic::error(format!(
+                    "/{} and /{} differ only by case or accents' encoding: one file on macOS and Windows",
+                    site.pages[other].path, page.path
+                ))
+                .in_file(&page.file)
+                .help(format!("rename this file or {}", site.pages[other].file.display())),
+            ),
+            _ => {
+                folded.insert(key, i);
+            }
+        }
+    }
     for i in 0..site.pages.len() {
         let path = site.pages[i].path.clone();
         if let Some(&other) = by_path.get(&path) {

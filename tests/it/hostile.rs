@@ -312,3 +312,31 @@ fn issue_23_aliases_cannot_replace_pages_or_be_unusable() {
     assert!(err.contains("--> content/a.md:") && err.contains("--> content/c.md:"), "{err}");
     assert!(!err.contains("haven-staging"), "{err}");
 }
+
+#[test]
+fn issue_23_file_names_that_collide_elsewhere_or_break_urls_are_errors() {
+    let t = base()
+        .file("content/a.md", &article("Alpha", "", "[[b]]"))
+        .file("content/Grounding.md", &article("G1", "", "[[a]]"))
+        .file("content/grounding.md", &article("G2", "", "[[a]]"))
+        .file("content/calm.md", &article("Calm", "slug = \"Calming\"", "[[a]]"))
+        .file("content/calming.md", &article("Calming", "", "[[a]]"))
+        .file("content/caf\u{e9}.md", &article("NFC", "", "[[a]]"))
+        .file("content/cafe\u{301}.md", &article("NFD", "", "[[a]]"))
+        .file("content/what?.md", &article("Q", "", "[[a]]"));
+    let err = t.build_fails();
+    // File names are lower-cased into URLs: the same URL.
+    assert!(err.contains("two pages have the URL /grounding/"), "{err}");
+    // A slug's case, or one accent written two ways: one file on macOS and Windows.
+    assert!(
+        err.contains("/calming/ and /Calming/ differ only by case")
+            || err.contains("/Calming/ and /calming/ differ only by case"),
+        "{err}"
+    );
+    assert!(
+        err.contains("/caf\u{e9}/ and /cafe\u{301}/ differ") || err.contains("/cafe\u{301}/ and /caf\u{e9}/ differ"),
+        "{err}"
+    );
+    assert!(err.contains("the file name has `?`, which a URL cannot hold as written"), "{err}");
+    assert!(err.contains("--> content/what?.md"), "{err}");
+}
