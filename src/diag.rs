@@ -22,12 +22,33 @@ pub enum Severity {
 pub struct Location {
     pub line: usize,
     pub col: usize,
-    /// The whole source line, for display.
+    /// The source line around the column, for display: a very long line is
+    /// kept only near the column (see [`Location::new`]).
     #[serde(skip)]
     pub source_line: String,
     /// How many characters to underline (at least 1).
     #[serde(skip)]
     pub width: usize,
+    /// Characters of the line before `source_line` starts.
+    #[serde(skip)]
+    pub shown_from: usize,
+    /// The line goes on after `source_line`.
+    #[serde(skip)]
+    pub cut_after: bool,
+}
+
+impl Location {
+    /// `line` (1-based) and `col` (1-based, in characters) of a place in
+    /// `line_text`, keeping only the text near the column, so that a
+    /// thousand errors in one 300 KB line do not hold 300 MB of copies.
+    pub fn new(line: usize, col: usize, line_text: &str, width: usize) -> Location {
+        let keep = 2 * SHOWN_CHARS;
+        let from = col.saturating_sub(1).saturating_sub(keep);
+        let mut chars = line_text.chars().skip(from);
+        let source_line: String = chars.by_ref().take(2 * keep).collect();
+        let cut_after = chars.next().is_some();
+        Location { line, col, source_line, width: width.max(1), shown_from: from, cut_after }
+    }
 }
 
 /// One problem in the input.
@@ -54,7 +75,13 @@ impl Diagnostic {
     }
     /// Point at a byte range of `source` (the whole file's text).
     pub fn at(mut self, source: &str, span: std::ops::Range<usize>) -> Self {
-        self.location = Some(Box::new(LineIndex::new(source).location(source, span)));
+        self.location = Some(Box::new(locate(source, span)));
+        self
+    }
+    /// [`Diagnostic::at`] through an index of `source`, for many diagnostics
+    /// in one text.
+    pub fn at_indexed(mut self, index: &LineIndex, source: &str, span: std::ops::Range<usize>) -> Self {
+        self.location = Some(Box::new(index.locate(source, span)));
         self
     }
     pub fn at_location(mut self, loc: Location) -> Self {
@@ -89,8 +116,7 @@ impl Diagnostic {
                     let _ = writeln!(out, "  --> {}:{}:{}", visible(&file.display().to_string()), loc.line, loc.col);
                     let num = loc.line.to_string();
                     let pad = " ".repeat(num.len());
-                    let (text, caret_at, caret_width) =
-                        clip(&loc.source_line, loc.col.saturating_sub(1), loc.width.max(1));
+                    let (text, caret_at, caret_width) = clip(loc);
                     let _ = writeln!(out, " {pad} |");
                     let _ = writeln!(out, " {num} | {text}");
                     let _ = writeln!(out, " {pad} | {}{}", " ".repeat(caret_at), "^".repeat(caret_width));
@@ -126,50 +152,104 @@ fn visible(text: &str) -> String {
         .collect()
 }
 
-/// The part of `line` around the caret (at char `col`, `width` chars), at
-/// most [`SHOWN_CHARS`] characters with `…` where it was cut; tabs and
-/// control characters shown as one character each so the caret lines up.
-/// Returns (text, caret column, caret width) in the text shown.
-fn clip(line: &str, col: usize, width: usize) -> (String, usize, usize) {
-    let chars: Vec<char> = line
+/// The part of the line around the caret, at most [`SHOWN_CHARS`]
+/// characters with `…` where it was cut; tabs and control characters shown
+/// as one character each so the caret lines up. Returns (text, caret
+/// column, caret width) in the text shown.
+fn clip(loc: &Location) -> (String, usize, usize) {
+    let chars: Vec<char> = loc
+        .source_line
         .chars()
-        .map(|c| {
-            if c.is_control() {
-                if c == '\t' {
-                    ' '
-                } else {
-                    '\u{FFFD}'
-                }
-            } else {
-                c
-            }
+        .map(|c| match c {
+            '\t' => ' ',
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
         })
         .collect();
-    let width = width.clamp(1, SHOWN_CHARS / 2);
-    let start = col.saturating_sub(SHOWN_CHARS / 4).min(chars.len());
+    let col = loc.col.saturating_sub(1).saturating_sub(loc.shown_from).min(chars.len());
+    let width = loc.width.clamp(1, SHOWN_CHARS / 2);
+    let start = col.saturating_sub(SHOWN_CHARS / 4);
     let end = (start + SHOWN_CHARS).min(chars.len());
     let mut text: String = chars[start..end].iter().collect();
-    let mut caret_at = col - start.min(col);
-    if start > 0 {
+    let mut caret_at = col - start;
+    if start > 0 || loc.shown_from > 0 {
         text.insert(0, '…');
         caret_at += 1;
     }
-    if end < chars.len() {
+    if end < chars.len() || loc.cut_after {
         text.push('…');
     }
     (text, caret_at, width)
 }
 
+/// The [`Location`] of byte range `span` of `text` (one diagnostic: the
+/// line is found by scanning around the place; many diagnostics in one text
+/// go through a [`LineIndex`] instead).
+fn locate(text: &str, span: std::ops::Range<usize>) -> Location {
+    let start = clamp_to_char_boundary(text, span.start);
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |e| start + e);
+    let line = text.as_bytes()[..line_start].iter().filter(|&&b| b == b'\n').count() + 1;
+    let col = count_chars(&text.as_bytes()[line_start..start]) + 1;
+    location_in_line(text, span, (line, line_start, line_end), col)
+}
+
+/// Characters in UTF-8 `bytes`: the bytes that do not continue a sequence
+/// (a count the compiler vectorises).
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
+/// A [`Location`] from its line (number, start, end) and column: only the
+/// text near the column is kept, and the caret width is counted only as far
+/// as it can be drawn, so the work does not grow with the line.
+fn location_in_line(text: &str, span: std::ops::Range<usize>, line: (usize, usize, usize), col: usize) -> Location {
+    let (number, line_start, line_end) = line;
+    let start = clamp_to_char_boundary(text, span.start);
+    let span_end = clamp_to_char_boundary(text, span.end.min(line_end).max(start));
+    let width = text[start..span_end].chars().take(2 * SHOWN_CHARS).count();
+    let keep_bytes = 8 * SHOWN_CHARS;
+    let from = clamp_to_char_boundary(text, start.saturating_sub(keep_bytes).max(line_start));
+    let to = clamp_to_char_boundary(text, (start + keep_bytes).min(line_end));
+    Location {
+        line: number,
+        col,
+        source_line: text[from..to].trim_end_matches('\r').to_string(),
+        width: width.max(1),
+        shown_from: col - 1 - count_chars(&text.as_bytes()[from..start]),
+        cut_after: to < line_end,
+    }
+}
+
 /// Byte offsets of line starts, to turn a byte span into line:col.
 pub struct LineIndex {
     starts: Vec<usize>,
+    /// The last (byte offset, column) located, so that many diagnostics in
+    /// source order on one long line cost one pass over it.
+    last: std::cell::Cell<Option<(usize, usize)>>,
 }
 
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineIndex { starts }
+        LineIndex { starts, last: std::cell::Cell::new(None) }
+    }
+
+    /// The [`Location`] of byte range `span` of `text` (the text this index
+    /// was made of), in time that does not grow with the line's length when
+    /// calls come in source order.
+    pub fn locate(&self, text: &str, span: std::ops::Range<usize>) -> Location {
+        let start = clamp_to_char_boundary(text, span.start);
+        let line = self.starts.partition_point(|&s| s <= start).max(1);
+        let line_start = self.starts[line - 1];
+        let line_end = self.starts.get(line).map_or(text.len(), |&next| next - 1);
+        let col = match self.last.get() {
+            Some((at, col)) if line_start <= at && at <= start => col + count_chars(&text.as_bytes()[at..start]),
+            _ => count_chars(&text.as_bytes()[line_start..start]) + 1,
+        };
+        self.last.set(Some((start, col)));
+        location_in_line(text, span, (line, line_start, line_end), col)
     }
 
     /// 1-based line and character column of a byte offset.
@@ -179,16 +259,6 @@ impl LineIndex {
         let start = self.starts[line - 1];
         let col = text[start..offset].chars().count() + 1;
         (line, col)
-    }
-
-    pub fn location(&self, text: &str, span: std::ops::Range<usize>) -> Location {
-        let (line, col) = self.line_col(text, span.start);
-        let start = self.starts[line - 1];
-        let end = text[start..].find('\n').map_or(text.len(), |e| start + e);
-        let source_line = text[start..end].trim_end_matches('\r').to_string();
-        let span_end = clamp_to_char_boundary(text, span.end.min(end).max(span.start));
-        let width = text[clamp_to_char_boundary(text, span.start)..span_end].chars().count().max(1);
-        Location { line, col, source_line, width }
     }
 }
 

@@ -107,16 +107,12 @@ pub fn decode(bytes: &[u8]) -> Result<String, crate::diag::Diagnostic> {
             let line = prefix.matches('\n').count() + 1;
             let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
             Err(crate::diag::Diagnostic::error(format!("file is not valid UTF-8 (bad byte 0x{:02X})", bytes[good]))
-                .at_location(crate::diag::Location {
+                .at_location(crate::diag::Location::new(
                     line,
                     col,
-                    source_line: String::from_utf8_lossy(&bytes[good - (col - 1).min(good)..])
-                        .lines()
-                        .next()
-                        .unwrap_or("")
-                        .to_string(),
-                    width: 1,
-                })
+                    String::from_utf8_lossy(&bytes[good - (col - 1).min(good)..]).lines().next().unwrap_or(""),
+                    1,
+                ))
                 .help("save the file as UTF-8 (most editors: \"Save with encoding\" → UTF-8)"))
         }
     }

@@ -104,10 +104,13 @@ fn flatten(site: &Site, p: &Page, one_section: bool) -> Vec<SearchSection> {
         match node {
             Node::Md(Event::Start(Tag::Heading { id, .. })) if !one_section => {
                 finish(&mut out, &mut buf);
-                let h = id
-                    .as_deref()
-                    .and_then(|id| p.headings.iter().find(|h| h.id == id))
-                    .or_else(|| p.headings.get(next_heading));
+                // Headings are in page order: the next one is this one (a
+                // search over all of them per heading was quadratic).
+                let h = match (id.as_deref(), p.headings.get(next_heading)) {
+                    (Some(id), Some(h)) if h.id == id => Some(h),
+                    (Some(id), _) => p.headings.iter().find(|h| h.id == id).or_else(|| p.headings.get(next_heading)),
+                    (None, h) => h,
+                };
                 next_heading += 1;
                 out.push(SearchSection {
                     heading: h.map(|h| h.text.clone()).unwrap_or_default(),

@@ -3,6 +3,7 @@
 //! ([`crate::cite`]), and put into the pages.
 
 use super::*;
+use crate::diag::LineIndex;
 
 /// Bibliography files named in a page's front matter (relative to the page's
 /// folder) join the site's bibliography, so their sources appear on the
@@ -47,8 +48,23 @@ pub(super) fn citation_formatter(site: &Site, diags: &mut Diagnostics) -> Option
     }
     let mut ok = true;
     for page in &site.pages {
+        // Made at the first error: many errors in one page share it.
+        let index = std::cell::OnceCell::new();
         for group in &page.cites {
+            // Each unknown key is shown at its own `@key` in the group; the
+            // search goes on from the previous key (keys are in order).
+            let mut cursor = group.span.start;
             for item in &group.items {
+                let found =
+                    page.source.get(cursor..group.span.end).and_then(|rest| rest.find(&format!("@{}", item.key)));
+                let span = match found {
+                    Some(at) => {
+                        let start = cursor + at;
+                        cursor = start + 1 + item.key.len();
+                        start..cursor
+                    }
+                    None => group.span.clone(),
+                };
                 if !key_index.contains_key(&item.key) {
                     ok = false;
                     let help = did_you_mean(&item.key, site.sources.iter().map(|s| s.key.as_str()))
@@ -63,7 +79,7 @@ pub(super) fn citation_formatter(site: &Site, diags: &mut Diagnostics) -> Option
                     diags.push(
                         Diagnostic::error(format!("unknown citation key `{}`", item.key))
                             .in_file(&page.file)
-                            .at(&page.source, group.span.clone())
+                            .at_indexed(index.get_or_init(|| LineIndex::new(&page.source)), &page.source, span)
                             .help(help),
                     );
                 }

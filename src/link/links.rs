@@ -2,6 +2,7 @@
 //! and each target's headings; backlinks with their context.
 
 use super::*;
+use crate::diag::LineIndex;
 
 pub(super) fn slug_table(pages: &[crate::site::Page]) -> HashMap<&str, Vec<PageId>> {
     let mut m: HashMap<&str, Vec<PageId>> = HashMap::new();
@@ -35,6 +36,8 @@ pub(super) fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
     let mut resolved: Vec<(PageId, usize, Resolved)> = Vec::new();
     let mut found_diags = Vec::new();
     for page in &site.pages {
+        // Made at the first error: many errors in one page share it.
+        let index = std::cell::OnceCell::new();
         for (li, link) in page.links.iter().enumerate() {
             let (target, anchor) = match link.target.split_once('#') {
                 Some((t, a)) => (t, Some(a)),
@@ -88,7 +91,11 @@ pub(super) fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
                                 found_diags.push(
                                     Diagnostic::error(format!("`{}` has no heading `#{a}`", t.meta.title))
                                         .in_file(&page.file)
-                                        .at(&page.source, link.span.clone())
+                                        .at_indexed(
+                                            index.get_or_init(|| LineIndex::new(&page.source)),
+                                            &page.source,
+                                            link.span.clone(),
+                                        )
                                         .help_opt(
                                             did_you_mean(a, t.headings.iter().map(|h| h.id.as_str()))
                                                 .map(|s| format!("did you mean `#{s}`?"))
@@ -109,7 +116,10 @@ pub(super) fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
                     resolved.push((page.id, li, Resolved { page: id, href }));
                 }
                 Err((msg, help)) => found_diags.push(
-                    Diagnostic::error(msg).in_file(&page.file).at(&page.source, link.span.clone()).help_opt(help),
+                    Diagnostic::error(msg)
+                        .in_file(&page.file)
+                        .at_indexed(index.get_or_init(|| LineIndex::new(&page.source)), &page.source, link.span.clone())
+                        .help_opt(help),
                 ),
             }
         }

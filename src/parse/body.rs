@@ -3,7 +3,7 @@
 //! text; unique heading ids; links, citation groups and the claim (sentence)
 //! each citation supports; plain text.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag, TagEnd};
@@ -101,6 +101,8 @@ struct Walk<'s> {
     doc: Doc,
     diags: Vec<Diagnostic>,
     used_ids: HashSet<String>,
+    /// Where [`unique_id`] goes on for each base id.
+    next_suffix: HashMap<String, usize>,
     link_stack: Vec<LinkFrame>,
     blocks: Vec<Block>,
     next_block: usize,
@@ -127,6 +129,7 @@ impl<'s> Walk<'s> {
             },
             diags: Vec::new(),
             used_ids: crate::site::THEME_IDS.iter().map(|s| s.to_string()).collect(),
+            next_suffix: HashMap::new(),
             link_stack: Vec::new(),
             blocks: Vec::new(),
             next_block: 0,
@@ -243,7 +246,7 @@ impl<'s> Walk<'s> {
     fn heading_end(&mut self, level: HeadingLevel) {
         self.close_block();
         if let Some(h) = self.heading.take() {
-            let id = unique_id(&slugify(&h.text), &mut self.used_ids);
+            let id = unique_id(&slugify(&h.text), &mut self.used_ids, &mut self.next_suffix);
             if let Some(Node::Md(Event::Start(Tag::Heading { id: slot, .. }))) = self.doc.nodes.get_mut(h.at) {
                 *slot = Some(CowStr::from(id.clone()));
             }
@@ -341,6 +344,8 @@ impl<'s> Walk<'s> {
             self.push(Node::Md(Event::Text(t.into_static())));
             return;
         }
+        // Each narrative `@key` is looked for after the previous one.
+        let mut search = abs.clone();
         for piece in split_narrative(&t, self.src, abs.clone()) {
             match piece {
                 Piece::Text(s) => {
@@ -349,7 +354,10 @@ impl<'s> Walk<'s> {
                 }
                 Piece::Cite(key) => {
                     let idx = self.doc.cites.len();
-                    let span = find_span(self.src, &abs, &format!("@{key}"));
+                    let span = find_span(self.src, &search, &format!("@{key}"));
+                    if span != search {
+                        search.start = span.end;
+                    }
                     self.doc.cites.push(CiteGroup {
                         items: vec![CiteItem {
                             key,
@@ -418,10 +426,12 @@ impl<'s> Walk<'s> {
         }
         let sentences = sentence_ranges(&b.text);
         let sentence_of = |pos: usize| -> Range<usize> {
-            sentences.iter().find(|r| pos <= r.end).cloned().unwrap_or(0..b.text.len())
+            // The first sentence ending at or after `pos` (they are in order).
+            sentences.get(sentences.partition_point(|r| r.end < pos)).cloned().unwrap_or(0..b.text.len())
         };
         for (li, pos) in &b.links {
-            self.doc.links[*li].context = tidy(&b.text[sentence_of(*pos)]);
+            let r = sentence_of(*pos);
+            self.doc.links[*li].context = context_around(&b.text[r.clone()], pos.saturating_sub(r.start));
         }
         if b.cites.is_empty() || b.kind == BlockKind::Heading {
             return None;
@@ -488,12 +498,39 @@ fn is_internal_md_link(dest: &str) -> bool {
     path.ends_with(".md")
 }
 
-fn unique_id(base: &str, used: &mut HashSet<String>) -> String {
-    let mut id = base.to_string();
-    let mut n = 1;
-    while !used.insert(id.clone()) {
-        id = format!("{base}-{n}");
-        n += 1;
+/// `base`, or `base-1`, `base-2`, … the first not in `used`. `next` remembers
+/// where each base's search ended, so n equal headings cost O(n), not O(n²).
+fn unique_id(base: &str, used: &mut HashSet<String>, next: &mut HashMap<String, usize>) -> String {
+    if used.insert(base.to_string()) {
+        return base.to_string();
     }
-    id
+    let n = next.entry(base.to_string()).or_insert(1);
+    loop {
+        let id = format!("{base}-{n}");
+        *n += 1;
+        if used.insert(id.clone()) {
+            return id;
+        }
+    }
+}
+
+/// The sentence around a link, for its backlink: whole when it is short, else
+/// the words within about 150 characters of the link (a paragraph with no full
+/// stop must not give each of thousands of links its own copy of it).
+fn context_around(sentence: &str, link_at: usize) -> String {
+    const HALF: usize = 150;
+    if sentence.len() <= 2 * HALF {
+        return tidy(sentence);
+    }
+    let floor = |i: usize| (0..=i.min(sentence.len())).rev().find(|&j| sentence.is_char_boundary(j)).unwrap_or(0);
+    let start = floor(link_at.saturating_sub(HALF));
+    let end = floor((link_at + HALF).min(sentence.len()));
+    let start = sentence[start..end].find(' ').map_or(start, |s| start + s + 1);
+    let end = sentence[start..end].rfind(' ').map_or(end, |e| start + e);
+    format!(
+        "{}{}{}",
+        if start > 0 { "… " } else { "" },
+        tidy(&sentence[start..end]),
+        if end < sentence.len() { " …" } else { "" }
+    )
 }

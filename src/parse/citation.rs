@@ -67,6 +67,7 @@ pub(super) fn split_narrative(text: &str, src: &str, range: Range<usize>) -> Vec
     if !text.contains('@') {
         return vec![Piece::Text(text.to_string())];
     }
+    let escapes = Escapes::of(src, &range);
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut rest = text;
@@ -79,7 +80,7 @@ pub(super) fn split_narrative(text: &str, src: &str, range: Range<usize>) -> Vec
         let is_cite = !key.is_empty()
             && key.chars().next().is_some_and(is_key_start)
             && !prev_char.is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '@'))
-            && !escaped_in_source(src, &range, key);
+            && !escapes.all_escaped(key);
         cur.push_str(before);
         if is_cite {
             if !cur.is_empty() {
@@ -101,14 +102,40 @@ pub(super) fn split_narrative(text: &str, src: &str, range: Range<usize>) -> Vec
     out
 }
 
-/// Whether every `@key` in the event's source range is written `\@key`. The
-/// range may start just after the backslash, so look one byte before it too.
-fn escaped_in_source(src: &str, range: &Range<usize>, key: &str) -> bool {
-    let needle = format!("@{key}");
-    let start = range.start.saturating_sub(1);
-    let slice = src.get(start..range.end.min(src.len())).unwrap_or("");
-    let hits: Vec<usize> = slice.match_indices(&needle).map(|(i, _)| start + i).collect();
-    !hits.is_empty() && hits.iter().all(|&i| src[..i].ends_with('\\'))
+/// How each `@key` of an event's source range is written: escaped
+/// (`\@key`), plain, or both. Read once per event, so an event with
+/// thousands of `@key`s costs one pass, not one per key.
+struct Escapes<'s> {
+    /// key → (written plain somewhere, written escaped somewhere).
+    keys: std::collections::HashMap<&'s str, (bool, bool)>,
+}
+
+impl<'s> Escapes<'s> {
+    /// The range may start just after the backslash, so look one byte before it too.
+    fn of(src: &'s str, range: &Range<usize>) -> Escapes<'s> {
+        let start = range.start.saturating_sub(1);
+        let slice = src.get(start..range.end.min(src.len())).unwrap_or("");
+        let mut keys: std::collections::HashMap<&str, (bool, bool)> = std::collections::HashMap::new();
+        for (i, _) in slice.match_indices('@') {
+            let (key, _) = take_key(&slice[i + 1..]);
+            if key.is_empty() {
+                continue;
+            }
+            let escaped = slice[..i].ends_with('\\') || (i == 0 && src[..start].ends_with('\\'));
+            let e = keys.entry(key).or_default();
+            if escaped {
+                e.1 = true;
+            } else {
+                e.0 = true;
+            }
+        }
+        Escapes { keys }
+    }
+
+    /// Every `@key` is written `\@key`.
+    fn all_escaped(&self, key: &str) -> bool {
+        self.keys.get(key).is_some_and(|&(plain, escaped)| escaped && !plain)
+    }
 }
 
 pub(super) fn find_span(src: &str, within: &Range<usize>, needle: &str) -> Range<usize> {

@@ -57,9 +57,10 @@ fn invalid_yaml_and_missing_title() {
 fn unknown_citation_key_with_did_you_mean() {
     let e = fails_keeping_output(|t| t.file("content/c.md", &article("C", "", "A claim [@bordin1797].")));
     assert!(e.contains("error: unknown citation key `bordin1797`"), "{e}");
-    // Front matter is 6 lines, so the body's first line is line 7.
-    assert!(e.contains("--> content/c.md:7:9"), "{e}");
-    assert!(e.contains("^^^^^^^^^^^^^"), "{e}");
+    // Front matter is 6 lines, so the body's first line is line 7; the caret
+    // is under the key itself (`@bordin1797`), not the whole group.
+    assert!(e.contains("--> content/c.md:7:10"), "{e}");
+    assert!(e.contains("   |          ^^^^^^^^^^^\n"), "{e}");
     assert!(e.contains("did you mean `@bordin1979`?"), "{e}");
 }
 

@@ -340,3 +340,34 @@ fn issue_23_file_names_that_collide_elsewhere_or_break_urls_are_errors() {
     assert!(err.contains("the file name has `?`, which a URL cannot hold as written"), "{err}");
     assert!(err.contains("--> content/what?.md"), "{err}");
 }
+
+#[test]
+fn issue_23_many_links_citations_and_headings_in_one_paragraph_stay_linear() {
+    // 64,000 of each in one paragraph or page: each took tens of seconds (or
+    // gigabytes) when the work per item grew with the paragraph.
+    let n = 64_000;
+    let cases = [
+        ("links", format!("{}\n", vec!["[[b]]"; n].join(" ")), false),
+        ("headings", vec!["## Same"; n].join("\n\n"), false),
+        (
+            "unknown keys",
+            format!("A claim [{}].", (0..n).map(|i| format!("@nokey{i}")).collect::<Vec<_>>().join("; ")),
+            true,
+        ),
+        ("broken links", vec!["[[nopage]]"; n].join(" "), true),
+    ];
+    for (what, body, fails) in cases {
+        let t = base().file("content/a.md", &article("Alpha", "", &body));
+        let started = Instant::now();
+        let out = t.run(&["build", "--quiet"]);
+        let took = started.elapsed();
+        assert_eq!(
+            out.status.code(),
+            Some(if fails { 1 } else { 0 }),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr).chars().take(500).collect::<String>()
+        );
+        assert!(took.as_secs_f64() < 15.0, "{n} {what} took {took:?}");
+        assert!(out.stderr.len() < 64 * 1024 * 1024, "{what}: {} bytes of errors", out.stderr.len());
+    }
+}
