@@ -40,9 +40,12 @@ pub enum Command {
     /// Run every validation without writing output.
     Check(CheckArgs),
     /// Create a new site with example articles, citations and a bibliography.
+    #[command(alias = "init")]
     New(NewArgs),
     /// Search the site from the terminal (uses the index `haven build` writes).
     Search(SearchArgs),
+    /// Print a completion script for a shell (e.g. `haven completions bash > ~/.local/share/bash-completion/completions/haven`).
+    Completions(CompletionsArgs),
 }
 
 #[derive(Debug, Args, Clone)]
@@ -105,8 +108,16 @@ pub struct CheckArgs {
 
 #[derive(Debug, Args)]
 pub struct NewArgs {
-    /// Folder to create (must not exist or be empty).
+    /// Folder to create (must not exist, or be empty) [default: the current folder].
+    #[arg(default_value = ".")]
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,6 @@ pub const FILES: &[(&str, &str)] = &[
     ("content/articles/working-alliance.md", include_str!("scaffold/working-alliance.md")),
     ("content/articles/when-things-feel-off.md", include_str!("scaffold/when-things-feel-off.md")),
     ("content/references.json", include_str!("scaffold/references.json")),
-    ("templates/README.txt", "Put a template here with the same name as one in Haven's default theme (base.html, page.html, …) to override it.\n"),
-    ("static/README.txt", "Files here are copied to the site as they are (images, PDFs, favicon).\n"),
+    ("README.md", include_str!("scaffold/README.md")),
+    (".gitignore", "# Written by `haven build`: not sources.\n/public/\n/search-index/\n"),
 ];

@@ -28,6 +28,11 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(a) => check::run(a, v),
         Command::New(a) => new::run(a, v),
         Command::Search(a) => search::run(a, v),
+        Command::Completions(a) => {
+            use clap::CommandFactory as _;
+            clap_complete::generate(a.shell, &mut Cli::command(), "haven", &mut std::io::stdout());
+            0
+        }
     };
     ExitCode::from(code)
 }

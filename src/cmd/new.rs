@@ -27,7 +27,12 @@ pub fn run(args: NewArgs, v: Verbosity) -> u8 {
         }
     }
     if v != Verbosity::Quiet {
-        eprintln!("Created a new Haven site in {}.\nNext: cd {} && haven serve", dir.display(), dir.display());
+        let next = if dir == Path::new(".") {
+            "haven serve".to_string()
+        } else {
+            format!("cd {} && haven serve", dir.display())
+        };
+        eprintln!("Created a new Haven site in {}.\nNext: {next}", dir.display());
     }
     0
 }

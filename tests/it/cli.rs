@@ -31,6 +31,40 @@ fn new_scaffolds_a_site_that_builds_and_checks_clean() {
     // Refuses to overwrite.
     let again = haven().arg("new").arg(&site).output().unwrap();
     assert_eq!(again.status.code(), Some(2));
+    // Outputs are ignored by git; nothing meant for the author is published.
+    let ignore = std::fs::read_to_string(site.join(".gitignore")).unwrap();
+    assert!(ignore.contains("/public/") && ignore.contains("/search-index/"), "{ignore}");
+    assert!(site.join("README.md").is_file());
+    for published in walkdir::WalkDir::new(site.join("public")) {
+        let name = published.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.starts_with("README"), "{name} is published");
+    }
+}
+
+#[test]
+fn init_is_new_in_the_current_folder_and_says_what_to_do_next() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = haven().arg("init").current_dir(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Next: haven serve") && !err.contains("cd ."), "{err}");
+    assert!(dir.path().join("haven.toml").is_file());
+    // The folder is not empty any more: init refuses like new.
+    let again = haven().arg("init").current_dir(dir.path()).output().unwrap();
+    assert_eq!(again.status.code(), Some(2));
+}
+
+#[test]
+fn completions_for_bash_zsh_and_fish() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = haven().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+        let script = String::from_utf8_lossy(&out.stdout);
+        for word in ["build", "serve", "check", "search", "output", "force"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    assert_eq!(haven().args(["completions", "tcsh-ish"]).output().unwrap().status.code(), Some(2));
 }
 
 #[test]
