@@ -39,15 +39,12 @@ pub struct Location {
 
 impl Location {
     /// `line` (1-based) and `col` (1-based, in characters) of a place in
-    /// `line_text`, keeping only the text near the column, so that a
-    /// thousand errors in one 300 KB line do not hold 300 MB of copies.
+    /// `line_text`, windowed around the column like every other location.
     pub fn new(line: usize, col: usize, line_text: &str, width: usize) -> Location {
-        let keep = 2 * SHOWN_CHARS;
-        let from = col.saturating_sub(1).saturating_sub(keep);
-        let mut chars = line_text.chars().skip(from);
-        let source_line: String = chars.by_ref().take(2 * keep).collect();
-        let cut_after = chars.next().is_some();
-        Location { line, col, source_line, width: width.max(1), shown_from: from, cut_after }
+        let at = line_text.char_indices().nth(col.saturating_sub(1)).map_or(line_text.len(), |(i, _)| i);
+        let end =
+            line_text.char_indices().nth(col.saturating_sub(1) + width.max(1)).map_or(line_text.len(), |(i, _)| i);
+        location_in_line(line_text, at..end, (line, 0, line_text.len()), col)
     }
 }
 
@@ -251,15 +248,6 @@ impl LineIndex {
         self.last.set(Some((start, col)));
         location_in_line(text, span, (line, line_start, line_end), col)
     }
-
-    /// 1-based line and character column of a byte offset.
-    pub fn line_col(&self, text: &str, offset: usize) -> (usize, usize) {
-        let offset = clamp_to_char_boundary(text, offset);
-        let line = self.starts.partition_point(|&s| s <= offset).max(1);
-        let start = self.starts[line - 1];
-        let col = text[start..offset].chars().count() + 1;
-        (line, col)
-    }
 }
 
 fn clamp_to_char_boundary(text: &str, mut i: usize) -> usize {
@@ -382,13 +370,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn line_col_is_one_based_and_counts_chars() {
+    fn locations_are_one_based_and_count_chars() {
         let text = "ab\ncé d\n";
         let idx = LineIndex::new(text);
-        assert_eq!(idx.line_col(text, 0), (1, 1));
-        assert_eq!(idx.line_col(text, 3), (2, 1));
+        let at = |i: usize| {
+            let (a, b) = (idx.locate(text, i..i + 1), locate(text, i..i + 1));
+            assert_eq!(a, b, "the index and the one-off scan agree at {i}");
+            (a.line, a.col)
+        };
+        assert_eq!(at(0), (1, 1));
+        assert_eq!(at(3), (2, 1));
         // 'd' sits after "cé " = 4 bytes, 3 chars
-        assert_eq!(idx.line_col(text, 3 + 4), (2, 4));
+        assert_eq!(at(3 + 4), (2, 4));
+        let l = Location::new(2, 4, "cé d", 1);
+        assert_eq!((l.source_line.as_str(), l.shown_from, l.width), ("cé d", 0, 1));
     }
 
     #[test]

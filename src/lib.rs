@@ -246,16 +246,15 @@ fn prepare_outputs(
     config: &Config,
     diags: &mut Diagnostics,
 ) -> Result<(write::Writer, Option<output::Staging>), Diagnostic> {
-    let site = output::claim(config, output::Kind::Site)?;
-    let index = config.site.search.enabled.then(|| output::claim(config, output::Kind::SearchIndex)).transpose()?;
-    diags.extend(site.warnings);
-    let writer = write::Writer::create(&site.owned).map_err(|e| output::staging_error(&site.owned, e))?;
-    let staging = match index {
-        Some(index) => {
-            diags.extend(index.warnings);
-            Some(output::Staging::new(&index.owned).map_err(|e| output::staging_error(&index.owned, e))?)
+    let (site, warnings) = output::stage(config, output::Kind::Site)?;
+    diags.extend(warnings);
+    let index = match config.site.search.enabled {
+        true => {
+            let (index, warnings) = output::stage(config, output::Kind::SearchIndex)?;
+            diags.extend(warnings);
+            Some(index)
         }
-        None => None,
+        false => None,
     };
-    Ok((writer, staging))
+    Ok((write::Writer::new(site), index))
 }

@@ -276,8 +276,7 @@ pub struct PreparedIndex {
 pub fn prepare_index(config: &Config, docs: &[SearchPage]) -> Result<PreparedIndex, Diagnostic> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let err = |e: fsx::FsError| Diagnostic::error(e.to_string());
-    let owned = crate::output::claim(config, crate::output::Kind::SearchIndex)?.owned;
-    let staging = crate::output::Staging::new(&owned).map_err(|e| crate::output::staging_error(&owned, e))?;
+    let (staging, _already_shown) = crate::output::stage(config, crate::output::Kind::SearchIndex)?;
     let mut index = crate::index::run_docs(config, staging, docs)?;
     let files = std::mem::take(&mut index.files);
     let name = config.output.file_name().unwrap_or_default().to_string_lossy().into_owned();

@@ -1,8 +1,8 @@
 //! Stage 6, **write**: bytes → the output directory, atomically.
 //!
-//! 1. [`Writer::create`] makes a staging directory beside an output that
-//!    [`crate::output::claim`] proved is Haven's (`.public.haven-staging-PID-N`),
-//!    removing leftovers of interrupted runs.
+//! 1. [`Writer::new`] writes into the staging directory that
+//!    [`crate::output::stage`] made beside an output it proved is Haven's
+//!    (`.public.haven-staging-PID-N`).
 //! 2. Render and index hand it each file as soon as it exists
 //!    ([`Sink::put`], from any thread), so a 10,000-page site is never held
 //!    in memory at once; a path that would leave the folder is refused.
@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use crate::diag::Diagnostic;
 use crate::fsx;
-use crate::output::{Owned, Staging, MARKER};
+use crate::output::{Staging, MARKER};
 
 /// A file to write, relative to the output directory.
 #[derive(Debug, Clone)]
@@ -39,9 +39,9 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn create(output: &Owned) -> Result<Writer, crate::fsx::FsError> {
-        let staging = Staging::new(output)?;
-        Ok(Writer { staging, files: AtomicUsize::new(0), bytes: AtomicU64::new(0) })
+    /// A writer into `staging` (see [`crate::output::stage`]).
+    pub fn new(staging: Staging) -> Writer {
+        Writer { staging, files: AtomicUsize::new(0), bytes: AtomicU64::new(0) }
     }
 
     /// Swap the written site and the search index's staging folder (if any)
@@ -125,10 +125,10 @@ mod tests {
         std::fs::write(dir.path().join("haven.toml"), "title = \"T\"\n[notice]\ntext = \"n\"\n").unwrap();
         let overrides = crate::config::Overrides { output: Some(out.clone()), ..Default::default() };
         let config = crate::config::Config::load(dir.path(), overrides).unwrap();
-        let owned = crate::output::claim(&config, crate::output::Kind::Site).unwrap().owned;
+        let stage = || Writer::new(crate::output::stage(&config, crate::output::Kind::Site).unwrap().0);
         let put = |w: &Writer, p: &str| w.put(OutputFile { path: p.into(), bytes: b"x".to_vec() });
         {
-            let w = Writer::create(&owned).unwrap();
+            let w = stage();
             put(&w, "a/index.html").unwrap();
             for bad in ["../x.html", "/etc/x", "a/../../x", "", MARKER] {
                 assert!(put(&w, bad).is_err(), "{bad}");
@@ -137,7 +137,7 @@ mod tests {
         }
         assert!(out.join("old.html").exists() && !out.join("a").exists());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2, "public/ and haven.toml, no staging folder");
-        let w = Writer::create(&owned).unwrap();
+        let w = stage();
         put(&w, "a/index.html").unwrap();
         put(&w, "b.css").unwrap();
         assert_eq!(w.publish(None).unwrap(), (2, 2));

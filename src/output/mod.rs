@@ -160,6 +160,15 @@ pub fn claim(config: &Config, kind: Kind) -> Result<Claim, Diagnostic> {
     }
 }
 
+/// [`claim`] the output of `kind` and make its staging folder (which also
+/// proves its parent writable): what every build and `haven serve`'s index
+/// builds start with. Returns the staging folder and the claim's warnings.
+pub fn stage(config: &Config, kind: Kind) -> Result<(Staging, Vec<Diagnostic>), Diagnostic> {
+    let claim = claim(config, kind)?;
+    let staging = Staging::new(&claim.owned).map_err(|e| staging_error(&claim.owned, e))?;
+    Ok((staging, claim.warnings))
+}
+
 /// `path` for messages: in backticks, as the user gave it.
 fn show(path: &Path) -> String {
     format!("`{}`", path.display())
