@@ -11,6 +11,8 @@
 
 use std::path::PathBuf;
 
+use hayagriva::citationberg::json::Item;
+
 use crate::config::Config;
 use crate::diag::Diagnostics;
 use crate::site::{Page, Site, Source};
@@ -48,20 +50,28 @@ impl Fixture {
     /// `bibliographies` (CSL-JSON texts) and `pages` (path inside `content/`,
     /// markdown). Entries or pages that do not parse are left out.
     pub fn new(bibliographies: &[&str], pages: &[(String, String)]) -> Fixture {
+        let items = bibliographies.iter().flat_map(|text| crate::bib::parse_csl_json(text).unwrap_or_default());
+        Fixture::with_items(items, "refs.json", pages)
+    }
+
+    /// Parsed bibliography `items` (as read from `file`) and `pages`.
+    fn with_items(
+        items: impl IntoIterator<Item = (String, usize, Item)>,
+        file: &str,
+        pages: &[(String, String)],
+    ) -> Fixture {
         let mut site = Site::new(config());
-        for text in bibliographies {
-            for (key, line, entry) in crate::bib::parse_csl_json(text).unwrap_or_default() {
-                site.sources.push(Source {
-                    key,
-                    file: PathBuf::from("refs.json"),
-                    line,
-                    entry,
-                    note: String::new(),
-                    html: String::new(),
-                    text: String::new(),
-                    cited_by: Vec::new(),
-                });
-            }
+        for (key, line, entry) in items {
+            site.sources.push(Source {
+                key,
+                file: PathBuf::from(file),
+                line,
+                entry,
+                note: String::new(),
+                html: String::new(),
+                text: String::new(),
+                cited_by: Vec::new(),
+            });
         }
         for (rel, source) in pages {
             let is_section = rel == "_index.md" || rel.ends_with("/_index.md");
@@ -86,6 +96,15 @@ impl Fixture {
     }
 }
 
+/// The default theme, compiled once per process (the fuzzer runs millions of inputs).
+fn default_theme() -> &'static crate::theme::Theme {
+    static THEME: std::sync::OnceLock<crate::theme::Theme> = std::sync::OnceLock::new();
+    THEME.get_or_init(|| {
+        let sources = crate::theme::TEMPLATES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect();
+        crate::theme::compile(sources).expect("the default theme compiles")
+    })
+}
+
 fn config() -> Config {
     // A constant, checked by every run of `tests/it/fuzz_replay.rs`.
     let site = crate::config::parse_site_config(CONFIG).expect("the fuzz site config parses");
@@ -104,6 +123,56 @@ fn config() -> Config {
     }
 }
 
+/// The page the bibliography and template targets render: a claim citing
+/// both entries of [`Fixture::small`], a wikilink, a heading, a list.
+const PAGE: &str = "---\ntitle: Fuzz page\ndescription: A page\ntags: [t]\n---\n\
+# Heading\n\nA claim [@a, p. 4; @bordin1979].[^n]\n\n- one\n- two\n\n[^n]: A note.\n";
+
+/// A bibliography reader of [`crate::bib`].
+type Reader = fn(&str) -> Result<Vec<(String, usize, Item)>, Vec<crate::diag::Diagnostic>>;
+
+/// Read `bytes` as a bibliography with each reader (BibTeX, CSL-JSON,
+/// hayagriva YAML). Every one that succeeds becomes the bibliography of a
+/// page citing up to eight of its keys, which is linked and rendered: the
+/// entries are formatted by the citation style. Returns how far the
+/// furthest reader got.
+pub fn bibliography(bytes: &[u8]) -> Reached {
+    let Ok(text) = std::str::from_utf8(bytes) else { return Reached::Decode };
+    let mut furthest = Reached::Parse;
+    let readers: [(&str, Reader); 3] = [
+        ("refs.bib", crate::bib::parse_bibtex),
+        ("refs.json", crate::bib::parse_csl_json),
+        ("refs.yaml", crate::bib::parse_hayagriva_yaml),
+    ];
+    for (file, read) in readers {
+        let Ok(items) = read(text) else { continue };
+        let keys: Vec<String> = items.iter().take(8).map(|(k, _, _)| format!("@{k}")).collect();
+        let page =
+            format!("---\ntitle: Cites\n---\nA claim [{}].\n\nAnother [{}, p. 2].\n", keys.join("; "), keys.join("; "));
+        let fixture = Fixture::with_items(items, file, &[]);
+        let reached = pipeline_with(page.as_bytes(), &fixture, None);
+        if reached == Reached::Render || furthest == Reached::Parse {
+            furthest = reached;
+        }
+    }
+    furthest
+}
+
+/// Use `bytes` as the theme's `page.html` and render a page of
+/// [`Fixture::small`] with it. Returns [`Reached::Parse`] when the template
+/// is refused (a syntax error, recursion), [`Reached::Render`] when it was
+/// rendered or its render error reported.
+pub fn template(bytes: &[u8]) -> Reached {
+    let Ok(text) = crate::fsx::decode(bytes) else { return Reached::Decode };
+    let mut sources: Vec<(String, String)> =
+        crate::theme::TEMPLATES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect();
+    if let Some(slot) = sources.iter_mut().find(|(n, _)| n == "page.html") {
+        slot.1 = text;
+    }
+    let Ok(theme) = crate::theme::compile(sources) else { return Reached::Parse };
+    pipeline_with(PAGE.as_bytes(), &Fixture::small(), Some(&theme))
+}
+
 /// Run one input through the pipeline against [`Fixture::small`] (no file
 /// system access).
 pub fn pipeline(bytes: &[u8]) -> Reached {
@@ -118,6 +187,12 @@ pub fn pipeline_in(bytes: &[u8], fixture: &Fixture) -> Reached {
         let _bibtex_or_errors = crate::bib::parse_bibtex(text);
         let _json_or_errors = crate::bib::parse_csl_json(text);
     }
+    pipeline_with(bytes, fixture, None)
+}
+
+/// The page pipeline on `bytes` against `fixture`, rendered with `theme` (the
+/// default theme when `None`).
+fn pipeline_with(bytes: &[u8], fixture: &Fixture, theme: Option<&crate::theme::Theme>) -> Reached {
     let Ok(source) = crate::fsx::decode(bytes) else { return Reached::Decode };
     let mut site = fixture.site.clone();
     let id = site.pages.len();
@@ -139,8 +214,10 @@ pub fn pipeline_in(bytes: &[u8], fixture: &Fixture) -> Reached {
     }
     // `link` may drop drafts: find the input again by its path.
     let Some(id) = site.pages.iter().position(|p| p.rel_path == "fuzz/input.md") else { return Reached::Link };
-    if let Ok(theme) = crate::theme::resolve(&site.config.root) {
-        let _rendered_or_template_error = crate::render::some(&site, &theme, &[id], false, &crate::write::Discard);
-    }
+    let theme = match theme {
+        Some(theme) => theme,
+        None => default_theme(),
+    };
+    let _rendered_or_template_error = crate::render::some(&site, theme, &[id], false, &crate::write::Discard);
     Reached::Render
 }

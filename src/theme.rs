@@ -62,12 +62,19 @@ pub fn resolve(root: &Path) -> Result<Theme, Diagnostic> {
             }
         }
     }
+    compile(sources)
+}
+
+/// Compile `(name, source)` templates (the default ones with the site's over
+/// them): recursion refused, `get_env` off, `range` bounded, HTML escaped.
+pub fn compile(sources: Vec<(String, String)>) -> Result<Theme, Diagnostic> {
     check_recursion(&sources)?;
     let mut tera = tera::Tera::default();
     // Templates may not read the builder's environment (secrets live there).
     tera.register_function("get_env", |_: &std::collections::HashMap<String, tera::Value>| {
         Err(tera::Error::msg("`get_env` is turned off in Haven templates: put the value in haven.toml"))
     });
+    tera.register_function("range", bounded_range);
     tera.autoescape_on(vec![".html", ".xml"]);
     tera.set_escape_fn(escape_for_tera);
     tera.add_raw_templates(sources).map_err(|e| {
@@ -180,6 +187,32 @@ fn check_macro_recursion(name: &str, text: &str) -> Result<(), Diagnostic> {
     Ok(())
 }
 
+/// The most numbers `range` may make: Tera's own builds a list of any size
+/// (`range(end=1000000000)` took 16 GB before it could fail).
+const MAX_RANGE: i64 = 100_000;
+
+/// Tera's `range(end, start=0, step_by=1)`, refusing more than
+/// [`MAX_RANGE`] numbers.
+fn bounded_range(args: &std::collections::HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let int = |name: &str, default: Option<i64>| -> tera::Result<i64> {
+        match args.get(name) {
+            Some(v) => v.as_i64().ok_or_else(|| tera::Error::msg(format!("`range`: `{name}` must be a whole number"))),
+            None => default.ok_or_else(|| tera::Error::msg(format!("`range` needs `{name}`"))),
+        }
+    };
+    let (start, end, step) = (int("start", Some(0))?, int("end", None)?, int("step_by", Some(1))?);
+    if step <= 0 {
+        return Err(tera::Error::msg("`range`: `step_by` must be above 0"));
+    }
+    let count = if end > start { (end - start - 1) / step + 1 } else { 0 };
+    if count > MAX_RANGE {
+        return Err(tera::Error::msg(format!(
+            "`range` would make {count} numbers; Haven templates may make at most {MAX_RANGE}"
+        )));
+    }
+    Ok((0..count).map(|i| tera::Value::from(start + i * step)).collect())
+}
+
 /// Tera hides the useful part of an error in its source chain.
 pub fn tera_chain(e: &tera::Error) -> String {
     let mut msg = e.to_string();
@@ -200,6 +233,24 @@ fn escape_for_tera(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn range_works_as_in_tera_but_is_bounded() {
+        let render = |body: &str| {
+            let mut sources: Vec<(String, String)> =
+                TEMPLATES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect();
+            sources.push(("t.html".into(), body.into()));
+            let theme = compile(sources).unwrap();
+            theme.tera.render("t.html", &tera::Context::new()).map_err(|e| tera_chain(&e))
+        };
+        assert_eq!(render("{% for i in range(end=3) %}{{ i }}{% endfor %}").unwrap(), "012");
+        assert_eq!(render("{% for i in range(start=2, end=10, step_by=3) %}{{ i }}{% endfor %}").unwrap(), "258");
+        assert_eq!(render("{% for i in range(start=5, end=2) %}{{ i }}{% endfor %}").unwrap(), "");
+        assert_eq!(render("{{ range(end=100000) | length }}").unwrap(), "100000");
+        let err = render("{{ range(end=1000000000) | length }}").unwrap_err();
+        assert!(err.contains("would make 1000000000 numbers; Haven templates may make at most 100000"), "{err}");
+        assert!(render("{{ range(end=3, step_by=0) }}").unwrap_err().contains("`step_by` must be above 0"));
+    }
 
     /// Page-type classes (on `<body>`) all start with `page-`, and nothing
     /// else of the theme does, so a page type can never pick up a

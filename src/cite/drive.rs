@@ -79,10 +79,10 @@ impl<'f, 'g> Drive<'f, 'g> {
         let f = self.formatter;
         let mut driver: BibliographyDriver<'_, Item> = BibliographyDriver::new();
         for (g, only) in cites {
-            driver.citation(CitationRequest::from_items(self.items(g, only), &f.style, &f.locales));
+            driver.citation(CitationRequest::from_items(self.items(g, only), &f.style, f.locales));
         }
         let style = if bibliography { &f.style } else { &f.citations_only };
-        let rendered = driver.finish(BibliographyRequest::new(style, None, &f.locales));
+        let rendered = driver.finish(BibliographyRequest::new(style, None, f.locales));
         let citations = rendered.citations.iter().map(|c| children_html(&c.citation)).collect();
         let bibliography = rendered
             .bibliography
@@ -143,7 +143,7 @@ impl<'f, 'g> Drive<'f, 'g> {
                     item = item.kind(CitePurpose::Prose);
                 }
                 let alone =
-                    hayagriva::standalone_citation(CitationRequest::from_items(vec![item], &f.style, &f.locales));
+                    hayagriva::standalone_citation(CitationRequest::from_items(vec![item], &f.style, f.locales));
                 let dated = alone.find_elem_by(&|e| e.meta == Some(hayagriva::ElemMeta::Date)).is_some();
                 (children_text(&alone), dated)
             })

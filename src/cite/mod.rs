@@ -33,7 +33,7 @@ use split::*;
 /// A CSL style resolved from `haven.toml`, with its locales.
 pub struct Formatter {
     style: IndependentStyle,
-    locales: Vec<Locale>,
+    locales: &'static [Locale],
     /// The style formats a citation the same wherever it stands (see
     /// [`position_free`]), so a repeated citation is formatted once.
     position_free: bool,
@@ -42,6 +42,14 @@ pub struct Formatter {
     citations_only: IndependentStyle,
     /// The style allows splitting the driver (see [`Split`]).
     splittable: bool,
+}
+
+/// The bundled CSL locales, read once per process: decoding them takes
+/// longer than formatting a small site's citations, and `haven serve`
+/// and the fuzzer would pay it on every build.
+fn locales() -> &'static [Locale] {
+    static LOCALES: std::sync::OnceLock<Vec<Locale>> = std::sync::OnceLock::new();
+    LOCALES.get_or_init(hayagriva::archive::locales)
 }
 
 impl Formatter {
@@ -91,7 +99,7 @@ impl Formatter {
         // bibliography, which a split driver does not see.
         let splittable = position_free && !xml.contains("citation-number");
         let citations_only = IndependentStyle { bibliography: None, ..style.clone() };
-        Formatter { style, locales: hayagriva::archive::locales(), position_free, citations_only, splittable }
+        Formatter { style, locales: locales(), position_free, citations_only, splittable }
     }
 
     /// Format every citation group (in order) and the bibliography of the cited

@@ -8,9 +8,11 @@
 //! - `rebuild` owns the output: full builds, in-place updates
 //!   ([`crate::live`]) and background search index builds, one at a time.
 //! - [`http`] answers requests and holds the live-reload sockets.
+//! - `watch` sends the changes of the site's inputs to the rebuild thread.
 
 pub mod http;
 mod rebuild;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex};
@@ -110,32 +112,15 @@ pub fn run(options: Options, v: Verbosity) -> u8 {
     rebuilder.full();
     eprintln!("Serving {} at http://{addr}/ (Ctrl+C to stop)", config.site.title);
 
-    // Watch sources and rebuild (debounced).
-    let mut watcher = match notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
-        // Only changes count: the build itself opens and reads every source,
-        // and reacting to those access events would rebuild forever.
-        match res {
-            Ok(e) if is_change(&e.kind) => {
-                let _closed = tx.send(Msg::Changed(e.paths));
-            }
-            _ => {}
-        }
-    }) {
+    // Watch the inputs and rebuild (debounced).
+    let watch_root = config.root.canonicalize().unwrap_or_else(|_| config.root.clone());
+    let mut watch = match watch::Watch::new(&watch_root, &config.site.citations.bibliography, tx) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("error: cannot watch files: {e}");
             return 2;
         }
     };
-    use notify::Watcher;
-    for p in ["content", "themes", "templates", "static", "haven.toml"] {
-        let path = root.join(p);
-        if path.exists() {
-            if let Err(e) = watcher.watch(&path, notify::RecursiveMode::Recursive) {
-                eprintln!("warning: cannot watch {}: {e}", path.display());
-            }
-        }
-    }
     std::thread::spawn(move || {
         while let Ok(msg) = rx.recv() {
             match msg {
@@ -154,6 +139,7 @@ pub fn run(options: Options, v: Verbosity) -> u8 {
                     for m in later {
                         rebuilder.handle(m);
                     }
+                    watch.follow_new_folders(&paths);
                     rebuilder.changed(&paths);
                 }
                 indexed => rebuilder.handle(indexed),
@@ -195,16 +181,6 @@ fn own_serve_dir(tmp: &Path) -> Result<PathBuf, crate::fsx::FsError> {
             Err(e) if e.source.kind() == std::io::ErrorKind::AlreadyExists && k < 100 => k += 1,
             r => return r.map(|owned| owned.path().to_path_buf()),
         }
-    }
-}
-
-fn is_change(kind: &notify::EventKind) -> bool {
-    use notify::event::{EventKind, ModifyKind};
-    match kind {
-        EventKind::Create(_) | EventKind::Remove(_) => true,
-        EventKind::Modify(ModifyKind::Metadata(_)) => false,
-        EventKind::Modify(_) => true,
-        _ => false,
     }
 }
 

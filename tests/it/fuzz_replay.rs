@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use haven::fuzz::{pipeline, pipeline_in, Fixture, Reached};
+use haven::fuzz::{bibliography, pipeline, pipeline_in, template, Fixture, Reached};
 
 fn variants(bytes: &[u8]) -> Vec<Vec<u8>> {
     let mut out = vec![bytes.to_vec()];
@@ -37,7 +37,7 @@ fn files(dir: &Path, ext: &str) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn fuzz_seeds_and_shipped_content_never_panic_and_articles_reach_render() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let seeds = files(&root.join("fuzz/seeds"), "md");
+    let seeds = files(&root.join("fuzz/seeds/pipeline"), "md");
     assert!(seeds.len() >= 5, "only {} seeds", seeds.len());
     for (_, bytes) in &seeds {
         for v in variants(bytes) {
@@ -73,4 +73,29 @@ fn fuzz_seeds_and_shipped_content_never_panic_and_articles_reach_render() {
         rendered.len(),
         articles.len()
     );
+}
+
+/// The bibliography and template targets' seeds, whole and damaged: none
+/// panics, and each intact seed gets all the way to render (so the fuzzer
+/// starts from inputs that reach the citation style and Tera's renderer).
+#[test]
+fn bibliography_and_template_seeds_never_panic_and_reach_render() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (dir, target, min) in
+        [("bibliography", bibliography as fn(&[u8]) -> Reached, 3), ("template", template as fn(&[u8]) -> Reached, 2)]
+    {
+        let seeds: Vec<_> = ["bib", "json", "yaml", "html"]
+            .iter()
+            .flat_map(|ext| files(&root.join("fuzz/seeds").join(dir), ext))
+            .collect();
+        assert!(seeds.len() >= min, "{dir}: only {} seeds", seeds.len());
+        for (name, bytes) in &seeds {
+            let reached: Vec<Reached> = variants(bytes).iter().map(|v| target(v)).collect();
+            assert_eq!(reached[0], Reached::Render, "{dir}/{name}");
+        }
+    }
+    // The bounds hold under the fuzz entry points too.
+    assert_eq!(template(b"{% for i in range(end=1000000000) %}{{ i }}{% endfor %}"), Reached::Render);
+    assert_eq!(template(b"{% include \"page.html\" %}"), Reached::Parse);
+    assert_eq!(bibliography(format!("@book{{x, title = {}}}", "{".repeat(100_000)).as_bytes()), Reached::Parse);
 }

@@ -222,6 +222,18 @@ fn issue_23_doubling_bibtex_strings_are_refused_in_bounded_time() {
 }
 
 #[test]
+fn issue_23_deeply_nested_bibtex_braces_are_refused_in_bounded_time() {
+    // 100,000 balanced levels took 14 s in the full parser.
+    let n = 100_000;
+    let bib = format!("@book{{x, author = {{A}},\n title = {}a{}}}\n", "{".repeat(n), "}".repeat(n));
+    fails_fast_keeping_output(
+        |t| with_bib(t, &bib),
+        5.0,
+        &["error: braces nested more than 64 levels deep", "--> more.bib:2:73"],
+    );
+}
+
+#[test]
 fn issue_23_a_template_that_includes_itself_is_an_error_not_a_crash() {
     fails_fast_keeping_output(
         |t| {

@@ -289,3 +289,41 @@ fn serve_limits_open_connections_and_recovers() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn issue_23_serve_watches_inputs_created_after_start_and_the_bibliography() {
+    let t = SiteTest::new().file("content/a.md", &article("Alpha", "", "A claim [@bordin1979]."));
+    let server = start(&t);
+    let port = server.port;
+    let v0 = wait_for(port, "first build", |v| v["version"].as_u64() >= Some(1))["version"].as_u64().unwrap();
+
+    // `templates/` did not exist when the server started.
+    let t = t.file(
+        "templates/page.html",
+        "{% extends \"base.html\" %}{% block content %}<p>From a new template folder</p>{% endblock content %}\n",
+    );
+    wait_for(port, "templates/ created", |v| {
+        v["version"].as_u64() > Some(v0) && get(port, "/a/").1.contains("From a new template folder")
+    });
+    // …and it is watched from then on: an edit inside it is seen.
+    std::thread::sleep(Duration::from_millis(200));
+    let t = t.file(
+        "templates/page.html",
+        "{% extends \"base.html\" %}{% block content %}<p>Edited in place</p>{% endblock content %}\n",
+    );
+    wait_for(port, "templates/page.html edited", |_| get(port, "/a/").1.contains("Edited in place"));
+    // Nor did `static/`.
+    let t = t.file("static/hello.txt", "hello");
+    wait_for(port, "static/ created", |_| get(port, "/hello.txt") == (200, "hello".to_string()));
+    // The bibliography sits at the site's root, outside the input folders.
+    let refs = crate::common::REFS.replace("The generalizability", "The renamed generalizability");
+    let t = t.file("refs.json", &refs);
+    wait_for(port, "bibliography edit", |_| get(port, "/sources/").1.contains("The renamed generalizability"));
+    // The search index the server writes into the site folder is no input:
+    // after the last rebuild, nothing more happens.
+    let settled = wait_for(port, "idle", |v| v["error"].is_null())["version"].as_u64();
+    std::thread::sleep(Duration::from_millis(1500));
+    let idle: serde_json::Value = serde_json::from_str(&get(port, "/__haven/status").1).unwrap();
+    assert_eq!(idle["version"].as_u64(), settled, "rebuilt without any change");
+    drop(t);
+}
