@@ -84,6 +84,10 @@ pub fn add_bibliography_files(
             );
             continue;
         }
+        if !path.exists() {
+            diags.push(missing_file(config, name, &origin.file, origin.source));
+            continue;
+        }
         let text = match crate::fsx::read(&path)
             .map_err(|e| e.to_string())
             .and_then(|b| crate::fsx::decode(&b).map_err(|d| d.message))
@@ -139,6 +143,82 @@ pub fn add_bibliography_files(
         }
     }
 }
+
+/// A bibliography named in `file` (`haven.toml` or a page, whose text is
+/// `source`) that does not exist: where it was looked for, and the file
+/// meant when there is one.
+fn missing_file(config: &Config, name: &str, file: &std::path::Path, source: Option<&str>) -> Diagnostic {
+    let d = Diagnostic::error(format!(
+        "bibliography `{name}` not found: paths are relative to the site folder ({})",
+        config.root.canonicalize().unwrap_or_else(|_| config.root.clone()).display()
+    ))
+    .in_file(file);
+    let owned;
+    let text = match source {
+        Some(s) => s,
+        None => {
+            owned = std::fs::read_to_string(config.root.join(file)).unwrap_or_default();
+            &owned
+        }
+    };
+    let quoted = [format!("\"{name}\""), format!("'{name}'")];
+    let span = quoted.iter().find_map(|q| text.find(q.as_str()).map(|at| at + 1..at + 1 + name.len()));
+    let found = candidates(&config.root);
+    let meant = crate::diag::did_you_mean(name, found.iter().map(String::as_str)).map(String::from).or_else(|| {
+        // The same file name elsewhere in the site (`refs.json` for `content/refs.json`).
+        let base = name.rsplit('/').next().unwrap_or(name);
+        found.iter().find(|c| c.rsplit('/').next() == Some(base)).cloned()
+    });
+    let d = match &span {
+        Some(span) => d.at(text, span.clone()),
+        None => d,
+    };
+    match (meant, span) {
+        (Some(m), Some(span)) => {
+            d.help(format!("did you mean `{m}`?")).fix(crate::diag::Edit::replace_span(text, span, m))
+        }
+        (Some(m), None) => d.help(format!("did you mean `{m}`?")),
+        (None, _) if found.is_empty() => {
+            d.help("export your references as CSL-JSON (Zotero: File → Export Library → CSL JSON) into the site folder")
+        }
+        (None, _) => d.help(format!("bibliographies in the site folder: {}", found.join(", "))),
+    }
+}
+
+/// Bibliography files in the site at `root` (up to three folders deep, not
+/// in the outputs or hidden folders) that read without errors, as paths
+/// relative to `root`, sorted.
+pub fn candidates(root: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let walk = walkdir::WalkDir::new(root).max_depth(3).sort_by_file_name().into_iter().filter_entry(|e| {
+        let name = e.file_name().to_string_lossy();
+        e.depth() == 0
+            || !(name.starts_with('.')
+                || (e.depth() == 1 && matches!(name.as_ref(), "public" | "search-index" | "node_modules" | "target")))
+    });
+    for e in walk.flatten().filter(|e| e.file_type().is_file()).take(2000) {
+        let Ok(rel) = e.path().strip_prefix(root) else { continue };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        let read: Option<Reader> = match rel.rsplit('.').next() {
+            Some("json") => Some(parse_csl_json),
+            Some("bib") => Some(parse_bibtex),
+            Some("yml" | "yaml") => Some(parse_hayagriva_yaml),
+            _ => None,
+        };
+        let Some(read) = read else { continue };
+        if e.metadata().is_ok_and(|m| m.len() > 16 << 20) || out.len() >= 20 {
+            continue;
+        }
+        let ok = std::fs::read_to_string(e.path()).ok().is_some_and(|t| read(&t).is_ok_and(|items| !items.is_empty()));
+        if ok {
+            out.push(rel);
+        }
+    }
+    out
+}
+
+/// A bibliography reader: text → (key, line, entry) of each entry.
+type Reader = fn(&str) -> Result<Vec<(String, usize, Item)>, Vec<Diagnostic>>;
 
 fn line_span(text: &str, line: usize) -> std::ops::Range<usize> {
     let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::diag::{did_you_mean, Cause, Diagnostic, Failed};
+use crate::diag::{did_you_mean, Cause, Diagnostic, Edit, Failed};
 
 /// The site's configuration file, as written by the author.
 #[derive(Debug, Clone, Deserialize)]
@@ -26,6 +26,7 @@ pub struct SiteConfig {
     #[serde(default)]
     pub practice: Practice,
     /// The crisis / emergency notice shown in the same place on every page.
+    #[serde(deserialize_with = "notice")]
     pub notice: Notice,
     /// "This is education, not therapy" text shown on every page.
     #[serde(default = "default_disclaimer")]
@@ -68,7 +69,9 @@ pub struct Practice {
     pub url: String,
 }
 
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+/// The crisis notice: `notice = "text"`, or a `[notice]` table with
+/// `text` and an optional link.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Notice {
     pub text: String,
@@ -77,6 +80,28 @@ pub struct Notice {
     #[serde(default)]
     pub link_url: String,
 }
+
+/// `notice = "…"` or `[notice]`, as [`Notice`].
+fn notice<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Notice, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = Notice;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("the notice's text, or a [notice] table with `text`")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Notice, E> {
+            Ok(Notice { text: v.to_string(), ..Notice::default() })
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Notice, A::Error> {
+            Notice::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+        }
+    }
+    d.deserialize_any(V)
+}
+
+/// The notice a new site's `haven.toml` suggests.
+pub const EXAMPLE_NOTICE: &str =
+    "If you are in danger or might act on thoughts of harming yourself, call your local emergency number now.";
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -324,19 +349,50 @@ const CONFIG_KEYS: &[&str] = &[
 /// the location is file-absolute.
 pub fn toml_diagnostic(e: &toml::de::Error, offset: usize, file_text: &str, keys: &[&str]) -> Diagnostic {
     let raw = e.message().trim().to_string();
+    let mut fix = None;
+    let mut rename = None;
     let (message, help) = if let Some(field) = backticked_after(&raw, "unknown field ") {
-        let help = did_you_mean(&field, keys.iter().copied())
+        // The keys the table at hand takes (toml lists them), else `keys`.
+        let expected: Vec<&str> =
+            raw.find("expected").map_or(Vec::new(), |i| raw[i..].split('`').skip(1).step_by(2).collect());
+        rename = if expected.is_empty() {
+            did_you_mean(&field, keys.iter().copied()).map(String::from)
+        } else {
+            did_you_mean(&field, expected.iter().copied()).map(String::from)
+        };
+        let help = rename
+            .as_ref()
             .map(|k| format!("did you mean `{k}`?"))
             .unwrap_or_else(|| format!("known keys: {}", expected_list(&raw)));
         (format!("unknown key `{field}`"), Some(help))
     } else if let Some(field) = backticked_after(&raw, "missing field ") {
-        (format!("missing required key `{field}`"), Some(format!("add `{field} = \"…\"`")))
+        let line = match field.as_str() {
+            "notice" => format!("notice = \"{EXAMPLE_NOTICE}\""),
+            "title" => "title = \"My knowledge base\"".to_string(),
+            _ => format!("{field} = \"…\""),
+        };
+        let first = file_text[..offset].matches('\n').count() + 1;
+        fix = Some(Edit::insert_lines(first, &line));
+        let why = if field == "notice" { " (every page shows where to get help in a crisis)" } else { "" };
+        (
+            format!("missing required key `{field}`{why}"),
+            Some(format!("add this line at the top, before any `[table]`: `{line}`")),
+        )
     } else {
         (raw, None)
     };
-    let d = Diagnostic::error(message).help_opt(help);
+    let mut d = Diagnostic::error(message).help_opt(help);
+    if let Some(edit) = fix {
+        d = d.fix(edit);
+    }
     match e.span() {
-        Some(span) => d.at(file_text, offset + span.start..offset + span.end),
+        Some(span) => {
+            let span = offset + span.start..offset + span.end;
+            if let Some(k) = &rename {
+                d = d.fix(Edit::replace_span(file_text, span.clone(), k.clone()));
+            }
+            d.at(file_text, span)
+        }
         None => d,
     }
 }

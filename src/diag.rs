@@ -57,11 +57,76 @@ pub struct Diagnostic {
     pub location: Option<Box<Location>>,
     pub message: String,
     pub help: Option<String>,
+    /// The help's suggestion as literal edits (what `haven check --format
+    /// json` gives tools; the tests apply them and build again).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fixes: Vec<Edit>,
+}
+
+/// One literal edit: replace `remove` characters at `line`:`col` (1-based,
+/// columns in characters) of `file` with `insert`. `col` one past the end
+/// of the line with `remove` 0 appends to it; `line` one past the last line
+/// appends to the file. `file` is the diagnostic's own file when `None`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Edit {
+    pub file: Option<PathBuf>,
+    pub line: usize,
+    pub col: usize,
+    pub remove: usize,
+    pub insert: String,
+}
+
+impl Edit {
+    /// Replace the whole of `line` with `text`.
+    pub fn replace_line(source: &str, line: usize, text: impl Into<String>) -> Edit {
+        let len = source.lines().nth(line.saturating_sub(1)).map_or(0, |l| l.chars().count());
+        Edit { file: None, line, col: 1, remove: len, insert: text.into() }
+    }
+
+    /// Insert `text` (one or more whole lines) before `line`.
+    pub fn insert_lines(line: usize, text: &str) -> Edit {
+        Edit { file: None, line, col: 1, remove: 0, insert: format!("{}\n", text.trim_end_matches('\n')) }
+    }
+
+    /// Replace `span` (a byte range of `source`, within one line) with `text`.
+    pub fn replace_span(source: &str, span: std::ops::Range<usize>, text: impl Into<String>) -> Edit {
+        let line_start = source[..span.start].rfind('\n').map_or(0, |i| i + 1);
+        let line = source[..span.start].matches('\n').count() + 1;
+        let col = source[line_start..span.start].chars().count() + 1;
+        let remove = source.get(span.clone()).map_or(0, |t| t.chars().count());
+        Edit { file: None, line, col, remove, insert: text.into() }
+    }
+
+    /// This edit made to another file (shown relative to the site folder).
+    pub fn in_file(mut self, file: impl Into<PathBuf>) -> Edit {
+        self.file = Some(file.into());
+        self
+    }
+
+    /// `text` with the edit made (what a test or an editor would do).
+    pub fn apply(&self, text: &str) -> String {
+        let mut lines: Vec<String> = text.split('\n').map(String::from).collect();
+        while lines.len() < self.line {
+            lines.push(String::new());
+        }
+        let line = &mut lines[self.line - 1];
+        let at: usize = line.chars().take(self.col - 1).map(char::len_utf8).sum();
+        let end: usize = at + line[at..].chars().take(self.remove).map(char::len_utf8).sum::<usize>();
+        line.replace_range(at..end, &self.insert);
+        lines.join("\n")
+    }
 }
 
 impl Diagnostic {
     pub fn error(message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, file: None, location: None, message: message.into(), help: None }
+        Diagnostic {
+            severity: Severity::Error,
+            file: None,
+            location: None,
+            message: message.into(),
+            help: None,
+            fixes: Vec::new(),
+        }
     }
     pub fn warning(message: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(message) }
@@ -91,6 +156,11 @@ impl Diagnostic {
     }
     pub fn help_opt(mut self, help: Option<String>) -> Self {
         self.help = help;
+        self
+    }
+    /// The help's suggestion as literal edits (see [`Edit`]).
+    pub fn fix(mut self, edit: Edit) -> Self {
+        self.fixes.push(edit);
         self
     }
 

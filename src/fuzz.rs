@@ -182,27 +182,34 @@ pub fn pipeline(bytes: &[u8]) -> Reached {
 /// Run one input, as the page `content/fuzz/input.md`, through the pipeline
 /// against `fixture` (no file system access).
 pub fn pipeline_in(bytes: &[u8], fixture: &Fixture) -> Reached {
+    pipeline_as(bytes, fixture, "fuzz")
+}
+
+/// [`pipeline_in`] with the input in the folder `dir` of `content/` (as
+/// `DIR/fuzz-input.md`): a glossary term is read as one in `glossary`.
+pub fn pipeline_as(bytes: &[u8], fixture: &Fixture, dir: &str) -> Reached {
     // Also exercise the bibliography readers on the same bytes.
     if let Ok(text) = std::str::from_utf8(bytes) {
         let _bibtex_or_errors = crate::bib::parse_bibtex(text);
         let _json_or_errors = crate::bib::parse_csl_json(text);
     }
-    pipeline_with(bytes, fixture, None)
+    let rel = if dir.is_empty() { "fuzz-input.md".to_string() } else { format!("{dir}/fuzz-input.md") };
+    pipeline_at(bytes, fixture, None, &rel)
 }
 
 /// The page pipeline on `bytes` against `fixture`, rendered with `theme` (the
 /// default theme when `None`).
 fn pipeline_with(bytes: &[u8], fixture: &Fixture, theme: Option<&crate::theme::Theme>) -> Reached {
+    pipeline_at(bytes, fixture, theme, "fuzz/input.md")
+}
+
+/// [`pipeline_with`] with the input at `rel` inside `content/`.
+fn pipeline_at(bytes: &[u8], fixture: &Fixture, theme: Option<&crate::theme::Theme>, rel: &str) -> Reached {
     let Ok(source) = crate::fsx::decode(bytes) else { return Reached::Decode };
     let mut site = fixture.site.clone();
     let id = site.pages.len();
-    let mut page = Page {
-        id,
-        rel_path: "fuzz/input.md".into(),
-        file: PathBuf::from("content/fuzz/input.md"),
-        source,
-        ..Page::default()
-    };
+    let mut page =
+        Page { id, rel_path: rel.into(), file: PathBuf::from("content").join(rel), source, ..Page::default() };
     if !crate::parse::parse_page_unguarded(&mut page).is_empty() {
         return Reached::Parse;
     }
@@ -213,7 +220,7 @@ fn pipeline_with(bytes: &[u8], fixture: &Fixture, theme: Option<&crate::theme::T
         return Reached::Link;
     }
     // `link` may drop drafts: find the input again by its path.
-    let Some(id) = site.pages.iter().position(|p| p.rel_path == "fuzz/input.md") else { return Reached::Link };
+    let Some(id) = site.pages.iter().position(|p| p.rel_path == rel) else { return Reached::Link };
     let theme = match theme {
         Some(theme) => theme,
         None => default_theme(),

@@ -271,6 +271,10 @@ pub struct Page {
     pub nodes: Vec<Node>,
     pub headings: Vec<Heading>,
     pub links: Vec<LinkRef>,
+    /// Other links to a path that may be on this site (`/tags/x/`,
+    /// `../other/`, `#heading`, the base URL's own), as written, with their
+    /// byte span: `link` checks that each target exists.
+    pub path_links: Vec<(String, std::ops::Range<usize>)>,
     pub cites: Vec<CiteGroup>,
     pub claims: Vec<Claim>,
     /// Plain text of the body, for search, reading time and readability.

@@ -6,9 +6,25 @@ use crate::site::Date;
 
 pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
     let overrides = Overrides { drafts: args.drafts, ..Overrides::default() };
-    let config = match super::load_config(&args.site.root, overrides, v) {
-        Ok(c) => c,
-        Err(code) => return code,
+    let config = match (crate::config::Config::load(&args.site.root, overrides), args.format) {
+        (Ok(c), _) => c,
+        (Err(failed), Format::Json) => {
+            // Tools get the configuration's errors (and their fixes) as JSON too.
+            let errors = failed.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
+            let out = serde_json::json!({
+                "ok": false,
+                "errors": errors,
+                "warnings": failed.diagnostics.len() - errors,
+                "diagnostics": failed.diagnostics,
+                "report": null,
+            });
+            println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+            return failed.cause.exit_code();
+        }
+        (Err(failed), Format::Text) => {
+            print_diagnostics(&failed.diagnostics, v);
+            return failed.cause.exit_code();
+        }
     };
     let (report, diags) = crate::check(&config, Date::today());
     let errors = diags.error_count();

@@ -3,7 +3,7 @@
 //! ([`crate::cite`]), and put into the pages.
 
 use super::*;
-use crate::diag::LineIndex;
+use crate::diag::{Edit, LineIndex};
 
 /// Bibliography files named in a page's front matter (relative to the page's
 /// folder) join the site's bibliography, so their sources appear on the
@@ -37,6 +37,38 @@ pub(super) fn add_page_bibliographies(site: &mut Site, diags: &mut Diagnostics) 
     site.sources = sources;
 }
 
+/// `d` (a citation in a site with no bibliography) with the lines that
+/// load one: a bibliography file found in the site, as an edit of `haven.toml`.
+fn no_bibliography(d: Diagnostic, root: &std::path::Path) -> Diagnostic {
+    let found = crate::bib::candidates(root);
+    let Some(file) = found.first() else {
+        return d.help(
+            "no bibliography is loaded: export your references as CSL-JSON into the site folder \
+             (Zotero: File → Export Library → CSL JSON), then list it in haven.toml under [citations] \
+             as `bibliography = [\"references.json\"]`",
+        );
+    };
+    let list = format!("bibliography = [\"{file}\"]");
+    let config = std::fs::read_to_string(root.join(crate::config::CONFIG_FILE)).unwrap_or_default();
+    let lines: Vec<&str> = config.lines().collect();
+    let at = |p: &dyn Fn(&str) -> bool| lines.iter().position(|l| p(l.trim())).map(|i| i + 1);
+    let (help, edit) = if let Some(line) = at(&|l| l.starts_with("bibliography")) {
+        (format!("no bibliography is loaded: in haven.toml, write `{list}`"), Edit::replace_line(&config, line, &list))
+    } else if let Some(line) = at(&|l| l == "[citations]") {
+        (
+            format!("no bibliography is loaded: add `{list}` under `[citations]` in haven.toml"),
+            Edit::insert_lines(line + 1, &list),
+        )
+    } else {
+        let table = format!("[citations]\n{list}");
+        (
+            format!("no bibliography is loaded: add these lines at the end of haven.toml:\n{table}"),
+            Edit::insert_lines(lines.len() + 1, &table),
+        )
+    };
+    d.help(help).fix(edit.in_file(crate::config::CONFIG_FILE))
+}
+
 /// Check every citation key against the bibliography (each unknown key is
 /// an error) and load the citation style. `None` when there is nothing to
 /// format or an error was reported; else the formatter and each key's source.
@@ -67,21 +99,19 @@ pub(super) fn citation_formatter(site: &Site, diags: &mut Diagnostics) -> Option
                 };
                 if !key_index.contains_key(&item.key) {
                     ok = false;
-                    let help = did_you_mean(&item.key, site.sources.iter().map(|s| s.key.as_str()))
-                        .map(|k| format!("did you mean `@{k}`?"))
-                        .unwrap_or_else(|| {
-                            if site.sources.is_empty() {
-                                "no bibliography is loaded: add `[citations] bibliography = [\"references.json\"]` to haven.toml".into()
-                            } else {
-                                "add the source to the bibliography, or write \\@ for a literal @".into()
-                            }
-                        });
-                    diags.push(
-                        Diagnostic::error(format!("unknown citation key `{}`", item.key))
-                            .in_file(&page.file)
-                            .at_indexed(index.get_or_init(|| LineIndex::new(&page.source)), &page.source, span)
-                            .help(help),
-                    );
+                    let meant = did_you_mean(&item.key, site.sources.iter().map(|s| s.key.as_str()));
+                    let mut d = Diagnostic::error(format!("unknown citation key `{}`", item.key))
+                        .in_file(&page.file)
+                        .at_indexed(index.get_or_init(|| LineIndex::new(&page.source)), &page.source, span.clone());
+                    d = match meant {
+                        Some(k) if span.len() == item.key.len() + 1 => d
+                            .help(format!("did you mean `@{k}`?"))
+                            .fix(Edit::replace_span(&page.source, span, format!("@{k}"))),
+                        Some(k) => d.help(format!("did you mean `@{k}`?")),
+                        None if site.sources.is_empty() => no_bibliography(d, &site.config.root),
+                        None => d.help("add the source to the bibliography, or write \\@ for a literal @"),
+                    };
+                    diags.push(d);
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! and each target's headings; backlinks with their context.
 
 use super::*;
-use crate::diag::LineIndex;
+use crate::diag::{Edit, LineIndex};
 
 pub(super) fn slug_table(pages: &[crate::site::Page]) -> HashMap<&str, Vec<PageId>> {
     let mut m: HashMap<&str, Vec<PageId>> = HashMap::new();
@@ -43,6 +43,8 @@ pub(super) fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
                 Some((t, a)) => (t, Some(a)),
                 None => (link.target.as_str(), None),
             };
+            // (as written, replacement) inside the link, for the fix.
+            let mut fix: Option<(String, String)> = None;
             let target_id = match link.kind {
                 LinkKind::Wiki { .. } if target.is_empty() => Ok(page.id),
                 LinkKind::Wiki { .. } => match by_slug.get(target).map(Vec::as_slice) {
@@ -59,10 +61,14 @@ pub(super) fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
                     },
                     None => match by_path.get(target.trim_matches('/')) {
                         Some(id) => Ok(*id),
-                        None => Err((
-                            format!("link to a missing page `{target}`"),
-                            similar_page(target, &site.pages, &by_slug).map(|s| format!("did you mean `[[{s}]]`?")),
-                        )),
+                        None => {
+                            let meant = similar_page(target, &site.pages, &by_slug);
+                            fix = meant.map(|s| (target.to_string(), s.to_string()));
+                            Err((
+                                format!("link to a missing page `{target}`"),
+                                meant.map(|s| format!("did you mean `[[{s}]]`?")),
+                            ))
+                        }
                     },
                 },
                 LinkKind::Markdown => {
@@ -74,10 +80,19 @@ pub(super) fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
                         )),
                         Some(rel) => match by_rel.get(rel.as_str()) {
                             Some(id) => Ok(*id),
-                            None => Err((
-                                format!("link to a missing file `{target}` (content/{rel})"),
-                                did_you_mean(&rel, by_rel.keys().copied()).map(|s| format!("did you mean `{s}`?")),
-                            )),
+                            None => {
+                                // Suggested as the author writes it: relative to the linking file.
+                                let meant = did_you_mean(&rel, by_rel.keys().copied()).map(|s| {
+                                    let written =
+                                        if target.starts_with('/') { format!("/{s}") } else { relative_file(base, s) };
+                                    (target.to_string(), written)
+                                });
+                                fix = meant.clone();
+                                Err((
+                                    format!("link to a missing file `{target}` (content/{rel})"),
+                                    meant.map(|(_, s)| format!("did you mean `{s}`?")),
+                                ))
+                            }
                         },
                     }
                 }
@@ -115,12 +130,23 @@ pub(super) fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
                     };
                     resolved.push((page.id, li, Resolved { page: id, href }));
                 }
-                Err((msg, help)) => found_diags.push(
-                    Diagnostic::error(msg)
+                Err((msg, help)) => {
+                    let mut d = Diagnostic::error(msg)
                         .in_file(&page.file)
                         .at_indexed(index.get_or_init(|| LineIndex::new(&page.source)), &page.source, link.span.clone())
-                        .help_opt(help),
-                ),
+                        .help_opt(help);
+                    let written = page.source.get(link.span.clone()).unwrap_or("");
+                    // A wikilink's target comes first, a markdown link's last.
+                    let find = |f: &(String, String)| match link.kind {
+                        LinkKind::Wiki { .. } => written.find(f.0.as_str()),
+                        LinkKind::Markdown => written.rfind(f.0.as_str()),
+                    };
+                    if let Some((at, (old, new))) = fix.as_ref().and_then(|f| Some((find(f)?, f))) {
+                        let start = link.span.start + at;
+                        d = d.fix(Edit::replace_span(&page.source, start..start + old.len(), new.clone()));
+                    }
+                    found_diags.push(d);
+                }
             }
         }
     }
@@ -139,6 +165,15 @@ pub(super) fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
             list.push(bl);
         }
     }
+}
+
+/// The path of `content/rel` as written from a file in the folder `base`
+/// (both inside content/): `a/x.md` from `a` is `x.md`, from `b` `../a/x.md`.
+pub(super) fn relative_file(base: &str, rel: &str) -> String {
+    let from: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
+    let to: Vec<&str> = rel.split('/').collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count().min(to.len().saturating_sub(1));
+    format!("{}{}", "../".repeat(from.len() - common), to[common..].join("/"))
 }
 
 /// Resolve `target` relative to the folder `base` (both inside content/);

@@ -5,6 +5,8 @@
 //! 2. Build the sections, tags, audiences, dated series and reading paths.
 //! 3. Resolve internal links (`[[slug#h]]`, `[t](rel.md#h)`) against the
 //!    page table and each target's heading ids; record backlinks with context.
+//!    Links written as site paths (`/tags/x/`, `../y/#h`) must land on a page
+//!    or file the build writes.
 //! 4. Resolve citation keys against the bibliography and format every
 //!    citation and reference once (see [`crate::cite`]).
 //! 5. Link the first mention of each glossary term in every page.
@@ -16,6 +18,7 @@
 mod citations;
 mod glossary;
 mod links;
+mod path_links;
 mod paths;
 mod related;
 
@@ -47,6 +50,7 @@ pub fn run(mut site: Site, diags: &mut Diagnostics) -> Site {
     build_taxonomies(&mut site, diags);
     check_generated_urls(&site, diags);
     resolve_links(&mut site, diags);
+    path_links::check_path_links(&site, diags);
     add_page_bibliographies(&mut site, diags);
     // Formatting the citations is most of this stage (on a large site it is
     // split over several drivers, see `cite::Split`). Glossary links and

@@ -18,6 +18,7 @@ pub struct Doc {
     pub nodes: Vec<Node>,
     pub headings: Vec<Heading>,
     pub links: Vec<LinkRef>,
+    pub path_links: Vec<(String, Range<usize>)>,
     pub cites: Vec<CiteGroup>,
     pub claims: Vec<Claim>,
     pub text: String,
@@ -123,6 +124,7 @@ impl<'s> Walk<'s> {
                 nodes: Vec::new(),
                 headings: Vec::new(),
                 links: Vec::new(),
+                path_links: Vec::new(),
                 cites: Vec::new(),
                 claims: Vec::new(),
                 text: String::new(),
@@ -273,6 +275,9 @@ impl<'s> Walk<'s> {
         }
         let wiki = matches!(link_type, LinkType::WikiLink { .. });
         if !wiki && !is_internal_md_link(&dest_url) {
+            if may_be_on_site(&dest_url) {
+                self.doc.path_links.push((dest_url.to_string(), abs.clone()));
+            }
             self.link_stack.push(LinkFrame::Plain);
             self.push(Node::Md(Event::Start(Tag::Link {
                 link_type,
@@ -482,6 +487,21 @@ impl<'s> Walk<'s> {
             }
         }
         (self.doc, self.diags)
+    }
+}
+
+/// A link `link` should check: not to another scheme (`mailto:`, `tel:`,
+/// `data:`…); one with `http(s)://` is checked only when it is under the
+/// site's own base URL, which `link` knows.
+fn may_be_on_site(dest: &str) -> bool {
+    let scheme = dest.split_once(':').map(|(s, _)| s).filter(|s| {
+        !s.is_empty()
+            && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+            && !s.contains('/')
+    });
+    match scheme {
+        Some(s) => s.eq_ignore_ascii_case("http") || s.eq_ignore_ascii_case("https"),
+        None => !dest.starts_with("//") && !dest.is_empty(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 
 use crate::config::toml_diagnostic;
-use crate::diag::{did_you_mean, Diagnostic};
+use crate::diag::{did_you_mean, Diagnostic, Edit};
 use crate::site::{Date, Meta, SortBy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,17 +149,264 @@ fn key_lines(src: &str, fm_offset: usize, fm: &str) -> BTreeMap<String, usize> {
     out
 }
 
-pub(super) fn parse_meta(src: &str, fm: &str, fm_offset: usize, format: FmFormat) -> Result<Meta, Vec<Diagnostic>> {
-    let raw: RawMeta = match format {
-        FmFormat::Toml => toml::from_str(fm).map_err(|e| vec![toml_diagnostic(&e, fm_offset, src, META_KEYS)])?,
-        FmFormat::Yaml => {
-            if fm.trim().is_empty() {
-                return Err(vec![missing_title(src)]);
+/// What a front-matter key holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Text,
+    Date,
+    List,
+    Whole,
+    Flag,
+}
+
+fn kind_of(key: &str) -> Option<Kind> {
+    Some(match key {
+        "title" | "description" | "author" | "reviewed_by" | "series" | "slug" | "sort_by" | "reading_path_title" => {
+            Kind::Text
+        }
+        "date" | "updated" | "last_reviewed" | "next_review" => Kind::Date,
+        "tags" | "audience" | "aliases" | "synonyms" | "bibliography" | "reading_path" => Kind::List,
+        "weight" => Kind::Whole,
+        "draft" => Kind::Flag,
+        _ => return None,
+    })
+}
+
+/// Keys authors write that mean one of ours: (their word, for a date, for anything else).
+const MEANT: &[(&str, &str, &str)] = &[
+    ("reviewed", "last_reviewed", "reviewed_by"),
+    ("review_date", "last_reviewed", "last_reviewed"),
+    ("reviewed_on", "last_reviewed", "last_reviewed"),
+    ("last_review", "last_reviewed", "last_reviewed"),
+    ("reviewer", "reviewed_by", "reviewed_by"),
+    ("next_review_date", "next_review", "next_review"),
+    ("review_due", "next_review", "next_review"),
+    ("published", "date", "date"),
+    ("pubdate", "date", "date"),
+    ("publish_date", "date", "date"),
+    ("modified", "updated", "updated"),
+    ("lastmod", "updated", "updated"),
+    ("last_updated", "updated", "updated"),
+    ("summary", "description", "description"),
+    ("authors", "author", "author"),
+    ("tag", "tags", "tags"),
+    ("categories", "tags", "tags"),
+    ("alias", "aliases", "aliases"),
+    ("audiences", "audience", "audience"),
+    ("order", "weight", "weight"),
+];
+
+fn looks_like_date(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::String(s) => Date::parse(s).is_some(),
+        // A TOML date literal arrives as a one-entry table.
+        serde_json::Value::Object(m) => {
+            m.len() == 1 && m.values().all(|x| x.as_str().is_some_and(|s| Date::parse(s).is_some()))
+        }
+        _ => false,
+    }
+}
+
+fn kind_fits(kind: Kind, v: &serde_json::Value) -> bool {
+    match kind {
+        Kind::Text => v.is_string(),
+        Kind::Date => v.is_string() || looks_like_date(v),
+        Kind::List => v.as_array().is_some_and(|a| a.iter().all(serde_json::Value::is_string)),
+        Kind::Whole => v.is_i64() || v.is_u64(),
+        Kind::Flag => v.is_boolean(),
+    }
+}
+
+/// The front matter as a table of values, or why it is not one. A syntax
+/// error inside a fence that looks like the other syntax says how to switch.
+fn front_matter_table(
+    src: &str,
+    fm: &str,
+    fm_offset: usize,
+    format: FmFormat,
+) -> Result<serde_json::Map<String, serde_json::Value>, Diagnostic> {
+    let fence_hint = |d: Diagnostic| -> Diagnostic {
+        let lines: Vec<&str> = fm.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect();
+        let yaml_like = lines.iter().filter(|l| l.contains(": ") || l.ends_with(':')).count();
+        let toml_like = lines.iter().filter(|l| l.contains(" = ") || l.contains("=\"")).count();
+        let close = fm_offset + fm.len();
+        let closing_end = src[close..].find('\n').map_or(src.len(), |e| close + e);
+        let switch = |from: &str, to: &str| {
+            vec![Edit::replace_span(src, 0..3, to), Edit::replace_span(src, close..closing_end.min(close + 3), to)]
+                .into_iter()
+                .filter(|_| src[..3] == *from)
+                .collect::<Vec<_>>()
+        };
+        match format {
+            FmFormat::Toml if yaml_like > toml_like => {
+                let mut d = d.help(
+                    "this front matter is between `+++` lines, which means TOML (`key = \"value\"`), but it is \
+                     written as YAML (`key: value`): change both `+++` lines to `---`",
+                );
+                d.fixes = switch("+++", "---");
+                d
             }
-            serde_saphyr::from_str(fm).map_err(|e| vec![yaml_diagnostic(&e, fm, fm_offset, src)])?
+            FmFormat::Yaml if toml_like > yaml_like => {
+                let mut d = d.help(
+                    "this front matter is between `---` lines, which means YAML (`key: value`), but it is \
+                     written as TOML (`key = \"value\"`): change both `---` lines to `+++`",
+                );
+                d.fixes = switch("---", "+++");
+                d
+            }
+            _ => d,
         }
     };
+    let value: serde_json::Value = match format {
+        FmFormat::Toml => {
+            let table: toml::Table =
+                toml::from_str(fm).map_err(|e| fence_hint(toml_diagnostic(&e, fm_offset, src, META_KEYS)))?;
+            serde_json::to_value(table).unwrap_or_default()
+        }
+        FmFormat::Yaml => {
+            if fm.trim().is_empty() {
+                return Err(missing_title(src));
+            }
+            serde_saphyr::from_str(fm).map_err(|e| fence_hint(yaml_diagnostic(&e, fm, fm_offset, src)))?
+        }
+    };
+    match value {
+        serde_json::Value::Object(map) => Ok(map),
+        serde_json::Value::Null => Err(missing_title(src)),
+        _ => Err(fence_hint(
+            Diagnostic::error("the front matter is not a list of keys and values")
+                .at(src, fm_offset..fm_offset + fm.find('\n').unwrap_or(fm.len()))
+                .help(
+                    "write one `key: value` per line (YAML, between `---`) or `key = \"value\"` (TOML, between `+++`)",
+                ),
+        )),
+    }
+}
+
+/// Every unknown key and every value of the wrong kind, each at its line with
+/// a replacement line that fixes it. `glossary_term`: the page is a term of
+/// `content/glossary/`, the only pages with `synonyms`.
+fn check_keys(
+    src: &str,
+    table: &serde_json::Map<String, serde_json::Value>,
+    lines: &BTreeMap<String, usize>,
+    format: FmFormat,
+    glossary_term: bool,
+) -> Vec<Diagnostic> {
+    let mut errs = Vec::new();
+    let line_of = |key: &str| lines.get(key).copied();
+    let line_text = |line: usize| src.lines().nth(line - 1).unwrap_or("");
+    let at_line = |d: Diagnostic, line: Option<usize>| -> Diagnostic {
+        match line {
+            Some(line) => {
+                let start: usize = src.split_inclusive('\n').take(line - 1).map(str::len).sum();
+                let text = line_text(line);
+                let key_len = text.len() - text.trim_start().len()
+                    + text
+                        .trim_start()
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-')
+                        .map(char::len_utf8)
+                        .sum::<usize>();
+                d.at(src, start..start + key_len.max(1))
+            }
+            None => d.at(src, 0..3),
+        }
+    };
+    // `key = value` / `key: value` with the value as written.
+    let written = |line: Option<usize>, key: &str| -> String {
+        line.map(|l| {
+            line_text(l).trim_start()[key.len()..].trim_start().trim_start_matches(['=', ':']).trim().to_string()
+        })
+        .unwrap_or_default()
+    };
+    let pair = |key: &str, value: &str| match format {
+        FmFormat::Toml => format!("{key} = {value}"),
+        FmFormat::Yaml => format!("{key}: {value}"),
+    };
+    for (key, value) in table {
+        let line = line_of(key);
+        let synonyms_elsewhere = key == "synonyms" && !glossary_term;
+        let Some(kind) = kind_of(key).filter(|_| !synonyms_elsewhere) else {
+            let meant = MEANT
+                .iter()
+                .find(|(w, _, _)| w.eq_ignore_ascii_case(key))
+                .map(|(_, date, other)| if looks_like_date(value) { *date } else { *other })
+                .or_else(|| did_you_mean(key, META_KEYS.iter().copied().filter(|k| *k != "synonyms" || glossary_term)))
+                .filter(|m| !table.contains_key(*m) && kind_of(m).is_some_and(|k| kind_fits(k, value)));
+            let mut d = at_line(Diagnostic::error(format!("unknown key `{key}`")), line);
+            d = if synonyms_elsewhere {
+                d.help("`synonyms` belongs to glossary terms (pages in content/glossary/); remove the line, or move the term there")
+            } else {
+                match (meant, line) {
+                    (Some(m), Some(l)) => {
+                        let text = line_text(l);
+                        let indent = &text[..text.len() - text.trim_start().len()];
+                        let new = format!("{indent}{m}{}", &text.trim_start()[key.len()..]);
+                        d.help(format!("did you mean `{m}`? Write: `{}`", new.trim()))
+                            .fix(Edit::replace_line(src, l, new))
+                    }
+                    (Some(m), None) => d.help(format!("did you mean `{m}`?")),
+                    (None, _) => d.help(format!("known keys: {}", META_KEYS.join(", "))),
+                }
+            };
+            errs.push(d);
+            continue;
+        };
+        if kind_fits(kind, value) {
+            continue;
+        }
+        let as_written = written(line, key);
+        let (what, example) = match kind {
+            Kind::Text => (
+                "text",
+                pair(key, &format!("\"{}\"", as_written.trim_matches(['"', '\'', '[', ']']).replace('"', "\\\""))),
+            ),
+            Kind::Date => ("a date", pair(key, "2025-03-01")),
+            Kind::List => {
+                let item = match value {
+                    serde_json::Value::String(s) => s.clone(),
+                    _ => as_written.trim_matches(['"', '\'']).to_string(),
+                };
+                let items: Vec<String> = item
+                    .split(',')
+                    .map(|i| format!("\"{}\"", i.trim().replace('"', "\\\"")))
+                    .filter(|i| i != "\"\"")
+                    .collect();
+                ("a list", pair(key, &format!("[{}]", items.join(", "))))
+            }
+            Kind::Whole => ("a whole number", pair(key, "1")),
+            Kind::Flag => ("true or false", pair(key, "true")),
+        };
+        let mut d =
+            at_line(Diagnostic::error(format!("`{key}` must be {what}")), line).help(format!("write: `{example}`"));
+        if let (Some(l), Kind::Text | Kind::List) = (line, kind) {
+            d = d.fix(Edit::replace_line(src, l, example));
+        }
+        errs.push(d);
+    }
+    errs.sort_by_key(|d| d.location.as_ref().map_or(0, |l| l.line));
+    errs
+}
+
+pub(super) fn parse_meta(
+    src: &str,
+    fm: &str,
+    fm_offset: usize,
+    format: FmFormat,
+    glossary_term: bool,
+) -> Result<Meta, Vec<Diagnostic>> {
+    let table = front_matter_table(src, fm, fm_offset, format).map_err(|d| vec![d])?;
     let lines = key_lines(src, fm_offset, fm);
+    let errs = check_keys(src, &table, &lines, format, glossary_term);
+    if !errs.is_empty() {
+        return Err(errs);
+    }
+    let raw: RawMeta = serde_json::from_value(serde_json::Value::Object(table)).map_err(|e| {
+        vec![Diagnostic::error(format!("the front matter cannot be read: {e}"))
+            .at(src, 0..3)
+            .help("check the keys and values against the list in the README")]
+    })?;
     let mut errs = Vec::new();
     let at_key = |key: &str, msg: String, help: String| -> Diagnostic {
         let line = lines.get(key).copied().unwrap_or(1);

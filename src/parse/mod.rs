@@ -55,7 +55,7 @@ fn parse_page_with(page: &mut Page, guard: bool) -> Vec<Diagnostic> {
         Ok(parts) => parts,
         Err(d) => return vec![d.in_file(&page.file)],
     };
-    match parse_meta(&page.source, fm, fm_offset, format) {
+    match parse_meta(&page.source, fm, fm_offset, format, glossary_term(page)) {
         Ok(meta) => page.meta = meta,
         Err(ds) => {
             out.extend(ds.into_iter().map(|d| d.in_file(&page.file)));
@@ -74,6 +74,7 @@ fn parse_page_with(page: &mut Page, guard: bool) -> Vec<Diagnostic> {
             page.nodes = doc.nodes;
             page.headings = doc.headings;
             page.links = doc.links;
+            page.path_links = doc.path_links;
             page.cites = doc.cites;
             page.claims = doc.claims;
             page.word_count = doc.text.split_whitespace().count();
@@ -91,3 +92,8 @@ fn parse_page_with(page: &mut Page, guard: bool) -> Vec<Diagnostic> {
 
 #[cfg(test)]
 mod tests;
+
+/// A term of the glossary: a page (not the index) directly in `content/glossary/`.
+fn glossary_term(page: &Page) -> bool {
+    !page.is_section && page.rel_path.rsplit_once('/').is_some_and(|(dir, _)| dir == "glossary")
+}

@@ -23,29 +23,30 @@ fn front_matter_toml_and_yaml_split() {
 fn unknown_key_is_reported_at_file_line_with_suggestion() {
     let src = "+++\ntitle = \"x\"\ntagz = [\"a\"]\n+++\n";
     let (fm, off, _, f) = split_front_matter(src).unwrap();
-    let errs = parse_meta(src, fm, off, f).unwrap_err();
+    let errs = parse_meta(src, fm, off, f, false).unwrap_err();
     assert_eq!(errs[0].message, "unknown key `tagz`");
     assert_eq!(errs[0].location.as_ref().unwrap().line, 3);
-    assert_eq!(errs[0].help.as_deref(), Some("did you mean `tags`?"));
+    assert_eq!(errs[0].help.as_deref(), Some("did you mean `tags`? Write: `tags = [\"a\"]`"));
+    assert_eq!(errs[0].fixes[0].apply(src), src.replace("tagz", "tags"));
 }
 
 #[test]
 fn yaml_unknown_key_and_dates() {
     let src = "---\ntitle: x\nlast_reviewed: 2025-01-02\ndesciption: y\n---\n";
     let (fm, off, _, f) = split_front_matter(src).unwrap();
-    let errs = parse_meta(src, fm, off, f).unwrap_err();
+    let errs = parse_meta(src, fm, off, f, false).unwrap_err();
     assert_eq!(errs[0].message, "unknown key `desciption`");
     assert_eq!(errs[0].location.as_ref().unwrap().line, 4);
     let src = "---\ntitle: x\nlast_reviewed: 2025-01-02\n---\n";
     let (fm, off, _, f) = split_front_matter(src).unwrap();
-    assert_eq!(parse_meta(src, fm, off, f).unwrap().last_reviewed.unwrap().to_string(), "2025-01-02");
+    assert_eq!(parse_meta(src, fm, off, f, false).unwrap().last_reviewed.unwrap().to_string(), "2025-01-02");
 }
 
 #[test]
 fn toml_dates_and_bad_dates() {
     let src = "+++\ntitle = \"x\"\ndate = 2025-03-01\nupdated = \"2025-02-30\"\n+++\n";
     let (fm, off, _, f) = split_front_matter(src).unwrap();
-    let errs = parse_meta(src, fm, off, f).unwrap_err();
+    let errs = parse_meta(src, fm, off, f, false).unwrap_err();
     assert_eq!(errs.len(), 1);
     assert_eq!(errs[0].location.as_ref().unwrap().line, 4);
 }
@@ -112,7 +113,7 @@ proptest::proptest! {
     #[test]
     fn front_matter_split_and_meta_never_panic(s in "(\\+\\+\\+|---|\n|title|=|:|\"|[a-z_ ]|2025-0[0-9]-[0-9]{2}|\\[|\\]){0,40}") {
         if let Ok((fm, off, _, f)) = split_front_matter(&s) {
-            let _ = parse_meta(&s, fm, off, f);
+            let _ = parse_meta(&s, fm, off, f, false);
         }
     }
 
