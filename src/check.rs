@@ -11,11 +11,11 @@
 //!
 //! It also reports per article: cited claims, distinct sources, reading grade.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::diag::{Diagnostic, Diagnostics};
+use crate::diag::{Diagnostic, Diagnostics, LineIndex};
 use crate::link::line_range;
 use crate::site::{Date, Page, Site};
 
@@ -38,7 +38,14 @@ pub struct ArticleReport {
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub articles: Vec<ArticleReport>,
+    /// Pages with a URL of their own, as `haven build` counts them.
     pub pages: usize,
+    /// Glossary terms (shown on the glossary page, no page of their own).
+    pub glossary_terms: usize,
+    /// "44 pages and 35 glossary terms".
+    pub pages_described: String,
+    /// Drafts left out (without `--drafts`).
+    pub drafts_left_out: usize,
     pub link_edges: usize,
     pub distinct_sources_cited: usize,
     pub bibliography_entries: usize,
@@ -50,101 +57,58 @@ pub struct Report {
 
 /// Run the lints over a linked site.
 pub fn run(site: &Site, today: Date, diags: &mut Diagnostics) -> Report {
+    run_with(site, today, diags, true)
+}
+
+/// How many warnings [`run`] would report (what `haven build` tells): the
+/// reading grade is worked out only where it can warn (pages for clients).
+pub fn warning_count(site: &Site, today: Date) -> usize {
+    let mut diags = Diagnostics::new();
+    run_with(site, today, &mut diags, false);
+    diags.warning_count()
+}
+
+/// [`run`]; `grades`: the reading grade of every article, for the report.
+fn run_with(site: &Site, today: Date, diags: &mut Diagnostics, grades: bool) -> Report {
     let interval = site.config.site.defaults.review_interval_months;
     let phrases: Vec<String> = site.config.site.check.claim_phrases.iter().map(|p| p.to_lowercase()).collect();
+    let claims = Claims::new(&phrases);
+    // Each article's lints are its own: found in parallel, reported in order.
+    let pages: Vec<&Page> = site.articles().collect();
+    let linted: Vec<(Vec<Diagnostic>, ArticleReport, (usize, usize))> = {
+        use rayon::prelude::*;
+        pages.par_iter().map(|p| lint_article(site, p, today, interval, &claims, grades)).collect()
+    };
     let mut articles = Vec::new();
-    for p in site.articles() {
-        // Review dates.
-        let due = p.meta.next_review.or_else(|| p.meta.last_reviewed.map(|d| d.add_months(interval)));
-        match due {
-            Some(d) if d < today => {
-                let line =
-                    p.meta.key_lines.get("next_review").or(p.meta.key_lines.get("last_reviewed")).copied().unwrap_or(1);
-                diags.push(
-                    Diagnostic::warning(format!("review overdue: next review was due on {d}"))
-                        .in_file(&p.file)
-                        .at(&p.source, line_range(&p.source, line))
-                        .help("review the article, then update `last_reviewed`"),
-                );
-            }
-            None => diags.push(
-                Diagnostic::warning("article has no `last_reviewed` date")
-                    .in_file(&p.file)
-                    .at(&p.source, 0..3)
-                    .help("add `last_reviewed = YYYY-MM-DD` so readers can see when it was checked"),
-            ),
-            _ => {}
-        }
-        let uncited = uncited_claims(p, &phrases);
-        for (sentence, offset) in &uncited {
-            let shown: String = sentence.chars().take(90).collect();
-            diags.push(
-                Diagnostic::warning(format!("sentence reads like an empirical claim but cites no source: \"{shown}\""))
-                    .in_file(&p.file)
-                    .at(&p.source, *offset..*offset + 1)
-                    .help("add a citation like [@key], or rephrase if it is not a claim about evidence"),
-            );
-        }
-        let grade = fk_grade(&p.text);
-        let client = p.meta.audience.iter().any(|a| a.eq_ignore_ascii_case("clients"));
-        if client && grade > 8.0 {
-            let line = p.meta.key_lines.get("audience").copied().unwrap_or(1);
-            diags.push(
-                Diagnostic::warning(format!("reading grade {grade:.1} is above 8 for a page written for clients"))
-                    .in_file(&p.file)
-                    .at(&p.source, line_range(&p.source, line))
-                    .help("use shorter sentences and everyday words"),
-            );
-        }
-        let linked_from = p.backlinks.iter().filter(|b| !site.pages[b.from].is_glossary_term()).count();
-        if linked_from == 0 {
-            diags.push(
-                Diagnostic::warning("orphan: no other article links here")
-                    .in_file(&p.file)
-                    .help("link to it from a related article with [[slug]]"),
-            );
-        }
-        let out: HashSet<usize> = p
-            .links
-            .iter()
-            .filter_map(|l| l.resolved.as_ref().map(|r| r.page))
-            .filter(|&t| t != p.id && !site.pages[t].is_section)
-            .collect();
-        if out.len() < 2 {
-            diags.push(
-                Diagnostic::warning(format!(
-                    "links to {} other article{}; link to at least two",
-                    out.len(),
-                    if out.len() == 1 { "" } else { "s" }
-                ))
-                .in_file(&p.file)
-                .help("point readers onward with [[slug]] links to related articles"),
-            );
-        }
-        articles.push(ArticleReport {
-            file: p.file.display().to_string(),
-            title: p.meta.title.clone(),
-            words: p.word_count,
-            reading_minutes: p.reading_minutes(),
-            cited_claims: p.claims.len(),
-            sources: p.cited_keys.len(),
-            links_out: out.len(),
-            linked_from,
-            grade: (grade * 10.0).round() / 10.0,
-            client_facing: client,
-            uncited_claims: uncited.len(),
-        });
+    let (mut heuristic_matches, mut heuristic_matches_cited) = (0, 0);
+    for (found, report, (matched, cited)) in linted {
+        diags.extend(found);
+        articles.push(report);
+        heuristic_matches += matched;
+        heuristic_matches_cited += cited;
+    }
+    // A glossary term's description is its preview and its line on the glossary page.
+    for p in site.pages.iter().filter(|p| p.is_glossary_term() && p.meta.description.trim().is_empty()) {
+        let line = p.meta.key_lines.get("title").copied().unwrap_or(1);
+        found_term_warning(p, line, diags);
     }
     // Bibliography lints.
     let cited: HashSet<&str> = site.pages.iter().flat_map(|p| p.cited_keys.iter().map(String::as_str)).collect();
     let mut dois: BTreeMap<String, &crate::site::Source> = BTreeMap::new();
+    // Each bibliography file is read and indexed once, when it first has a warning.
+    let files: std::cell::RefCell<HashMap<&std::path::Path, std::rc::Rc<(String, LineIndex)>>> = Default::default();
     for s in &site.sources {
         let at = |d: Diagnostic| -> Diagnostic {
-            let text = std::fs::read_to_string(site.config.root.join(&s.file)).unwrap_or_default();
+            let file = std::rc::Rc::clone(files.borrow_mut().entry(s.file.as_path()).or_insert_with(|| {
+                let text = std::fs::read_to_string(site.config.root.join(&s.file)).unwrap_or_default();
+                let index = LineIndex::new(&text);
+                std::rc::Rc::new((text, index))
+            }));
+            let (text, index) = &*file;
             if text.is_empty() {
                 d.in_file(&s.file)
             } else {
-                d.in_file(&s.file).at(&text, line_range(&text, s.line))
+                d.in_file(&s.file).at_indexed(index, text, index.line_span(text, s.line))
             }
         };
         if !cited.contains(s.key.as_str()) {
@@ -184,12 +148,13 @@ pub fn run(site: &Site, today: Date, diags: &mut Diagnostics) -> Report {
             }
         }
     }
-    let (heuristic_matches, heuristic_matches_cited) =
-        site.articles().map(|p| heuristic_stats(p, &phrases)).fold((0, 0), |(a, b), (m, c)| (a + m, b + c));
     Report {
         heuristic_matches,
         heuristic_matches_cited,
-        pages: site.pages.len(),
+        pages: site.page_counts().0,
+        glossary_terms: site.page_counts().1,
+        pages_described: site.describe_pages(),
+        drafts_left_out: site.drafts_left_out,
         link_edges: site.pages.iter().map(|p| p.links.iter().filter(|l| l.resolved.is_some()).count()).sum(),
         distinct_sources_cited: cited.len(),
         bibliography_entries: site.sources.len(),
@@ -207,87 +172,204 @@ fn has_identifier(item: &hayagriva::citationberg::json::Item) -> bool {
         || item.0.get("URL").and_then(|v| v.to_str()).is_some_and(|u| u.contains("ncbi.nlm.nih.gov/books/NBK"))
 }
 
-/// How the claim heuristic behaves on a page: (sentences it matches, of those, how many cite a source).
-pub fn heuristic_stats(p: &Page, phrases: &[String]) -> (usize, usize) {
-    let cited: HashSet<&str> = p.claims.iter().map(|c| c.text.as_str()).collect();
-    let (mut matched, mut with_cite) = (0, 0);
-    for block in p.text.lines() {
-        for r in crate::parse::sentence_ranges(block) {
-            let sentence = crate::parse::tidy(&block[r]);
-            if looks_like_claim(&sentence, phrases) {
-                matched += 1;
-                with_cite += usize::from(cited.contains(sentence.as_str()));
-            }
-        }
-    }
-    (matched, with_cite)
+/// A glossary term without a `description` (its preview would read "Term: ").
+fn found_term_warning(p: &Page, line: usize, diags: &mut Diagnostics) {
+    let eq = if p.source.starts_with("---") { ":" } else { " =" };
+    diags.push(
+        Diagnostic::warning(format!("glossary term `{}` has no `description`", p.meta.title))
+            .in_file(&p.file)
+            .at(&p.source, line_range(&p.source, line))
+            .help(format!(
+                "add a one-sentence definition below the title: `description{eq} \"…\"`; it is the term's preview \
+                 wherever it is linked"
+            )),
+    );
 }
 
-/// Sentences that look like empirical claims and are not among the page's
-/// cited claims, with a byte offset in the source for the location.
-pub fn uncited_claims(p: &Page, phrases: &[String]) -> Vec<(String, usize)> {
-    let cited: HashSet<&str> = p.claims.iter().map(|c| c.text.as_str()).collect();
-    let mut out = Vec::new();
-    let mut search_from = p.body_offset;
-    for block in p.text.lines() {
-        for r in crate::parse::sentence_ranges(block) {
-            let sentence = crate::parse::tidy(&block[r]);
-            if sentence.is_empty() || cited.contains(sentence.as_str()) {
-                continue;
-            }
-            if looks_like_claim(&sentence, phrases) {
-                let probe: String = sentence.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
-                let offset = p.source[search_from..].find(&probe).map_or(p.body_offset, |i| search_from + i);
-                search_from = offset.max(search_from);
-                out.push((sentence, offset));
-            }
+/// One article's lints: its diagnostics, its report row, and (sentences
+/// that read as claims, how many of them cited).
+fn lint_article(
+    site: &Site,
+    p: &Page,
+    today: Date,
+    interval: u32,
+    claims: &Claims,
+    grades: bool,
+) -> (Vec<Diagnostic>, ArticleReport, (usize, usize)) {
+    let mut found = Vec::new();
+    // Review dates.
+    let due = p.meta.next_review.or_else(|| p.meta.last_reviewed.map(|d| d.add_months(interval)));
+    match due {
+        Some(d) if d < today => {
+            let line =
+                p.meta.key_lines.get("next_review").or(p.meta.key_lines.get("last_reviewed")).copied().unwrap_or(1);
+            found.push(
+                Diagnostic::warning(format!("review overdue: next review was due on {d}"))
+                    .in_file(&p.file)
+                    .at(&p.source, line_range(&p.source, line))
+                    .help("review the article, then update `last_reviewed`"),
+            );
         }
+        None => found.push(
+            Diagnostic::warning("article has no `last_reviewed` date")
+                .in_file(&p.file)
+                .at(&p.source, 0..3)
+                .help("add `last_reviewed = YYYY-MM-DD` so readers can see when it was checked"),
+        ),
+        _ => {}
     }
-    out
+    let sentences = claims.of(p);
+    let stats = (sentences.len(), sentences.iter().filter(|c| c.cited).count());
+    let uncited: Vec<&ClaimSentence> = sentences.iter().filter(|c| !c.cited).collect();
+    for ClaimSentence { text: sentence, offset, .. } in uncited.iter().copied() {
+        let shown: String = sentence.chars().take(90).collect();
+        found.push(
+            Diagnostic::warning(format!("sentence reads like an empirical claim but cites no source: \"{shown}\""))
+                .in_file(&p.file)
+                .at(&p.source, *offset..*offset + 1)
+                .help("add a citation like [@key], or rephrase if it is not a claim about evidence"),
+        );
+    }
+    let client = p.meta.audience.iter().any(|a| a.eq_ignore_ascii_case("clients"));
+    let grade = if grades || client { fk_grade(&p.text) } else { 0.0 };
+    if client && grade > 8.0 {
+        let line = p.meta.key_lines.get("audience").copied().unwrap_or(1);
+        found.push(
+            Diagnostic::warning(format!("reading grade {grade:.1} is above 8 for a page written for clients"))
+                .in_file(&p.file)
+                .at(&p.source, line_range(&p.source, line))
+                .help("use shorter sentences and everyday words"),
+        );
+    }
+    let linked_from = p.backlinks.iter().filter(|b| !site.pages[b.from].is_glossary_term()).count();
+    if linked_from == 0 {
+        found.push(
+            Diagnostic::warning("orphan: no other article links here")
+                .in_file(&p.file)
+                .help("link to it from a related article with [[slug]]"),
+        );
+    }
+    let out: HashSet<usize> = p
+        .links
+        .iter()
+        .filter_map(|l| l.resolved.as_ref().map(|r| r.page))
+        .filter(|&t| t != p.id && !site.pages[t].is_section)
+        .collect();
+    if out.len() < 2 {
+        found.push(
+            Diagnostic::warning(format!(
+                "links to {} other article{}; link to at least two",
+                out.len(),
+                if out.len() == 1 { "" } else { "s" }
+            ))
+            .in_file(&p.file)
+            .help("point readers onward with [[slug]] links to related articles"),
+        );
+    }
+    let report = ArticleReport {
+        file: p.file.display().to_string(),
+        title: p.meta.title.clone(),
+        words: p.word_count,
+        reading_minutes: p.reading_minutes(),
+        cited_claims: p.claims.len(),
+        sources: p.cited_keys.len(),
+        links_out: out.len(),
+        linked_from,
+        grade: (grade * 10.0).round() / 10.0,
+        client_facing: client,
+        uncited_claims: uncited.len(),
+    };
+    (found, report, stats)
 }
 
-fn looks_like_claim(sentence: &str, phrases: &[String]) -> bool {
-    let lower = sentence.to_lowercase();
-    if phrases.iter().any(|p| contains_phrase(&lower, p)) {
-        return true;
+/// A sentence of a page that reads like an empirical claim.
+pub struct ClaimSentence {
+    pub text: String,
+    /// It is one of the page's cited claims.
+    pub cited: bool,
+    /// A byte offset in the page's source, for the location.
+    pub offset: usize,
+}
+
+/// The empirical-claim heuristic: the configured phrases (one Aho-Corasick
+/// pass per sentence), percentages and "N participants".
+pub struct Claims {
+    phrases: Option<aho_corasick::AhoCorasick>,
+}
+
+impl Claims {
+    /// `phrases` in lower case.
+    pub fn new(phrases: &[String]) -> Claims {
+        let phrases = phrases.iter().filter(|p| !p.is_empty());
+        Claims { phrases: aho_corasick::AhoCorasick::new(phrases).ok() }
     }
-    // Percentages and "N participants/people/clients".
-    let words: Vec<&str> = lower.split_whitespace().collect();
-    for (i, w) in words.iter().enumerate() {
-        let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '%');
-        if w.ends_with('%') && w[..w.len() - 1].chars().any(|c| c.is_ascii_digit()) {
-            return true;
+
+    /// The sentences of `p` that read like claims, in order.
+    pub fn of(&self, p: &Page) -> Vec<ClaimSentence> {
+        let cited: HashSet<&str> = p.claims.iter().map(|c| c.text.as_str()).collect();
+        let mut out = Vec::new();
+        let mut search_from = p.body_offset;
+        for block in p.text.lines() {
+            for r in crate::parse::sentence_ranges(block) {
+                let sentence = crate::parse::tidy(&block[r]);
+                if sentence.is_empty() || !self.matches(&sentence) {
+                    continue;
+                }
+                let is_cited = cited.contains(sentence.as_str());
+                let mut offset = p.body_offset;
+                if !is_cited {
+                    let probe: String = sentence.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+                    offset = p
+                        .source
+                        .get(search_from..)
+                        .and_then(|rest| rest.find(&probe))
+                        .map_or(p.body_offset, |i| search_from + i);
+                    search_from = offset.max(search_from);
+                }
+                out.push(ClaimSentence { text: sentence, cited: is_cited, offset });
+            }
         }
-        if w == "percent" && i > 0 && words[i - 1].chars().any(|c| c.is_ascii_digit()) {
-            return true;
+        out
+    }
+
+    /// Whether `sentence` reads like an empirical claim.
+    pub fn matches(&self, sentence: &str) -> bool {
+        let lower = sentence.to_lowercase();
+        let bytes = lower.as_bytes();
+        let word = |i: usize| lower[i..].chars().next().is_some_and(char::is_alphanumeric);
+        let word_before = |i: usize| lower[..i].chars().next_back().is_some_and(char::is_alphanumeric);
+        if let Some(ac) = &self.phrases {
+            // A phrase counts as whole words only ("trial" is not in "trials").
+            if ac
+                .find_overlapping_iter(&lower)
+                .any(|m| !word_before(m.start()) && (m.end() == bytes.len() || !word(m.end())))
+            {
+                return true;
+            }
         }
-        if w.chars().all(|c| c.is_ascii_digit() || c == ',') && w.chars().any(|c| c.is_ascii_digit()) {
-            if let Some(next) = words.get(i + 1) {
-                let n = next.trim_matches(|c: char| !c.is_alphanumeric());
-                if ["participants", "people", "clients", "patients", "adults", "children", "studies", "trials"]
-                    .contains(&n)
-                {
-                    return true;
+        // Percentages and "N participants/people/clients".
+        let words: Vec<&str> = lower.split_whitespace().collect();
+        for (i, w) in words.iter().enumerate() {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '%');
+            if w.ends_with('%') && w[..w.len() - 1].chars().any(|c| c.is_ascii_digit()) {
+                return true;
+            }
+            if w == "percent" && i > 0 && words[i - 1].chars().any(|c| c.is_ascii_digit()) {
+                return true;
+            }
+            if w.chars().all(|c| c.is_ascii_digit() || c == ',') && w.chars().any(|c| c.is_ascii_digit()) {
+                if let Some(next) = words.get(i + 1) {
+                    let n = next.trim_matches(|c: char| !c.is_alphanumeric());
+                    if ["participants", "people", "clients", "patients", "adults", "children", "studies", "trials"]
+                        .contains(&n)
+                    {
+                        return true;
+                    }
                 }
             }
         }
+        false
     }
-    false
-}
-
-fn contains_phrase(text: &str, phrase: &str) -> bool {
-    let mut from = 0;
-    while let Some(i) = text[from..].find(phrase) {
-        let s = from + i;
-        let e = s + phrase.len();
-        let ok_before = text[..s].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-        let ok_after = text[e..].chars().next().is_none_or(|c| !c.is_alphanumeric());
-        if ok_before && ok_after {
-            return true;
-        }
-        from = e;
-    }
-    false
 }
 
 /// Flesch–Kincaid grade level of `text`.
@@ -343,11 +425,16 @@ mod tests {
     #[test]
     fn claim_heuristic() {
         let ph: Vec<String> = crate::config::Check::default().claim_phrases;
-        assert!(looks_like_claim("Research shows the bond matters.", &ph));
-        assert!(looks_like_claim("About 40% of people leave early.", &ph));
-        assert!(looks_like_claim("The trial had 120 participants.", &ph));
-        assert!(!looks_like_claim("Your therapist should listen.", &ph));
-        assert!(!looks_like_claim("Finding a therapist who fits takes time.", &ph));
+        let claims = Claims::new(&ph);
+        assert!(claims.matches("Research shows the bond matters."));
+        assert!(claims.matches("About 40% of people leave early."));
+        assert!(claims.matches("The trial had 120 participants."));
+        assert!(!claims.matches("Your therapist should listen."));
+        assert!(!claims.matches("Finding a therapist who fits takes time."));
+        // Whole words only: "trial" is a phrase, "trials" and "retrial" are not.
+        let trial = Claims::new(&["trial".to_string()]);
+        assert!(trial.matches("In a trial, …") && trial.matches("The trial."));
+        assert!(!trial.matches("Many retrials") && !trial.matches("trialled"));
     }
 
     #[test]

@@ -306,6 +306,13 @@ impl LineIndex {
     /// The [`Location`] of byte range `span` of `text` (the text this index
     /// was made of), in time that does not grow with the line's length when
     /// calls come in source order.
+    /// The byte range of 1-based `line` of `text` (without its newline).
+    pub fn line_span(&self, text: &str, line: usize) -> std::ops::Range<usize> {
+        let start = self.starts.get(line.saturating_sub(1)).copied().unwrap_or(text.len()).min(text.len());
+        let end = self.starts.get(line).map_or(text.len(), |next| next - 1).max(start);
+        start..end
+    }
+
     pub fn locate(&self, text: &str, span: std::ops::Range<usize>) -> Location {
         let start = clamp_to_char_boundary(text, span.start);
         let line = self.starts.partition_point(|&s| s <= start).max(1);

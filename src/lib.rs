@@ -46,7 +46,15 @@ use write::Sink;
 /// What a finished build reports.
 #[derive(Debug)]
 pub struct Built {
+    /// Pages with a URL of their own (see [`Site::page_counts`]).
     pub pages: usize,
+    /// "44 pages and 35 glossary terms".
+    pub pages_described: String,
+    /// Drafts left out (without `--drafts`).
+    pub drafts_left_out: usize,
+    /// Warnings `haven check`'s editorial lints (review dates, uncited
+    /// claims, …) would add to the build's own.
+    pub check_warnings: usize,
     pub files: usize,
     pub bytes: u64,
     pub citations: usize,
@@ -147,6 +155,9 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
     let Some(mut site) = analyse_timed(config, &mut run.diags, &mut run.watch) else {
         return Err(run.failed(Cause::Content));
     };
+    // `haven check`'s lints, counted so the build can say there is more to see.
+    let check_warnings = check::warning_count(&site, site::Date::today());
+    run.watch.lap("lint");
     if !keep_sources {
         // Only diagnostics (all reported by now) point into the source text,
         // and only `haven check`'s readability report reads the plain text.
@@ -163,7 +174,10 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
     let (files, bytes) = run.or_stop(published, Cause::Environment)?;
     run.watch.lap("write");
     let built = Built {
-        pages: site.pages.iter().filter(|p| !p.is_glossary_term()).count(),
+        pages: site.page_counts().0,
+        pages_described: site.describe_pages(),
+        drafts_left_out: site.drafts_left_out,
+        check_warnings,
         files,
         bytes,
         citations: site.pages.iter().map(|p| p.cites.len()).sum(),

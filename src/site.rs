@@ -373,6 +373,8 @@ pub struct Site {
     pub aliases: Vec<(String, PageId)>,
     /// Static files (site `static/`), as (relative path, bytes).
     pub assets: Vec<(String, Vec<u8>)>,
+    /// Pages marked `draft = true` that `link` left out (no `--drafts`).
+    pub drafts_left_out: usize,
 }
 
 impl Site {
@@ -389,7 +391,26 @@ impl Site {
             cited_order: Vec::new(),
             aliases: Vec::new(),
             assets: Vec::new(),
+            drafts_left_out: 0,
         }
+    }
+
+    /// Pages with a URL of their own (articles, section indexes, the home
+    /// page), and glossary terms (shown on the glossary page): the counts
+    /// `haven build` and `haven check` both report.
+    pub fn page_counts(&self) -> (usize, usize) {
+        let terms = self.pages.iter().filter(|p| p.is_glossary_term()).count();
+        (self.pages.len() - terms, terms)
+    }
+
+    /// "44 pages and 35 glossary terms" (the glossary part when there are terms).
+    pub fn describe_pages(&self) -> String {
+        let (pages, terms) = self.page_counts();
+        let mut out = format!("{pages} page{}", if pages == 1 { "" } else { "s" });
+        if terms > 0 {
+            out.push_str(&format!(" and {terms} glossary term{}", if terms == 1 { "" } else { "s" }));
+        }
+        out
     }
 
     /// Site-absolute URL of a site-relative path (`attachment/x/` → `/kb/attachment/x/`).

@@ -15,6 +15,8 @@ pub fn run(args: BuildArgs, v: Verbosity) -> u8 {
         Ok(c) => c,
         Err(code) => return code,
     };
+    // Whether there is an earlier site for a failed build to leave alone.
+    let had_output = std::fs::read_dir(&config.output).is_ok_and(|mut d| d.next().is_some());
     let pb = spinner(v, "Building…");
     let result = crate::build(&config);
     if let Some(pb) = pb {
@@ -31,9 +33,8 @@ pub fn run(args: BuildArgs, v: Verbosity) -> u8 {
             }
             if v != Verbosity::Quiet {
                 eprintln!(
-                    "Built {} page{}, {} citation{} from {} source{} in {:.2} s ({} files, {:.1} MB) → {}",
-                    built.pages,
-                    plural(built.pages),
+                    "Built {}, {} citation{} from {} source{} in {:.2} s ({} files, {:.1} MB) → {}",
+                    built.pages_described,
                     built.citations,
                     plural(built.citations),
                     built.sources,
@@ -43,6 +44,22 @@ pub fn run(args: BuildArgs, v: Verbosity) -> u8 {
                     built.bytes as f64 / 1e6,
                     config.output.display()
                 );
+                if built.drafts_left_out > 0 {
+                    let n = built.drafts_left_out;
+                    eprintln!(
+                        "{n} draft{} left out (`--drafts` builds {}).",
+                        plural(n),
+                        if n == 1 { "it" } else { "them" }
+                    );
+                }
+                if built.check_warnings > 0 {
+                    let n = built.check_warnings;
+                    eprintln!(
+                        "{n} warning{} from the editorial checks: run `haven check` to see {}.",
+                        plural(n),
+                        if n == 1 { "it" } else { "them" }
+                    );
+                }
             }
             0
         }
@@ -51,7 +68,13 @@ pub fn run(args: BuildArgs, v: Verbosity) -> u8 {
             let n = failed.diagnostics.iter().filter(|d| d.severity == crate::diag::Severity::Error).count();
             let errors = format!("{n} error{}", if n == 1 { "" } else { "s" });
             match failed.cause {
-                Cause::Content => eprintln!("Build failed with {errors}; the previous output was left untouched."),
+                Cause::Content if had_output => {
+                    eprintln!(
+                        "Build failed with {errors}; the previous site in {} was left untouched.",
+                        config.output.display()
+                    )
+                }
+                Cause::Content => eprintln!("Build failed with {errors}; nothing was written."),
                 Cause::Environment => eprintln!("Build stopped with {errors}."),
             }
             failed.cause.exit_code()

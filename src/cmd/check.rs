@@ -62,9 +62,22 @@ pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
                         "claim heuristic: {} sentences read as empirical claims, {} of them cited",
                         r.heuristic_matches, r.heuristic_matches_cited
                     );
+                    let drafts = match r.drafts_left_out {
+                        0 => String::new(),
+                        n => format!(
+                            " ({n} draft{} left out: `--drafts` checks {})",
+                            if n == 1 { "" } else { "s" },
+                            if n == 1 { "it" } else { "them" }
+                        ),
+                    };
                     println!(
-                        "{} pages, {} internal links, {} of {} bibliography entries cited; {} errors, {} warnings",
-                        r.pages, r.link_edges, r.distinct_sources_cited, r.bibliography_entries, errors, warnings
+                        "{}{drafts}, {} internal links, {} of {} bibliography entries cited; {} errors, {} warnings",
+                        r.pages_described,
+                        r.link_edges,
+                        r.distinct_sources_cited,
+                        r.bibliography_entries,
+                        errors,
+                        warnings
                     );
                 }
             } else {

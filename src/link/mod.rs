@@ -39,7 +39,9 @@ use related::*;
 
 pub fn run(mut site: Site, diags: &mut Diagnostics) -> Site {
     if !site.config.drafts {
+        let before = site.pages.len();
         site.pages.retain(|p| !p.meta.draft);
+        site.drafts_left_out = before - site.pages.len();
     }
     // Page ids are made here, once drafts are gone: the index in `site.pages`.
     for (i, p) in site.pages.iter_mut().enumerate() {

@@ -27,7 +27,13 @@ fn new_scaffolds_a_site_that_builds_and_checks_clean() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let html = std::fs::read_to_string(site.join("public/articles/working-alliance/index.html")).unwrap();
     assert!(html.contains("Bordin (1979)"), "{html}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Built 4 pages, 3 citations from 3 sources"));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("Built 5 pages and 1 glossary term, 3 citations from 3 sources"), "{said}");
+    assert!(!said.contains("warning"), "{said}");
+    // The scaffold is an example to copy: it passes every check.
+    let out = haven().arg("check").arg("--root").arg(&site).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("5 pages and 1 glossary term, ") && said.ends_with("0 errors, 0 warnings\n"), "{said}");
     // Refuses to overwrite.
     let again = haven().arg("new").arg(&site).output().unwrap();
     assert_eq!(again.status.code(), Some(2));
@@ -126,4 +132,45 @@ fn verbose_prints_stage_timings_and_quiet_prints_nothing() {
     let out = t.run(&["build", "--quiet"]);
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn build_counts_what_check_counts_and_says_what_it_left_out() {
+    let t = SiteTest::new()
+        .file("content/a.md", &crate::common::article("Alpha", "", "See [[b]] and [[c]]. A claim [@bordin1979]."))
+        .file("content/b.md", &crate::common::article("Beta", "", "See [[a]] and [[c]]."))
+        .file("content/c.md", &crate::common::article("Gamma", "", "See [[a]] and [[b]]."))
+        .file("content/d.md", &crate::common::article("Delta", "draft = true", "Not yet."))
+        .file("content/glossary/term.md", "+++\ntitle = \"Term\"\n+++\nA term.\n");
+    // No earlier site: a failed build does not claim to have kept one.
+    let broken = t.file("content/e.md", "+++\ntitel = \"x\"\n+++\n");
+    let err = broken.build_fails();
+    assert!(err.contains("Build failed with 1 error; nothing was written."), "{err}");
+    let t = broken.remove("content/e.md");
+    let out = t.run(&["build"]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{said}");
+    // Pages with a URL (a, b, c, home, glossary listing, tags, …) as check counts them.
+    let built = said.split("Built ").nth(1).and_then(|s| s.split(',').next()).unwrap().to_string();
+    assert!(built.ends_with("and 1 glossary term"), "{said}");
+    assert!(said.contains("1 draft left out (`--drafts` builds it)."), "{said}");
+    // As many warnings as `haven check` reports (the term without a description among them).
+    let warned: usize = said
+        .split(" warnings from the editorial checks: run `haven check` to see them.")
+        .next()
+        .and_then(|s| s.rsplit('\n').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    let out = t.run(&["check"]);
+    let checked = String::from_utf8_lossy(&out.stdout);
+    assert!(checked.contains(&format!("{built} (1 draft left out")), "{checked}");
+    assert!(checked.ends_with(&format!("0 errors, {warned} warnings\n")), "{checked}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: glossary term `Term` has no `description`\n  --> content/glossary/term.md:2:1"),
+        "{err}"
+    );
+    // Now there is a site to keep.
+    let err = t.file("content/e.md", "+++\ntitel = \"x\"\n+++\n").build_fails();
+    assert!(err.contains("the previous site in ") && err.contains("was left untouched"), "{err}");
 }
