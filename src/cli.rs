@@ -44,6 +44,10 @@ pub enum Command {
     New(NewArgs),
     /// Search the site from the terminal (uses the index `haven build` writes).
     Search(SearchArgs),
+    /// Print the configuration with every default filled in (haven.toml as Haven reads it).
+    Config(ConfigArgs),
+    /// List the citation styles bundled with Haven, for `[citations] style`.
+    Styles,
     /// Print a completion script for a shell (e.g. `haven completions bash > ~/.local/share/bash-completion/completions/haven`).
     Completions(CompletionsArgs),
 }
@@ -80,9 +84,17 @@ pub struct BuildArgs {
 pub struct ServeArgs {
     #[command(flatten)]
     pub site: SiteArgs,
-    /// Port on 127.0.0.1.
+    /// Port to listen on (0: any free port, printed when serving).
     #[arg(long, short, default_value_t = 1111)]
     pub port: u16,
+    /// Address to listen on. The default serves this machine only; e.g.
+    /// `0.0.0.0` previews on a phone on the same network (with a warning:
+    /// anyone there can read the site while it runs).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub interface: std::net::IpAddr,
+    /// Open the site in the default browser once it is served.
+    #[arg(long)]
+    pub open: bool,
     /// Include pages marked `draft = true`.
     #[arg(long)]
     pub drafts: bool,
@@ -111,6 +123,15 @@ pub struct NewArgs {
     /// Folder to create (must not exist, or be empty) [default: the current folder].
     #[arg(default_value = ".")]
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub site: SiteArgs,
+    /// Output format (TOML as text, or JSON).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Args)]

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use crate::diag::{did_you_mean, Cause, Diagnostic, Edit, Failed};
 
 /// The site's configuration file, as written by the author.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SiteConfig {
     pub title: String,
@@ -51,7 +51,7 @@ pub struct SiteConfig {
 /// styles in the browser. With `sanitize_html = true`, every page body goes
 /// through an allow-list sanitizer (ammonia): `<script>`, `on*=` attributes,
 /// `style`, and `javascript:` URLs never reach the output.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Markdown {
     #[serde(default)]
@@ -103,7 +103,7 @@ fn notice<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Notice, D::Error> {
 pub const EXAMPLE_NOTICE: &str =
     "If you are in danger or might act on thoughts of harming yourself, call your local emergency number now.";
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Defaults {
     #[serde(default)]
@@ -121,7 +121,7 @@ impl Default for Defaults {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Citations {
     /// Bibliography files relative to the site root (`.json` CSL-JSON, `.bib`, `.yml`).
@@ -138,7 +138,7 @@ impl Default for Citations {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Search {
     #[serde(default = "yes")]
@@ -151,7 +151,7 @@ impl Default for Search {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Check {
     /// Phrases that mark a sentence as an empirical claim needing a citation.
@@ -378,6 +378,40 @@ pub fn toml_diagnostic(e: &toml::de::Error, offset: usize, file_text: &str, keys
             format!("missing required key `{field}`{why}"),
             Some(format!("add this line at the top, before any `[table]`: `{line}`")),
         )
+    } else if let (Some(rest), Some(span)) = (raw.strip_prefix("invalid type: "), e.span()) {
+        // The parser's words, said plainly, with the line that would work.
+        let span = offset + span.start..offset + span.end;
+        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        let line_start = file_text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+        let key = file_text[line_start..span.start].trim_end().trim_end_matches('=').trim().to_string();
+        let value = file_text.get(span.clone()).unwrap_or("").trim().to_string();
+        let bare = value.trim_matches(['"', '\'', '[', ']']).trim();
+        let (kind, literal) = if expected.contains("sequence") {
+            ("a list in brackets", Some(format!("[\"{}\"]", bare.trim_matches('"'))))
+        } else if expected.contains("string") || expected.contains("text") {
+            ("text in quotes", Some(format!("\"{}\"", bare.replace('"', "\\\""))))
+        } else if expected.contains("bool") {
+            ("true or false", None)
+        } else if expected.contains("u32") || expected.contains("integer") || expected.contains("i64") {
+            ("a whole number", None)
+        } else {
+            ("another kind of value", None)
+        };
+        let found = found.split(' ').next().unwrap_or(found);
+        let message = if key.is_empty() {
+            format!("this value is {} but must be {kind}", plain(found))
+        } else {
+            format!("`{key}` must be {kind}, not {}", plain(found))
+        };
+        let help = match &literal {
+            Some(l) if !key.is_empty() && !bare.is_empty() => {
+                fix = Some(Edit::replace_span(file_text, span, l.clone()));
+                Some(format!("write: `{key} = {l}`"))
+            }
+            _ if key == "notice" => Some(format!("write: `notice = \"{EXAMPLE_NOTICE}\"`")),
+            _ => None,
+        };
+        (message, help)
     } else {
         (raw, None)
     };
@@ -394,6 +428,18 @@ pub fn toml_diagnostic(e: &toml::de::Error, offset: usize, file_text: &str, keys
             d.at(file_text, span)
         }
         None => d,
+    }
+}
+
+/// A TOML/serde type name in plain words.
+fn plain(found: &str) -> &'static str {
+    match found {
+        "string" => "text",
+        "integer" | "float" => "a number",
+        "boolean" => "true or false",
+        "sequence" => "a list",
+        "map" => "a table",
+        _ => "another kind of value",
     }
 }
 

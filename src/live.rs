@@ -376,7 +376,7 @@ pub const RELOAD_JS: &str = r#"// Haven dev server: reload when the site is rebu
     }
     el.textContent = "";
     var h = document.createElement("strong");
-    h.textContent = "Build failed — showing the last good version";
+    h.textContent = document.getElementById("haven-not-built") ? "Build failed" : "Build failed — showing the last good version";
     var pre = document.createElement("pre");
     pre.textContent = text;
     el.appendChild(h);

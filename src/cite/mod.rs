@@ -30,6 +30,20 @@ pub use html::{elem_html, escape};
 use plan::*;
 use split::*;
 
+/// `(name, title)` of every citation style bundled with Haven (hayagriva's
+/// archive), by name: what `[citations] style` accepts besides a `.csl` file.
+pub fn bundled_styles() -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, String)> = hayagriva::archive::ArchivedStyle::all()
+        .iter()
+        .flat_map(|s| {
+            let title = s.display_name().to_string();
+            s.names().iter().map(move |n| (*n, title.clone()))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// A CSL style resolved from `haven.toml`, with its locales.
 pub struct Formatter {
     style: IndependentStyle,

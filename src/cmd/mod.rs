@@ -4,6 +4,7 @@
 
 pub mod build;
 pub mod check;
+pub mod config;
 pub mod new;
 pub mod search;
 pub mod serve;
@@ -28,6 +29,13 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Check(a) => check::run(a, v),
         Command::New(a) => new::run(a, v),
         Command::Search(a) => search::run(a, v),
+        Command::Config(a) => config::run(a, v),
+        Command::Styles => {
+            for (name, title) in crate::cite::bundled_styles() {
+                println!("{name:<40} {title}");
+            }
+            0
+        }
         Command::Completions(a) => {
             use clap::CommandFactory as _;
             clap_complete::generate(a.shell, &mut Cli::command(), "haven", &mut std::io::stdout());

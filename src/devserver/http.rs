@@ -44,7 +44,9 @@ pub const SOCKET_POLL: Duration = Duration::from_millis(200);
 const PING_EVERY: Duration = Duration::from_secs(20);
 
 /// Answer connections on `listener` from the files of `dir`, forever.
-pub fn serve(listener: TcpListener, dir: PathBuf, state: Arc<Shared>) {
+/// `lan`: the server listens beyond loopback (`--interface`), so a `Host`
+/// that is an IP address is accepted too (DNS rebinding needs a name).
+pub fn serve(listener: TcpListener, dir: PathBuf, state: Arc<Shared>, lan: bool) {
     let open = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
         let Ok(mut stream) = stream else {
@@ -63,7 +65,7 @@ pub fn serve(listener: TcpListener, dir: PathBuf, state: Arc<Shared>) {
         let (dir, state) = (dir.clone(), Arc::clone(&state));
         let spawned = std::thread::Builder::new().name("haven-http".into()).spawn(move || {
             let _slot = slot;
-            connection(stream, &dir, &state);
+            connection(stream, &dir, &state, lan);
         });
         if let Err(e) = spawned {
             // The stream and its slot went with the closure.
@@ -109,7 +111,7 @@ impl Head {
 }
 
 /// Read one request from `stream` and answer it.
-fn connection(mut stream: TcpStream, dir: &Path, state: &Shared) {
+fn connection(mut stream: TcpStream, dir: &Path, state: &Shared, lan: bool) {
     let _timeout = stream.set_write_timeout(Some(Duration::from_secs(10)));
     let head = match read_head(&mut stream) {
         Ok(head) => head,
@@ -119,7 +121,7 @@ fn connection(mut stream: TcpStream, dir: &Path, state: &Shared) {
         }
         Err(None) => return, // the client went away
     };
-    if let Some(reply) = refuse(&head) {
+    if let Some(reply) = refuse(&head, lan) {
         let _sent = write_response(&mut stream, reply, false);
         return;
     }
@@ -196,17 +198,26 @@ fn local_host(host: &str) -> bool {
     matches!(name.to_ascii_lowercase().as_str(), "localhost" | "127.0.0.1" | "[::1]")
 }
 
+/// `host` (with or without a port) is an IP address, not a name.
+fn ip_host(host: &str) -> bool {
+    if host.parse::<std::net::SocketAddr>().is_ok() || host.parse::<std::net::IpAddr>().is_ok() {
+        return true;
+    }
+    host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::Ipv6Addr>().is_ok()
+}
+
 /// A reply for a request from somewhere other than this machine's browser.
-fn refuse(head: &Head) -> Option<Reply> {
+fn refuse(head: &Head, lan: bool) -> Option<Reply> {
+    let allowed = |host: &str| local_host(host) || (lan && ip_host(host));
     match head.header("host") {
-        Some(host) if local_host(host.trim()) => {}
+        Some(host) if allowed(host.trim()) => {}
         Some(_) => return Some(Reply::text(403, "Host not allowed: haven serve answers only localhost")),
         None => return Some(Reply::text(400, "A Host header is required")),
     }
     let origin = head.header("origin").map(str::trim);
     match origin.map(|o| o.strip_prefix("http://").unwrap_or(o)) {
         None => None,
-        Some(host) if local_host(host) => None,
+        Some(host) if allowed(host) => None,
         Some(_) => Some(Reply::text(403, "Cross-origin requests are not allowed")),
     }
 }
@@ -313,6 +324,13 @@ fn live_socket(mut stream: TcpStream, head: &Head, state: &Shared) {
     }
 }
 
+/// What the server answers while there is no site because the first build
+/// failed (`SCRIPT`: the live-reload script's path).
+const NOT_BUILT_YET: &str = "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Build failed</title></head>\
+<body><h1 id=\"haven-not-built\">The site could not be built yet</h1><p>Fix the errors shown below (they are also in the terminal): \
+this page reloads when the build succeeds.</p><script src=\"/SCRIPT\"></script></body></html>\n";
+
 /// The reply for a GET of `url` (path only).
 fn respond(url: &str, dir: &Path, state: &Shared) -> Reply {
     let ours = |ctype: &'static str, body: &[u8]| Reply { code: 200, ctype, body: body.to_vec(), cache: false };
@@ -329,11 +347,18 @@ fn respond(url: &str, dir: &Path, state: &Shared) -> Reply {
     match resolve_path(dir, url) {
         Some(path) => match std::fs::read(&path) {
             Ok(body) => Reply { code: 200, ctype: content_type(&path), body, cache: is_hashed(url) },
-            Err(_) => Reply {
-                code: 404,
-                ctype: "text/html; charset=utf-8",
-                body: std::fs::read(dir.join("404.html")).unwrap_or_else(|_| b"Not found".to_vec()),
-                cache: false,
+            Err(_) => match std::fs::read(dir.join("404.html")) {
+                Ok(body) => Reply { code: 404, ctype: "text/html; charset=utf-8", body, cache: false },
+                // No site yet: the first build failed. The page shows its
+                // errors (the live-reload script draws them) and reloads
+                // when a build succeeds.
+                Err(_) if state.lock().error.is_some() => Reply {
+                    code: 500,
+                    ctype: "text/html; charset=utf-8",
+                    body: NOT_BUILT_YET.replace("SCRIPT", &reload_script_path()).into_bytes(),
+                    cache: false,
+                },
+                Err(_) => Reply::text(404, "Not found"),
             },
         },
         None => Reply::text(403, "Forbidden"),
@@ -378,6 +403,16 @@ fn content_type(path: &Path) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn on_a_network_ip_hosts_are_allowed_but_names_are_not() {
+        for ip in ["192.168.1.20:1111", "10.0.0.5", "[fe80::1]:1111", "[::1]"] {
+            assert!(ip_host(ip), "{ip}");
+        }
+        for name in ["evil.example", "evil.example:1111", "192.168.1.20.evil.example", "localhost.evil.example"] {
+            assert!(!ip_host(name) && !local_host(name), "{name}");
+        }
+    }
 
     #[test]
     fn only_this_machine_is_a_host() {

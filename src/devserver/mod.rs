@@ -30,6 +30,10 @@ pub struct Options {
     pub root: PathBuf,
     /// Port on 127.0.0.1 (0: any free port, printed when serving).
     pub port: u16,
+    /// The address to listen on (127.0.0.1 unless `--interface`).
+    pub interface: std::net::IpAddr,
+    /// Open the site in the default browser once it is served.
+    pub open: bool,
     /// Include pages marked `draft = true`.
     pub drafts: bool,
 }
@@ -99,7 +103,15 @@ pub fn run(options: Options, v: Verbosity) -> u8 {
         }
     }
     // A busy port is found before the first build, not after it.
-    let addr = format!("127.0.0.1:{}", options.port);
+    let addr = std::net::SocketAddr::new(options.interface, options.port).to_string();
+    let lan = !options.interface.is_loopback();
+    if lan {
+        eprintln!(
+            "warning: serving on {} (not only this machine): anyone on your network can read the site \
+             and its drafts while it runs",
+            options.interface
+        );
+    }
     let listener = match std::net::TcpListener::bind(&addr) {
         Ok(l) => l,
         Err(e) => {
@@ -113,7 +125,7 @@ pub fn run(options: Options, v: Verbosity) -> u8 {
     let (tx, rx) = std::sync::mpsc::channel::<Msg>();
     let mut rebuilder = Rebuilder::new(root.clone(), overrides, Arc::clone(&state), v, tx.clone());
     rebuilder.full();
-    eprintln!("Serving {} at http://{addr}/ (Ctrl+C to stop)", config.site.title);
+    eprintln!("Serving {} at http://{}/ (Ctrl+C to stop)", config.site.title, browse_address(&addr, options.interface));
 
     // Watch the inputs and rebuild (debounced).
     let watch_root = config.root.canonicalize().unwrap_or_else(|_| config.root.clone());
@@ -149,9 +161,44 @@ pub fn run(options: Options, v: Verbosity) -> u8 {
             }
         }
     });
-    http::serve(listener, out_dir.clone(), state);
+    if options.open {
+        open_browser(&format!("http://{}/", browse_address(&addr, options.interface)));
+    }
+    http::serve(listener, out_dir.clone(), state, lan);
     let _removed = crate::fsx::remove_dir_all(&out_dir);
     0
+}
+
+/// The address to give a browser: `localhost` for an unspecified interface.
+fn browse_address(addr: &str, interface: std::net::IpAddr) -> String {
+    if interface.is_unspecified() {
+        addr.rsplit_once(':').map_or(addr.to_string(), |(_, port)| format!("localhost:{port}"))
+    } else {
+        addr.to_string()
+    }
+}
+
+/// Open `url` in the default browser (`xdg-open`, `open`, `start`); a
+/// failure is a warning, the server goes on.
+fn open_browser(url: &str) {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut c = std::process::Command::new("cmd");
+        c.args(["/C", "start", ""]);
+        c
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    let spawned = command
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    if let Err(e) = spawned {
+        eprintln!("warning: cannot open a browser ({e}): open {url} yourself");
+    }
 }
 
 /// Where the server's output folder goes, best first. Like Hugo, which

@@ -174,3 +174,34 @@ fn build_counts_what_check_counts_and_says_what_it_left_out() {
     let err = t.file("content/e.md", "+++\ntitel = \"x\"\n+++\n").build_fails();
     assert!(err.contains("the previous site in ") && err.contains("was left untouched"), "{err}");
 }
+
+#[test]
+fn config_prints_every_default_and_styles_lists_what_style_accepts() {
+    let t = SiteTest::new().file("content/a.md", &crate::common::article("Alpha", "", "Text."));
+    let out = t.run(&["config"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Defaults the fixture does not set are filled in…
+    for default in ["language = \"en\"", "style = \"apa\"", "review_interval_months = 36", "[search]\nenabled = true"] {
+        assert!(text.contains(default), "{default} in {text}");
+    }
+    // …and what it prints is a haven.toml that builds.
+    std::fs::write(t.root().join("haven.toml"), text.as_bytes()).unwrap();
+    t.build();
+    let json: serde_json::Value = serde_json::from_slice(&t.run(&["config", "--format", "json"]).stdout).unwrap();
+    assert_eq!(json["config"]["citations"]["bibliography"][0], "refs.json");
+    let styles = String::from_utf8_lossy(&haven().arg("styles").output().unwrap().stdout).into_owned();
+    let names: Vec<&str> = styles.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    assert!(names.len() > 50 && names.contains(&"apa") && names.contains(&"chicago-author-date"), "{styles}");
+    // Every name listed is one `[citations] style` accepts (a few, built).
+    for name in ["ieee", names[0], names[names.len() - 1]] {
+        let config = std::fs::read_to_string(t.root().join("haven.toml"))
+            .unwrap()
+            .replace("style = \"apa\"", &format!("style = \"{name}\""));
+        let t = SiteTest::new()
+            .file("haven.toml", &config)
+            .file("content/a.md", &crate::common::article("Alpha", "", "A claim [@bordin1979]."));
+        let out = t.run(&["build", "--quiet"]);
+        assert!(out.status.success(), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}

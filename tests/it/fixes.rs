@@ -227,3 +227,25 @@ fn synonyms_belong_to_glossary_terms_only() {
     let t = site().file("content/glossary/term.md", &article("Term", "synonyms = [\"x\"]", "A term."));
     t.build();
 }
+
+#[test]
+fn config_values_of_the_wrong_type_are_said_plainly_and_fixed_literally() {
+    let config = CONFIG
+        .replace("https://example.org/kb/", "/")
+        .replace("title = \"Test site\"", "title = 3")
+        .replace("[\"refs.json\"]", "\"refs.json\"");
+    let t = site().file("haven.toml", &config);
+    let report = check(&t);
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["message"], "`title` must be text in quotes, not a number", "{d}");
+    assert_eq!(d["help"], "write: `title = \"3\"`", "{d}");
+    let fixed = fix_until_clean(&t, 3);
+    assert_eq!(
+        fixed,
+        ["`title` must be text in quotes, not a number", "`bibliography` must be a list in brackets, not text"]
+    );
+    // Without a literal fix, still plain words.
+    let config = CONFIG.replace("[citations]", "[defaults]\nreview_interval_months = \"3\"\n[citations]");
+    let report = check(&site().file("haven.toml", &config));
+    assert_eq!(report["diagnostics"][0]["message"], "`review_interval_months` must be a whole number, not text");
+}

@@ -27,21 +27,32 @@ fn free_port() -> u16 {
 }
 
 fn start(t: &SiteTest) -> Server {
+    start_with(t, &[], &[]).0
+}
+
+/// [`start`] with more arguments and environment; also returns what the
+/// server printed before "Serving …".
+fn start_with(t: &SiteTest, args: &[&str], env: &[(&str, &std::ffi::OsStr)]) -> (Server, Vec<String>) {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_haven"))
         .args(["serve", "--port", &port.to_string(), "--root"])
         .arg(t.root())
+        .args(args)
+        .envs(env.iter().copied())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
+    let mut before = Vec::new();
     loop {
         let line = lines.next().expect("serve exited").unwrap();
         if line.starts_with("Serving") {
-            assert!(line.contains(&format!("http://127.0.0.1:{port}/")), "{line}");
+            let shown = if args.contains(&"0.0.0.0") { "localhost" } else { "127.0.0.1" };
+            assert!(line.contains(&format!("http://{shown}:{port}/")), "{line}");
             break;
         }
+        before.push(line);
     }
     // Keep draining stderr so the server never blocks on a full pipe.
     let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -51,13 +62,17 @@ fn start(t: &SiteTest) -> Server {
             sink.lock().unwrap().push(line);
         }
     });
-    Server { child, port, log }
+    (Server { child, port, log }, before)
 }
 
 fn get(port: u16, path: &str) -> (u16, String) {
+    get_as(port, path, "localhost")
+}
+
+fn get_as(port: u16, path: &str, host: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {host}\r\n\r\n").unwrap();
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).unwrap();
     let text = String::from_utf8_lossy(&buf).into_owned();
@@ -326,4 +341,60 @@ fn issue_23_serve_watches_inputs_created_after_start_and_the_bibliography() {
     let idle: serde_json::Value = serde_json::from_str(&get(port, "/__haven/status").1).unwrap();
     assert_eq!(idle["version"].as_u64(), settled, "rebuilt without any change");
     drop(t);
+}
+
+#[test]
+fn issue_20_a_first_build_that_fails_shows_its_errors_in_the_browser() {
+    let t = SiteTest::new().file("content/a.md", "+++\ntitel = \"Alpha\"\n+++\nText.\n");
+    let server = start(&t);
+    let port = server.port;
+    wait_for(port, "first build", |v| v["error"].is_string());
+    let (code, html) = get(port, "/a/");
+    assert_eq!(code, 500, "{html}");
+    assert!(html.contains("The site could not be built yet"), "{html}");
+    // The live-reload script draws the errors and reloads once a build succeeds.
+    let script = html.split("src=\"").nth(1).and_then(|s| s.split('"').next()).unwrap();
+    assert_eq!(get(port, script).0, 200, "{script}");
+    let t = t.file("content/a.md", &article("Alpha", "", "Text."));
+    wait_for(port, "fixed", |v| v["error"].is_null());
+    assert_eq!(get(port, "/a/").0, 200);
+    assert_eq!(get(port, "/nope/").0, 404);
+    drop(t);
+}
+
+#[test]
+fn issue_20_interface_serves_the_network_with_a_warning_and_open_starts_a_browser() {
+    let t = SiteTest::new().file("content/a.md", &article("Alpha", "", "Text."));
+    // A stand-in for the desktop's browser opener, first on PATH.
+    let bin = tempfile::tempdir().unwrap();
+    let opened = bin.path().join("opened.txt");
+    let opener = bin.path().join("xdg-open");
+    std::fs::write(&opener, format!("#!/bin/sh\necho \"$1\" > '{}'\n", opened.display())).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = std::env::join_paths(
+        std::iter::once(bin.path().to_path_buf()).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap())),
+    )
+    .unwrap();
+    let (server, before) = start_with(&t, &["--interface", "0.0.0.0", "--open"], &[("PATH", path.as_os_str())]);
+    let port = server.port;
+    assert!(
+        before.iter().any(|l| l.contains("warning: serving on 0.0.0.0") && l.contains("anyone on your network")),
+        "{before:?}"
+    );
+    wait_for(port, "first build", |v| v["version"].as_u64() >= Some(1));
+    // A phone on the network asks by IP address; a DNS-rebinding page by name.
+    assert_eq!(get_as(port, "/a/", &format!("192.168.1.20:{port}")).0, 200);
+    assert_eq!(get_as(port, "/a/", "evil.example").0, 403);
+    let until = Instant::now() + Duration::from_secs(10);
+    while !opened.exists() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(std::fs::read_to_string(&opened).unwrap().trim(), format!("http://localhost:{port}/"));
+    // Without --interface, an IP address that is not this machine's is refused.
+    let plain = start(&t);
+    assert_eq!(get_as(plain.port, "/a/", &format!("192.168.1.20:{}", plain.port)).0, 403);
 }
