@@ -71,13 +71,14 @@ pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
                         ),
                     };
                     println!(
-                        "{}{drafts}, {} internal links, {} of {} bibliography entries cited; {} errors, {} warnings",
+                        "{}{drafts}, {} internal links, {} of {} bibliography entries cited; {errors} error{}, \
+                         {warnings} warning{}",
                         r.pages_described,
                         r.link_edges,
                         r.distinct_sources_cited,
                         r.bibliography_entries,
-                        errors,
-                        warnings
+                        if errors == 1 { "" } else { "s" },
+                        if warnings == 1 { "" } else { "s" }
                     );
                 }
             } else {

@@ -172,7 +172,7 @@ fn issue_17_force_takes_over_a_foreign_folder_after_a_warning() {
     // From now on it is Haven's: no --force, no warning.
     let out = w.haven(&["build", "--output", "../notes"]);
     assert_built(&out);
-    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning:"), "{}", stderr(&out));
 }
 
 #[test]
@@ -324,7 +324,7 @@ fn issue_17_an_earlier_havens_output_is_adopted_once_and_the_tracked_readme_is_f
     w.file("site/search-index/README.md", haven_readme());
     let out = w.haven(&["build"]);
     assert_built(&out);
-    assert!(!stderr(&out).contains("warning"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("warning:"), "{}", stderr(&out));
     // Outputs of a Haven from before markers.
     std::fs::remove_file(w.path("site/public/.haven-output.json")).unwrap();
     std::fs::remove_file(w.path("site/search-index/.haven-output.json")).unwrap();
