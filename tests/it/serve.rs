@@ -398,3 +398,36 @@ fn issue_20_interface_serves_the_network_with_a_warning_and_open_starts_a_browse
     let plain = start(&t);
     assert_eq!(get_as(plain.port, "/a/", &format!("192.168.1.20:{}", plain.port)).0, 403);
 }
+
+#[test]
+fn issue_20_a_busy_port_is_found_before_building_and_port_0_prints_the_port() {
+    let t = SiteTest::new().file("content/a.md", &article("Alpha", "", "Text."));
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = t.run(&["serve", "--port", &port]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("help: choose another port with `--port`"), "{err}");
+    assert!(!err.contains("Rebuilt"), "it built before finding the port busy: {err}");
+    // --port 0: any free port, and the address printed is the real one.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_haven"))
+        .args(["serve", "--port", "0", "--root"])
+        .arg(t.root())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let line = BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.starts_with("Serving"))
+        .expect("serve printed its address");
+    let _killed = child.kill();
+    let _waited = child.wait();
+    let chosen: u16 = line
+        .split("http://127.0.0.1:")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    assert_ne!(chosen, 0, "{line}");
+}
