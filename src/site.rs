@@ -124,6 +124,9 @@ pub struct Meta {
     pub aliases: Vec<String>,
     pub draft: bool,
     pub synonyms: Vec<String>,
+    /// Words readers use for the page (`keywords`): searched like the
+    /// title, never shown.
+    pub keywords: Vec<String>,
     /// Extra bibliography files for this page, relative to the page's folder.
     pub bibliography: Vec<String>,
     pub sort_by: SortBy,

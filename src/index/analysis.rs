@@ -32,6 +32,24 @@ pub const STOP_WORDS: &[&str] = &[
     "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to", "was", "will", "with",
 ];
 
+/// Words of a question rather than of its subject ("what if i dont like my
+/// therapist"): a query drops them when it has other words (never the word
+/// being typed), and never corrects them. They include the pieces an
+/// apostrophe leaves of a contraction (`don't` → `don`, `t`) and the
+/// contraction typed without it (`dont`), so `don't`, `don’t` and `dont`
+/// read alike and are never "corrected" into fragments. They stay indexed:
+/// a query of nothing else still finds them.
+pub const QUESTION_WORDS: &[&str] = &[
+    "what", "when", "where", "why", "how", "who", "which", "whom", "whose", "is", "am", "was", "were", "do", "does",
+    "did", "doing", "done", "can", "could", "should", "would", "will", "may", "might", "must", "shall", "have", "has",
+    "had", "i", "me", "my", "mine", "myself", "you", "your", "yours", "we", "our", "us", "he", "she", "him", "her",
+    "his", "them", "its", "im", "ive", "id", "youre", "theyre", "whats", "hows", "dont", "doesnt", "didnt", "isnt",
+    "arent", "wasnt", "werent", "cant", "cannot", "couldnt", "wouldnt", "shouldnt", "wont", "havent", "hasnt", "hadnt",
+    "don", "doesn", "didn", "isn", "aren", "wasn", "weren", "couldn", "wouldn", "shouldn", "hasn", "hadn", "t", "s",
+    "m", "re", "ve", "ll", "d", "so", "just", "really", "get", "getting", "got", "about", "any", "some", "there",
+    "here", "ok", "okay", "please",
+];
+
 /// The index analyzer: words → stemmed terms, stop words removed.
 pub fn stemming() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())

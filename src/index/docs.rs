@@ -19,8 +19,12 @@ pub struct SearchPage {
     pub path: String,
     pub tags: Vec<String>,
     pub audience: Vec<String>,
-    /// Extra words indexed like the title (glossary synonyms).
+    /// Extra words indexed like the title: glossary synonyms, an article's
+    /// `keywords` (the words readers use for it, not shown).
     pub synonyms: Vec<String>,
+    /// A listing (the home page, a section's index): it ranks below the
+    /// articles that hold the same words ([`crate::index::inverted::LISTING_WEIGHT`]).
+    pub listing: bool,
     /// In page order; the first is the page's top (heading `""`).
     pub sections: Vec<SearchSection>,
 }
@@ -58,6 +62,7 @@ fn page_with(site: &Site, p: &Page, glossary: &str) -> SearchPage {
             tags: p.meta.tags.clone(),
             audience: p.meta.audience.clone(),
             synonyms: p.meta.synonyms.clone(),
+            listing: false,
             sections: vec![SearchSection { heading: String::new(), anchor: p.slug.clone(), text }],
         }
     } else {
@@ -68,7 +73,8 @@ fn page_with(site: &Site, p: &Page, glossary: &str) -> SearchPage {
             path: p.path.clone(),
             tags: p.meta.tags.clone(),
             audience: p.meta.audience.clone(),
-            synonyms: p.meta.synonyms.clone(),
+            synonyms: p.meta.synonyms.iter().chain(&p.meta.keywords).cloned().collect(),
+            listing: p.is_section,
             sections,
         }
     }

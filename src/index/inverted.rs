@@ -37,6 +37,11 @@ pub struct Fields {
     pub url: Field,
 }
 
+/// How much a listing's match counts against an article's: the glossary
+/// or a section's index holds every entry's words, but the page that
+/// answers is the article.
+pub const LISTING_WEIGHT: f32 = 0.5;
+
 /// How much a match in each field counts, relative to the body.
 pub const BOOSTS: [(&str, f32); 4] = [("title", 3.0), ("heading", 2.0), ("tags", 1.5), ("body", 1.0)];
 
@@ -85,6 +90,8 @@ pub fn build(dir: &Path, pages: &[SearchPage]) -> tantivy::Result<Scores> {
     let mut writer: IndexWriter = index.writer_with_num_threads(1, 64 << 20)?;
     writer.set_merge_policy(Box::new(NoMergePolicy));
     let mut id = 0u64;
+    // Each document's weight (by Haven id): listings count less.
+    let mut weights: Vec<f32> = Vec::new();
     for page in pages {
         for (i, s) in page.sections.iter().enumerate() {
             let mut d = TantivyDocument::default();
@@ -105,13 +112,14 @@ pub fn build(dir: &Path, pages: &[SearchPage]) -> tantivy::Result<Scores> {
             d.add_text(f.body, &s.text);
             d.add_text(f.url, url(&page.path, &s.anchor));
             writer.add_document(d)?;
+            weights.push(if page.listing { LISTING_WEIGHT } else { 1.0 });
             id += 1;
         }
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
     let reader = reader(&index)?;
-    scores(&reader, &f)
+    scores(&reader, &f, &weights)
 }
 
 /// `path#anchor`, or `path` for the top of a page.
@@ -128,7 +136,8 @@ pub fn reader(index: &Index) -> tantivy::Result<IndexReader> {
 }
 
 /// Walk every field's term dictionary and postings; compute boosted BM25.
-fn scores(reader: &IndexReader, f: &Fields) -> tantivy::Result<Scores> {
+/// Each document's sum is scaled by its weight in `weights` (by Haven id).
+fn scores(reader: &IndexReader, f: &Fields, weights: &[f32]) -> tantivy::Result<Scores> {
     let searcher = reader.searcher();
     let num_docs = searcher.num_docs();
     let mut combined: BTreeMap<String, BTreeMap<u32, f32>> = BTreeMap::new();
@@ -177,7 +186,11 @@ fn scores(reader: &IndexReader, f: &Fields) -> tantivy::Result<Scores> {
             }
         }
     }
-    let (terms, postings) = combined.into_iter().map(|(t, docs)| (t, docs.into_iter().collect())).unzip();
+    let weight = |doc: u32| weights.get(doc as usize).copied().unwrap_or(1.0);
+    let (terms, postings) = combined
+        .into_iter()
+        .map(|(t, docs)| (t, docs.into_iter().map(|(doc, score)| (doc, score * weight(doc))).collect()))
+        .unzip();
     Ok(Scores { terms, postings })
 }
 
@@ -199,6 +212,7 @@ pub(crate) mod tests {
                 tags: vec!["Attachment".into()],
                 audience: vec!["clients".into()],
                 synonyms: vec![],
+                listing: false,
                 sections: vec![
                     sec("", "", "Secure attachment grows from a responsive caregiver."),
                     sec("A secure base", "a-secure-base", "A child explores from a secure base and returns."),
@@ -210,6 +224,7 @@ pub(crate) mod tests {
                 tags: vec!["Alliance".into()],
                 audience: vec!["clinicians".into()],
                 synonyms: vec![],
+                listing: false,
                 sections: vec![
                     sec("", "", "The alliance is the collaborative bond between client and therapist."),
                     sec("Goals", "goals", "Agreement on goals and tasks; the bond holds the attachment."),

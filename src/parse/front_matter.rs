@@ -101,6 +101,8 @@ struct RawMeta {
     #[serde(default)]
     synonyms: Vec<String>,
     #[serde(default)]
+    keywords: Vec<String>,
+    #[serde(default)]
     bibliography: Vec<String>,
     sort_by: Option<String>,
     #[serde(default)]
@@ -125,6 +127,7 @@ pub const META_KEYS: &[&str] = &[
     "aliases",
     "draft",
     "synonyms",
+    "keywords",
     "bibliography",
     "sort_by",
     "reading_path",
@@ -165,7 +168,7 @@ fn kind_of(key: &str) -> Option<Kind> {
             Kind::Text
         }
         "date" | "updated" | "last_reviewed" | "next_review" => Kind::Date,
-        "tags" | "audience" | "aliases" | "synonyms" | "bibliography" | "reading_path" => Kind::List,
+        "tags" | "audience" | "aliases" | "synonyms" | "keywords" | "bibliography" | "reading_path" => Kind::List,
         "weight" => Kind::Whole,
         "draft" => Kind::Flag,
         _ => return None,
@@ -190,6 +193,8 @@ const MEANT: &[(&str, &str, &str)] = &[
     ("summary", "description", "description"),
     ("authors", "author", "author"),
     ("tag", "tags", "tags"),
+    ("search_terms", "keywords", "keywords"),
+    ("keyword", "keywords", "keywords"),
     ("categories", "tags", "tags"),
     ("alias", "aliases", "aliases"),
     ("audiences", "audience", "audience"),
@@ -490,6 +495,7 @@ pub(super) fn parse_meta(
         aliases: raw.aliases,
         draft: raw.draft,
         synonyms: raw.synonyms,
+        keywords: raw.keywords,
         bibliography: raw.bibliography,
         sort_by,
         reading_path: raw.reading_path,

@@ -14,7 +14,7 @@ const PAGE: &str = "content/alliance/alliance-and-outcome.md";
 /// A copy of the shipped knowledge base (content and haven.toml).
 fn shipped_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_sources(Path::new(env!("CARGO_MANIFEST_DIR")), dir.path());
+    crate::common::copy_shipped(dir.path());
     dir
 }
 
@@ -105,26 +105,13 @@ impl Session {
 
     fn compare(&self, step: &str) {
         let full = tempfile::tempdir().unwrap();
-        copy_sources(self.root.path(), full.path());
+        crate::common::copy_site(self.root.path(), full.path());
         haven::build(&config(full.path())).unwrap();
         assert_same(self.root.path(), full.path(), step);
     }
 }
 
 /// `content/` and `haven.toml` of the site at `from`, into `to`.
-fn copy_sources(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from.join("content")) {
-        let entry = entry.unwrap();
-        let rel = entry.path().strip_prefix(from).unwrap();
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(to.join(rel)).unwrap();
-        } else {
-            std::fs::copy(entry.path(), to.join(rel)).unwrap();
-        }
-    }
-    std::fs::copy(from.join("haven.toml"), to.join("haven.toml")).unwrap();
-}
-
 fn replace(from: &'static str, to: &'static str) -> impl Fn(&str) -> String {
     move |text: &str| {
         assert!(text.contains(from), "fixture text `{from}` is gone from the shipped page");

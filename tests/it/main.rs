@@ -12,5 +12,6 @@ mod fuzz_replay;
 mod hostile;
 mod incremental;
 mod output;
+mod relevance;
 mod search;
 mod serve;

@@ -547,3 +547,57 @@ fn search_can_be_turned_off() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("search is turned off"));
 }
+
+#[test]
+fn questions_drop_their_own_words_and_contractions_are_never_corrected() {
+    let t = site();
+    t.build();
+    // The question's words go; the subject's rank as they would alone.
+    let asked = search_json(&t, &["how does a secure base help my child?"]);
+    let plain = search_json(&t, &["secure base help child"]);
+    assert_eq!(rows(&asked), rows(&plain), "{asked:#}");
+    let kinds: Vec<(&str, &str)> = asked["words"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["word"].as_str().unwrap(), w["kind"].as_str().unwrap()))
+        .collect();
+    assert!(
+        kinds.contains(&("how", "stop")) && kinds.contains(&("my", "stop")) && kinds.contains(&("secure", "exact")),
+        "{kinds:?}"
+    );
+    // `dont`, `don't` and `don’t` read alike, and none is "corrected" to a fragment.
+    let base = search_json(&t, &["secure base"]);
+    for q in ["i dont secure base", "i don't secure base", "i don\u{2019}t secure base"] {
+        let v = search_json(&t, &[q]);
+        assert!(v["corrected"].is_null(), "{q}: {v:#}");
+        assert_eq!(rows(&v), rows(&base), "{q}");
+    }
+    // A question of nothing but question words still searches them.
+    let v = search_json(&t, &["can "]);
+    assert_eq!(v["words"][0]["kind"], "exact", "{v:#}");
+    // The browser's engine agrees.
+    let queries: Vec<String> =
+        ["how does a secure base help my child?", "i dont secure base"].map(String::from).to_vec();
+    if let Some(browser) = browser_engine(&t, "/kb/", 10, &queries) {
+        for (q, b) in queries.iter().zip(&browser) {
+            assert_eq!(rows(b), rows(&search_json(&t, &[q.as_str()])), "{q}");
+            assert_eq!(b["corrected"], search_json(&t, &[q.as_str()])["corrected"], "{q}");
+        }
+    }
+}
+
+#[test]
+fn keywords_find_a_page_by_the_readers_words_and_listings_rank_below_articles() {
+    let t = site()
+        .file("content/attachment/anxious.md", &article("Anxious attachment", "keywords = [\"clingy\", \"abandoned\"]", "Worry about closeness."))
+        .file("content/attachment/_index.md", "+++\ntitle = \"Attachment\"\n+++\nWorry about closeness, and secure bases, avoidant strategies and anxious ones.\n");
+    t.build();
+    let v = search_json(&t, &["clingy"]);
+    assert_eq!(urls(&v)[0], "/kb/attachment/anxious/", "{v:#}");
+    assert!(!t.read("attachment/anxious/index.html").contains("clingy"), "keywords are not shown");
+    // The listing holds the same words as the article; the article answers.
+    let v = search_json(&t, &["worry closeness"]);
+    assert_eq!(urls(&v)[0], "/kb/attachment/anxious/", "{v:#}");
+    assert!(urls(&v).contains(&"/kb/attachment/".to_string()), "the listing is still found: {v:#}");
+}

@@ -308,6 +308,7 @@ pub fn build(
         docs: sections.len() as u32,
         pages: pages.len() as u32,
         stop: crate::index::analysis::STOP_WORDS.iter().map(|s| s.to_string()).collect(),
+        question: crate::index::analysis::QUESTION_WORDS.iter().map(|s| s.to_string()).collect(),
         vocab: vocab_table,
     };
     Export { manifest, shards }

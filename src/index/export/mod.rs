@@ -44,7 +44,7 @@ use super::codec::{self, DecodeError, Payload, Posting, Reader};
 use super::docs::SearchPage;
 
 /// Bumped whenever the format changes; `haven search` refuses other versions.
-pub const FORMAT: u32 = 3;
+pub const FORMAT: u32 = 4;
 
 /// Postings of a term kept in the vocabulary (its best ones).
 pub const HEAD: usize = 16;
@@ -79,6 +79,8 @@ pub struct Manifest {
     pub docs: u32,
     pub pages: u32,
     pub stop: Vec<String>,
+    /// Question words ([`crate::index::analysis::QUESTION_WORDS`]).
+    pub question: Vec<String>,
     /// Vocabulary shard `v{i}` holds the groups (see [`vocab_key`]) from
     /// `vocab[i]` up to (not including) `vocab[i + 1]`, in code-point order.
     pub vocab: Vec<String>,

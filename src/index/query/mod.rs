@@ -216,6 +216,7 @@ pub struct Engine<S: Source> {
     pub source: S,
     pub manifest: Manifest,
     stop: HashSet<String>,
+    question: HashSet<String>,
     vocab: HashMap<usize, VocabShard>,
     /// Record shard of every term seen in a vocabulary shard.
     term_shard: HashMap<u32, u32>,
@@ -264,10 +265,12 @@ impl<S: Source> Engine<S> {
         }
         let manifest: Manifest = json("manifest", payload)?;
         let stop = manifest.stop.iter().cloned().collect();
+        let question = manifest.question.iter().cloned().collect();
         Ok(Engine {
             source,
             manifest,
             stop,
+            question,
             vocab: HashMap::new(),
             term_shard: HashMap::new(),
             records: HashSet::new(),
@@ -379,11 +382,24 @@ impl<S: Source> Engine<S> {
         let typing_last = analysis::ends_in_word(q.text);
         let mut seen = HashSet::new();
         let mut out = Ranked::default();
+        // A question's own words go when it has others ("what if i dont like
+        // my therapist" → like, therapist).
+        let subject = words.iter().any(|w| !self.stop.contains(w) && !self.question.contains(w));
         for (i, w) in words.iter().enumerate() {
             if !seen.insert(w.clone()) {
                 continue;
             }
             let typing = typing_last && i + 1 == words.len();
+            if subject && !typing && self.question.contains(w) {
+                out.words.push(WordMatch {
+                    word: w.clone(),
+                    kind: WordKind::Stop,
+                    corrected: None,
+                    terms: Vec::new(),
+                    surfaces: Vec::new(),
+                });
+                continue;
+            }
             out.words.push(self.match_word(w, typing)?);
         }
         let mut allowed: Option<Vec<u32>> = None;

@@ -150,6 +150,7 @@ fn synthetic(seed: u64, pages: usize, terms: usize) -> Synthetic {
             tags: if p % 7 == 0 { vec!["seven".into()] } else { vec![] },
             audience: vec![],
             synonyms: vec![],
+            listing: false,
             sections,
         });
     }

@@ -45,7 +45,7 @@ impl<S: Source> Engine<S> {
         }
         if !terms.is_empty() {
             m.kind = if typing && (terms.len() > 1 || !exact) { WordKind::Prefix } else { WordKind::Exact };
-        } else if !stop && chars >= 3 {
+        } else if !stop && !self.question.contains(word) && chars >= 3 {
             if let Some(w) = self.correct(word)? {
                 let tid = self.vocab_shard(&w)?.and_then(|s| s.words.iter().find(|x| x.word == w)).map(|x| x.tid);
                 if let Some(tid) = tid {

@@ -130,3 +130,22 @@ pub fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 pub fn article(title: &str, extra: &str, body: &str) -> String {
     format!("+++\ntitle = \"{title}\"\ndescription = \"About {title}.\"\nlast_reviewed = 2026-01-01\n{extra}\n+++\n{body}\n")
 }
+
+/// Copy the shipped knowledge base (`content/` and `haven.toml`) into `to`.
+pub fn copy_shipped(to: &Path) {
+    copy_site(Path::new(env!("CARGO_MANIFEST_DIR")), to);
+}
+
+/// Copy a site's `content/` and `haven.toml` from `from` into `to`.
+pub fn copy_site(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from.join("content")) {
+        let entry = entry.unwrap();
+        let rel = entry.path().strip_prefix(from).unwrap();
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(to.join(rel)).unwrap();
+        } else {
+            std::fs::copy(entry.path(), to.join(rel)).unwrap();
+        }
+    }
+    std::fs::copy(from.join("haven.toml"), to.join("haven.toml")).unwrap();
+}

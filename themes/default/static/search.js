@@ -50,7 +50,7 @@
 
   // ---- analysis (src/index/analysis.rs) --------------------------------
 
-  var FORMAT = 3;
+  var FORMAT = 4;
   var EXACT = 2;
   var PREFIX = 1;
   var SUB_RESULTS = 2;
@@ -200,7 +200,7 @@
 
   // load(key) → Promise of the payload of `search/KEY.js` (see payload()).
   function createEngine(load) {
-    var manifest = null, stop = null;
+    var manifest = null, stop = null, question = null;
     var shards = new Map();
     var termShard = new Map(); // term id → its record shard
     var terms = new Map(); // term id → record
@@ -267,6 +267,7 @@
         opened = load("manifest").then(function (m) {
           if (!m || m.format !== FORMAT) throw new Error("search index format " + (m && m.format));
           stop = new Set(m.stop);
+          question = new Set(m.question);
           manifest = m;
           return m;
         });
@@ -348,7 +349,7 @@
       });
       if (found.size) {
         m.kind = typing && (found.size > 1 || !exact) ? "prefix" : "exact";
-      } else if (!isStop && n >= 3) {
+      } else if (!isStop && !question.has(word) && n >= 3) {
         var c = await correct(word);
         var cs = c && await vocabShard(c);
         var hit = cs && cs.find(function (e) { return e[0] === c; });
@@ -557,10 +558,17 @@
       var typingLast = ENDS_IN_WORD.test(text);
       var seen = new Set();
       var plan = [];
+      // A question's own words go when it has others (src/index/query).
+      var subject = ws.some(function (w) { return !stop.has(w) && !question.has(w); });
       ws.forEach(function (w, i) {
         if (seen.has(w)) return;
         seen.add(w);
-        plan.push(matchWord(w, typingLast && i === ws.length - 1));
+        var typing = typingLast && i === ws.length - 1;
+        if (subject && !typing && question.has(w)) {
+          plan.push(Promise.resolve({ word: w, kind: "stop", corrected: null, terms: [], surfaces: [] }));
+          return;
+        }
+        plan.push(matchWord(w, typing));
       });
       var matched = await Promise.all(plan);
       var allowed = null;
