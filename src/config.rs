@@ -143,11 +143,16 @@ impl Default for Citations {
 pub struct Search {
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Groups of words or phrases that mean the same to a reader
+    /// (`[["counsellor", "therapist"], ["clingy", "anxious attachment"]]`):
+    /// a section that says one is found by the others too.
+    #[serde(default)]
+    pub synonyms: Vec<Vec<String>>,
 }
 
 impl Default for Search {
     fn default() -> Self {
-        Search { enabled: true }
+        Search { enabled: true, synonyms: Vec::new() }
     }
 }
 
@@ -341,6 +346,7 @@ const CONFIG_KEYS: &[&str] = &[
     "bibliography",
     "style",
     "enabled",
+    "synonyms",
     "claim_phrases",
 ];
 

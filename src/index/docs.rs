@@ -38,6 +38,9 @@ pub struct SearchSection {
     pub anchor: String,
     /// Plain text of the section body, whitespace collapsed.
     pub text: String,
+    /// Words of the site's synonym groups (`[search] synonyms`) that mean
+    /// what the section says: searched like its body, never shown.
+    pub extra: String,
 }
 
 /// Every searchable page, sorted by URL so document ids are stable.
@@ -54,6 +57,53 @@ pub fn page(site: &Site, p: &Page) -> SearchPage {
 }
 
 fn page_with(site: &Site, p: &Page, glossary: &str) -> SearchPage {
+    let mut page = page_of(site, p, glossary);
+    let groups = &site.config.site.search.synonyms;
+    if !groups.is_empty() {
+        let synonyms = Synonyms::new(groups);
+        for (i, section) in page.sections.iter_mut().enumerate() {
+            let title = if i == 0 { page.title.as_str() } else { "" };
+            section.extra = synonyms.expand(&[title, &section.heading, &section.text]);
+        }
+    }
+    page
+}
+
+/// The site's synonym groups (`[search] synonyms`), each member a word or
+/// a phrase, as lower-case word sequences.
+struct Synonyms {
+    groups: Vec<Vec<Vec<String>>>,
+}
+
+impl Synonyms {
+    fn new(groups: &[Vec<String>]) -> Synonyms {
+        let mut surface = crate::index::analysis::surface();
+        let groups = groups
+            .iter()
+            .map(|g| {
+                g.iter().map(|m| crate::index::analysis::words(&mut surface, m)).filter(|w| !w.is_empty()).collect()
+            })
+            .collect();
+        Synonyms { groups }
+    }
+
+    /// The members of every group that `texts` mention (a member's words
+    /// in a row) which the texts do not already say, space-separated.
+    fn expand(&self, texts: &[&str]) -> String {
+        let mut surface = crate::index::analysis::surface();
+        let words: Vec<String> = texts.iter().flat_map(|t| crate::index::analysis::words(&mut surface, t)).collect();
+        let says = |member: &[String]| words.windows(member.len()).any(|w| w == member);
+        let mut out: Vec<String> = Vec::new();
+        for group in &self.groups {
+            if group.iter().any(|m| says(m)) {
+                out.extend(group.iter().filter(|m| !says(m)).map(|m| m.join(" ")));
+            }
+        }
+        out.join(" ")
+    }
+}
+
+fn page_of(site: &Site, p: &Page, glossary: &str) -> SearchPage {
     if p.is_glossary_term() {
         let text = join(&p.meta.description, &flatten(site, p, true).remove(0).text);
         SearchPage {
@@ -63,7 +113,12 @@ fn page_with(site: &Site, p: &Page, glossary: &str) -> SearchPage {
             audience: p.meta.audience.clone(),
             synonyms: p.meta.synonyms.clone(),
             listing: false,
-            sections: vec![SearchSection { heading: String::new(), anchor: p.slug.clone(), text }],
+            sections: vec![SearchSection {
+                heading: String::new(),
+                anchor: p.slug.clone(),
+                text,
+                extra: String::new(),
+            }],
         }
     } else {
         let mut sections = flatten(site, p, false);
@@ -98,7 +153,12 @@ fn join(a: &str, b: &str) -> String {
 /// The page's text split at its headings (or kept whole with `one_section`,
 /// headings then count as text). Always at least one section.
 fn flatten(site: &Site, p: &Page, one_section: bool) -> Vec<SearchSection> {
-    let mut out = vec![SearchSection { heading: String::new(), anchor: String::new(), text: String::new() }];
+    let mut out = vec![SearchSection {
+        heading: String::new(),
+        anchor: String::new(),
+        text: String::new(),
+        extra: String::new(),
+    }];
     let mut buf = String::new();
     let mut in_heading = false;
     let mut in_image = 0usize;
@@ -122,6 +182,7 @@ fn flatten(site: &Site, p: &Page, one_section: bool) -> Vec<SearchSection> {
                     heading: h.map(|h| h.text.clone()).unwrap_or_default(),
                     anchor: h.map(|h| h.id.clone()).unwrap_or_default(),
                     text: String::new(),
+                    extra: String::new(),
                 });
                 in_heading = true;
             }

@@ -110,6 +110,9 @@ pub fn build(dir: &Path, pages: &[SearchPage]) -> tantivy::Result<Scores> {
             }
             d.add_text(f.heading, &s.heading);
             d.add_text(f.body, &s.text);
+            if !s.extra.is_empty() {
+                d.add_text(f.body, &s.extra);
+            }
             d.add_text(f.url, url(&page.path, &s.anchor));
             writer.add_document(d)?;
             weights.push(if page.listing { LISTING_WEIGHT } else { 1.0 });
@@ -204,7 +207,12 @@ pub(crate) mod tests {
     use tantivy::Term;
 
     pub fn sample() -> Vec<SearchPage> {
-        let sec = |h: &str, a: &str, t: &str| SearchSection { heading: h.into(), anchor: a.into(), text: t.into() };
+        let sec = |h: &str, a: &str, t: &str| SearchSection {
+            heading: h.into(),
+            anchor: a.into(),
+            text: t.into(),
+            extra: String::new(),
+        };
         vec![
             SearchPage {
                 title: "Secure attachment".into(),

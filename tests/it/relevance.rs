@@ -10,10 +10,13 @@ use std::process::Command;
 
 use serde_json::Value;
 
-/// The score this test holds the shipped site to: what the ranking reached
-/// when the set was written (0.455 before question words and listing
-/// weights, 0.614 after). Raise it as the search improves.
-const FLOOR_SUCCESS_AT_3: f64 = 0.61;
+/// The scores this test holds the shipped site to, as reached (raise them as
+/// the search improves): on the questions written first, 0.455 before
+/// question words and listing weights, 0.614 after, 0.886 with the keywords
+/// and synonyms their misses showed were missing; on the questions held out
+/// from that tuning, 0.583.
+const FLOOR_TUNED: f64 = 0.88;
+const FLOOR_HELD_OUT: f64 = 0.58;
 
 /// The URLs (with `#anchor`) of the first ten results of each question, by
 /// the terminal's engine.
@@ -85,7 +88,7 @@ fn client_questions_find_the_page_that_answers_them() {
     )
     .unwrap();
     let items = set["questions"].as_array().unwrap();
-    assert!(items.len() >= 40, "only {} questions", items.len());
+    assert!(items.len() >= 50, "only {} questions", items.len());
     let questions: Vec<String> = items.iter().map(|i| i["q"].as_str().unwrap().to_string()).collect();
     let expected: Vec<Vec<String>> = items
         .iter()
@@ -107,16 +110,27 @@ fn client_questions_find_the_page_that_answers_them() {
     }
 
     let terminal = cli(dir.path(), &questions);
-    let (s3, mrr, missed) = score(&expected, &terminal, &questions);
+    let held: Vec<bool> = items.iter().map(|i| i["held_out"].as_bool().unwrap_or(false)).collect();
+    let part = |want: bool| -> (f64, f64, Vec<String>) {
+        let pick = |v: &[Vec<String>]| -> Vec<Vec<String>> {
+            v.iter().zip(&held).filter(|(_, h)| **h == want).map(|(x, _)| x.clone()).collect()
+        };
+        let qs: Vec<String> =
+            questions.iter().zip(&held).filter(|(_, h)| **h == want).map(|(q, _)| q.clone()).collect();
+        score(&pick(&expected), &pick(&terminal), &qs)
+    };
+    let (s3, mrr, missed) = part(false);
+    let (h3, hmrr, hmissed) = part(true);
     eprintln!(
-        "haven search: success@3 {s3:.3}, MRR@10 {mrr:.3} on {} questions; missed:\n  {}",
-        questions.len(),
-        missed.join("\n  ")
+        "haven search: success@3 {s3:.3}, MRR@10 {mrr:.3} (tuned); {h3:.3}, {hmrr:.3} (held out); missed:\n  {}\n  {}",
+        missed.join("\n  "),
+        hmissed.join("\n  ")
     );
     if let Some(browser) = browser(dir.path(), &questions) {
         for ((q, a), b) in questions.iter().zip(&terminal).zip(&browser) {
             assert_eq!(a, b, "{q}: the terminal and the browser rank differently");
         }
     }
-    assert!(s3 >= FLOOR_SUCCESS_AT_3, "success@3 fell to {s3:.3} (floor {FLOOR_SUCCESS_AT_3})");
+    assert!(s3 >= FLOOR_TUNED, "success@3 fell to {s3:.3} (floor {FLOOR_TUNED})");
+    assert!(h3 >= FLOOR_HELD_OUT, "held-out success@3 fell to {h3:.3} (floor {FLOOR_HELD_OUT})");
 }

@@ -601,3 +601,31 @@ fn keywords_find_a_page_by_the_readers_words_and_listings_rank_below_articles() 
     assert_eq!(urls(&v)[0], "/kb/attachment/anxious/", "{v:#}");
     assert!(urls(&v).contains(&"/kb/attachment/".to_string()), "the listing is still found: {v:#}");
 }
+
+#[test]
+fn site_synonyms_find_a_section_by_another_word_for_what_it_says() {
+    let config = crate::common::CONFIG.to_string()
+        + "\n[search]\nsynonyms = [[\"counsellor\", \"therapist\"], [\"clingy\", \"anxious attachment\"]]\n";
+    let t = site()
+        .file("haven.toml", &config)
+        .file("content/attachment/anxious.md", &article("Anxious attachment", "", "Worry about closeness."));
+    t.build();
+    // `counsellor` is written nowhere; sections that say `therapist` are found.
+    let v = search_json(&t, &["counsellor"]);
+    assert!(urls(&v).contains(&"/kb/attachment/secure/#in-therapy".to_string()), "{v:#}");
+    assert!(v["corrected"].is_null(), "{v:#}");
+    // A phrase member: the page that says "anxious attachment" is found by `clingy`.
+    let v = search_json(&t, &["clingy"]);
+    assert_eq!(urls(&v)[0], "/kb/attachment/anxious/", "{v:#}");
+    // Nothing is shown that the page does not say.
+    assert!(!v["results"][0]["snippet"].as_str().unwrap().contains("clingy"), "{v:#}");
+    assert!(
+        !t.read("search/index.html").contains("clingy") && !t.read("attachment/anxious/index.html").contains("clingy")
+    );
+    let queries: Vec<String> = ["counsellor", "clingy"].map(String::from).to_vec();
+    if let Some(browser) = browser_engine(&t, "/kb/", 10, &queries) {
+        for (q, b) in queries.iter().zip(&browser) {
+            assert_eq!(rows(b), rows(&search_json(&t, &[q.as_str()])), "{q}");
+        }
+    }
+}

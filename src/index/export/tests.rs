@@ -100,6 +100,7 @@ fn pages(n: usize, sections: usize) -> Vec<SearchPage> {
                     heading: format!("H{s}"),
                     anchor: format!("h{s}"),
                     text: format!("text {i} {s}"),
+                    extra: String::new(),
                 })
                 .collect(),
         })

@@ -141,7 +141,12 @@ fn synthetic(seed: u64, pages: usize, terms: usize) -> Synthetic {
     for p in 0..pages {
         let n = 1 + rnd(5) as usize;
         let sections: Vec<SearchSection> = (0..n)
-            .map(|i| SearchSection { heading: format!("h{i}"), anchor: format!("a{i}"), text: format!("t{p} {i}") })
+            .map(|i| SearchSection {
+                heading: format!("h{i}"),
+                anchor: format!("a{i}"),
+                text: format!("t{p} {i}"),
+                extra: String::new(),
+            })
             .collect();
         docs.extend((0..n).map(|i| (p as u32, i as u32)));
         search_pages.push(SearchPage {
