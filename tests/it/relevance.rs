@@ -134,3 +134,33 @@ fn client_questions_find_the_page_that_answers_them() {
     assert!(s3 >= FLOOR_TUNED, "success@3 fell to {s3:.3} (floor {FLOOR_TUNED})");
     assert!(h3 >= FLOOR_HELD_OUT, "held-out success@3 fell to {h3:.3} (floor {FLOOR_HELD_OUT})");
 }
+
+/// The fixture site's success@3 (12/12 when the set was written; MRR 0.917).
+const FLOOR_FIXTURE: f64 = 1.0;
+
+#[test]
+fn questions_about_a_site_never_tuned_for_find_their_page() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/relevance");
+    let set: Value = serde_json::from_str(&std::fs::read_to_string(root.join("fixture.json")).unwrap()).unwrap();
+    let items = set["questions"].as_array().unwrap();
+    let questions: Vec<String> = items.iter().map(|i| i["q"].as_str().unwrap().to_string()).collect();
+    let expected: Vec<Vec<String>> = items
+        .iter()
+        .map(|i| i["expect"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()).collect())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    crate::common::copy_site(&root.join("fixture"), dir.path());
+    let built = Command::new(env!("CARGO_BIN_EXE_haven"))
+        .args(["build", "--quiet", "--root"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let terminal = cli(dir.path(), &questions);
+    let (s3, mrr, missed) = score(&expected, &terminal, &questions);
+    eprintln!("fixture: success@3 {s3:.3}, MRR@10 {mrr:.3}; missed: {missed:?}");
+    if let Some(browser) = browser(dir.path(), &questions) {
+        assert_eq!(terminal, browser, "the terminal and the browser rank differently");
+    }
+    assert!(s3 >= FLOOR_FIXTURE, "success@3 fell to {s3:.3} (floor {FLOOR_FIXTURE})");
+}
