@@ -216,6 +216,38 @@ test("phone: sources collapse under the claim and expand by tap and by keyboard"
   await context.close();
 });
 
+test("phone: the header is three short rows, the current section's link is in view, the title starts in the first screen", async () => {
+  for (const width of [320, 390]) {
+    const context = await browser.newContext({ viewport: { width, height: 844 }, hasTouch: true, isMobile: true });
+    const page = await context.newPage();
+    await page.goto(origin + "/therapist-qualities/empathy/");
+    const m = await page.evaluate(() => {
+      const nav = document.querySelector(".site-nav");
+      const cur = nav.querySelector("[aria-current]").getBoundingClientRect();
+      const links = [...nav.querySelectorAll("a")].map((a) => a.getBoundingClientRect());
+      return {
+        navHeight: nav.getBoundingClientRect().height,
+        rows: new Set(links.map((r) => Math.round(r.top))).size,
+        current: [cur.left, cur.right],
+        linkHeight: Math.min(...links.map((r) => r.height)),
+        h1: document.querySelector("main h1").getBoundingClientRect().top,
+        noticeVisible: document.querySelector(".crisis-notice").getBoundingClientRect().bottom < 844,
+        pageScroll: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      };
+    });
+    assert.equal(m.rows, 1, `${width}: the navigation is one row`);
+    assert.ok(m.navHeight < 48, `${width}: navigation ${m.navHeight}px tall`);
+    assert.ok(m.linkHeight >= 24, `${width}: links ${m.linkHeight}px tall (WCAG 2.2 target size)`);
+    assert.ok(m.current[0] >= 0 && m.current[1] <= width, `${width}: the current section's link ${m.current} is on screen`);
+    // (At 320px the crisis notice, kept whole, wraps to two more lines.)
+    const limit = width >= 390 ? 360 : 420;
+    assert.ok(m.h1 < limit, `${width}: the page title starts at ${m.h1}px (it was ~430px at 390)`);
+    assert.ok(m.noticeVisible, "the crisis notice is in the first screen");
+    assert.equal(m.pageScroll, 0, "the page itself does not scroll sideways");
+    await context.close();
+  }
+});
+
 test("keyboard: skip link, visible focus, citation links, glossary preview with Esc", async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();

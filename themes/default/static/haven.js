@@ -12,4 +12,12 @@
   }
   document.addEventListener("mouseover", reset);
   document.addEventListener("focusin", reset);
+
+  // On a phone the navigation is one row that scrolls sideways: show the
+  // current section's link instead of leaving it past the edge.
+  var nav = document.querySelector(".site-nav");
+  var current = nav && nav.querySelector("[aria-current]");
+  if (current && nav.scrollWidth > nav.clientWidth) {
+    nav.scrollLeft = Math.max(0, current.offsetLeft - nav.offsetLeft - (nav.clientWidth - current.offsetWidth) / 2);
+  }
 })();
