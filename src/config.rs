@@ -41,6 +41,18 @@ pub struct SiteConfig {
     pub markdown: Markdown,
     #[serde(default)]
     pub check: Check,
+    #[serde(default)]
+    pub privacy: Privacy,
+}
+
+/// What readers' browsers may load from other sites.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Privacy {
+    /// Origins (`https://host`) pages may load images, scripts, frames,
+    /// stylesheets or media from; none by default.
+    #[serde(default)]
+    pub allow_origins: Vec<String>,
 }
 
 /// How markdown is turned into HTML.
@@ -348,6 +360,8 @@ const CONFIG_KEYS: &[&str] = &[
     "enabled",
     "synonyms",
     "claim_phrases",
+    "privacy",
+    "allow_origins",
 ];
 
 /// Turn a `toml` error into a diagnostic. `offset` is where the parsed TOML

@@ -27,6 +27,7 @@ pub mod live;
 pub mod load;
 pub mod output;
 pub mod parse;
+pub mod privacy;
 pub mod render;
 pub mod scaffold;
 pub mod site;
@@ -117,6 +118,9 @@ fn analyse_timed(config: &Config, diags: &mut Diagnostics, watch: &mut Stopwatch
         return None;
     }
     let site = link::run(site, diags);
+    // The site's own templates and stylesheets load nothing from elsewhere
+    // (pages were checked by `link`).
+    privacy::check_theme(config, diags);
     watch.lap("link");
     (!diags.has_errors()).then_some(site)
 }

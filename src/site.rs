@@ -278,6 +278,9 @@ pub struct Page {
     /// `../other/`, `#heading`, the base URL's own), as written, with their
     /// byte span: `link` checks that each target exists.
     pub path_links: Vec<(String, std::ops::Range<usize>)>,
+    /// Images and raw HTML that would load something from another site
+    /// (`link` reports those `[privacy]` does not allow).
+    pub embeds: Vec<crate::privacy::Embed>,
     pub cites: Vec<CiteGroup>,
     pub claims: Vec<Claim>,
     /// Plain text of the body, for search, reading time and readability.

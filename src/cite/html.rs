@@ -74,7 +74,7 @@ pub fn elem_html(child: &ElemChild, out: &mut String) {
         ElemChild::Link { text, url } => {
             let safe = url.starts_with("https://") || url.starts_with("http://");
             if safe {
-                out.push_str(&format!("<a class=\"ref-link\" href=\"{}\">", escape(url)));
+                out.push_str(&format!("<a class=\"ref-link\" href=\"{}\" rel=\"noopener noreferrer\">", escape(url)));
                 formatted_html(text, out);
                 out.push_str("</a>");
             } else {

@@ -19,6 +19,7 @@ pub struct Doc {
     pub headings: Vec<Heading>,
     pub links: Vec<LinkRef>,
     pub path_links: Vec<(String, Range<usize>)>,
+    pub embeds: Vec<crate::privacy::Embed>,
     pub cites: Vec<CiteGroup>,
     pub claims: Vec<Claim>,
     pub text: String,
@@ -125,6 +126,7 @@ impl<'s> Walk<'s> {
                 headings: Vec::new(),
                 links: Vec::new(),
                 path_links: Vec::new(),
+                embeds: Vec::new(),
                 cites: Vec::new(),
                 claims: Vec::new(),
                 text: String::new(),
@@ -214,7 +216,20 @@ impl<'s> Walk<'s> {
                 _ => {}
             },
             _ if swallowing => {}
-            Event::Start(Tag::Image { .. }) => {
+            Event::Start(Tag::Image { ref dest_url, .. }) => {
+                if crate::privacy::origin(dest_url).is_some() {
+                    // The destination as written, inside the image's span.
+                    let at = self
+                        .src
+                        .get(abs.clone())
+                        .and_then(|t| t.rfind(dest_url.as_ref()))
+                        .map_or(abs.start, |p| abs.start + p);
+                    self.doc.embeds.push(crate::privacy::Embed {
+                        span: at..at + dest_url.len(),
+                        url: dest_url.to_string(),
+                        what: "an image",
+                    });
+                }
                 self.in_image += 1;
                 self.push(Node::Md(event.into_static()));
             }
@@ -232,6 +247,16 @@ impl<'s> Walk<'s> {
             }
             Event::SoftBreak | Event::HardBreak => {
                 self.push_text(" ");
+                self.push(Node::Md(event.into_static()));
+            }
+            Event::Html(ref h) | Event::InlineHtml(ref h) => {
+                // Raw HTML: the event's text is the source's, from the span's start.
+                let base = abs.start;
+                self.doc.embeds.extend(
+                    crate::privacy::in_html(h)
+                        .into_iter()
+                        .map(|e| crate::privacy::Embed { span: e.span.start + base..e.span.end + base, ..e }),
+                );
                 self.push(Node::Md(event.into_static()));
             }
             other => self.push(Node::Md(other.into_static())),

@@ -75,6 +75,7 @@ fn parse_page_with(page: &mut Page, guard: bool) -> Vec<Diagnostic> {
             page.headings = doc.headings;
             page.links = doc.links;
             page.path_links = doc.path_links;
+            page.embeds = doc.embeds;
             page.cites = doc.cites;
             page.claims = doc.claims;
             page.word_count = doc.text.split_whitespace().count();

@@ -77,6 +77,15 @@ pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>, refs: RefTar
                 events.push(Event::Html(CowStr::Borrowed(if in_head { "</th>" } else { "</td>" })));
                 cell += 1;
             }
+            // A link to another site tells it nothing about the page it came
+            // from, and gets no handle on it.
+            Node::Md(Event::Start(Tag::Link { dest_url, title, .. })) if crate::privacy::origin(dest_url).is_some() => {
+                let title = if title.is_empty() { String::new() } else { format!(" title=\"{}\"", escape(title)) };
+                events.push(Event::InlineHtml(CowStr::from(format!(
+                    "<a href=\"{}\"{title} rel=\"noopener noreferrer\">",
+                    escape(dest_url)
+                ))));
+            }
             Node::Md(e) => events.push(e.clone()),
             Node::Text(t) => match glossary_by_node.get(&ni) {
                 None => events.push(Event::Text(CowStr::Borrowed(t))),

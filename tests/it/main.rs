@@ -12,6 +12,7 @@ mod fuzz_replay;
 mod hostile;
 mod incremental;
 mod output;
+mod privacy;
 mod relevance;
 mod search;
 mod serve;
