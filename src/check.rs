@@ -35,6 +35,18 @@ pub struct ArticleReport {
     pub uncited_claims: usize,
 }
 
+/// An article whose review is overdue or soon due.
+#[derive(Debug, Serialize)]
+pub struct ReviewDue {
+    pub file: String,
+    pub title: String,
+    pub due: String,
+    /// `"overdue"` or `"due-soon"`.
+    pub status: &'static str,
+    /// Days until the due date (negative: days overdue).
+    pub days: i64,
+}
+
 #[derive(Debug, Serialize)]
 pub struct Report {
     pub articles: Vec<ArticleReport>,
@@ -46,6 +58,8 @@ pub struct Report {
     pub pages_described: String,
     /// Drafts left out (without `--drafts`).
     pub drafts_left_out: usize,
+    /// Articles overdue for review or due within `[check] review_window_days`, by date.
+    pub reviews: Vec<ReviewDue>,
     pub link_edges: usize,
     pub distinct_sources_cited: usize,
     pub bibliography_entries: usize,
@@ -155,6 +169,7 @@ fn run_with(site: &Site, today: Date, diags: &mut Diagnostics, grades: bool) -> 
         glossary_terms: site.page_counts().1,
         pages_described: site.describe_pages(),
         drafts_left_out: site.drafts_left_out,
+        reviews: reviews_due(site, today),
         link_edges: site.pages.iter().map(|p| p.links.iter().filter(|l| l.resolved.is_some()).count()).sum(),
         distinct_sources_cited: cited.len(),
         bibliography_entries: site.sources.len(),
@@ -170,6 +185,28 @@ fn has_identifier(item: &hayagriva::citationberg::json::Item) -> bool {
         || field("PMCID")
         || field("ISBN")
         || item.0.get("URL").and_then(|v| v.to_str()).is_some_and(|u| u.contains("ncbi.nlm.nih.gov/books/NBK"))
+}
+
+/// Articles overdue for review or due within the window, soonest first.
+fn reviews_due(site: &Site, today: Date) -> Vec<ReviewDue> {
+    let interval = site.config.site.defaults.review_interval_months;
+    let window = i64::from(site.config.site.check.review_window_days);
+    let mut out: Vec<ReviewDue> = site
+        .articles()
+        .filter_map(|p| {
+            let due = p.next_review(interval)?;
+            let days = due.days_since_epoch() - today.days_since_epoch();
+            (days <= window).then(|| ReviewDue {
+                file: p.file.display().to_string(),
+                title: p.meta.title.clone(),
+                due: due.to_string(),
+                status: if days < 0 { "overdue" } else { "due-soon" },
+                days,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (a.days, &a.file).cmp(&(b.days, &b.file)));
+    out
 }
 
 /// A glossary term without a `description` (its preview would read "Term: ").
@@ -198,14 +235,18 @@ fn lint_article(
 ) -> (Vec<Diagnostic>, ArticleReport, (usize, usize)) {
     let mut found = Vec::new();
     // Review dates.
-    let due = p.meta.next_review.or_else(|| p.meta.last_reviewed.map(|d| d.add_months(interval)));
+    let due = p.next_review(interval);
     match due {
         Some(d) if d < today => {
             let line =
                 p.meta.key_lines.get("next_review").or(p.meta.key_lines.get("last_reviewed")).copied().unwrap_or(1);
+            let message = format!("review overdue: next review was due on {d}");
+            let d = match site.config.site.check.overdue {
+                crate::config::Overdue::Warn => Diagnostic::warning(message),
+                crate::config::Overdue::Error => Diagnostic::error(message),
+            };
             found.push(
-                Diagnostic::warning(format!("review overdue: next review was due on {d}"))
-                    .in_file(&p.file)
+                d.in_file(&p.file)
                     .at(&p.source, line_range(&p.source, line))
                     .help("review the article, then update `last_reviewed`"),
             );

@@ -78,6 +78,9 @@ pub struct BuildArgs {
     /// directory, `/`, mount points and git repositories.
     #[arg(long)]
     pub force: bool,
+    /// Judge review dates as of this day (YYYY-MM-DD) instead of today.
+    #[arg(long, value_parser = parse_date)]
+    pub today: Option<crate::site::Date>,
 }
 
 #[derive(Debug, Args)]
@@ -110,6 +113,9 @@ pub enum Format {
 pub struct CheckArgs {
     #[command(flatten)]
     pub site: SiteArgs,
+    /// Judge review dates as of this day (YYYY-MM-DD) instead of today.
+    #[arg(long, value_parser = parse_date)]
+    pub today: Option<crate::site::Date>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -161,4 +167,9 @@ pub struct SearchArgs {
     /// Only pages for this audience.
     #[arg(long)]
     pub audience: Option<String>,
+}
+
+/// A `YYYY-MM-DD` argument.
+fn parse_date(s: &str) -> Result<crate::site::Date, String> {
+    crate::site::Date::parse(s).ok_or_else(|| format!("`{s}` is not a date: write YYYY-MM-DD, e.g. 2026-03-01"))
 }

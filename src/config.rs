@@ -174,11 +174,38 @@ pub struct Check {
     /// Phrases that mark a sentence as an empirical claim needing a citation.
     #[serde(default = "default_claim_phrases")]
     pub claim_phrases: Vec<String>,
+    /// `haven check` lists pages whose review falls due within this many days.
+    #[serde(default = "default_review_window")]
+    pub review_window_days: u32,
+    /// An overdue review is a warning (`"warn"`) or an error (`"error"`).
+    #[serde(default)]
+    pub overdue: Overdue,
+    /// An overdue page tells readers it is due for review.
+    #[serde(default = "yes")]
+    pub overdue_notice: bool,
+}
+
+/// How `haven check` and `haven build` treat a page past its review date.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Overdue {
+    #[default]
+    Warn,
+    Error,
+}
+
+fn default_review_window() -> u32 {
+    60
 }
 
 impl Default for Check {
     fn default() -> Self {
-        Check { claim_phrases: default_claim_phrases() }
+        Check {
+            claim_phrases: default_claim_phrases(),
+            review_window_days: default_review_window(),
+            overdue: Overdue::Warn,
+            overdue_notice: true,
+        }
     }
 }
 
@@ -248,6 +275,8 @@ pub struct Config {
     pub base_path: String,
     /// Base URL without trailing slash, for absolute links in feeds and sitemaps.
     pub base_url: String,
+    /// The date reviews are judged against: `--today`, else the clock (UTC).
+    pub today: crate::site::Date,
     /// `base_url = "./"`: every link is relative to the page and points at
     /// `index.html` files, so the built folder works from any host path and
     /// opened from disk (`file://`).
@@ -271,6 +300,8 @@ pub struct Overrides {
     pub live_reload: Option<String>,
     /// `haven build --force`.
     pub force: bool,
+    /// `--today YYYY-MM-DD`: judge review dates as of this day.
+    pub today: Option<crate::site::Date>,
 }
 
 impl Config {
@@ -308,6 +339,7 @@ impl Config {
             base_path,
             base_url,
             relative,
+            today: overrides.today.unwrap_or_else(crate::site::Date::today),
         })
     }
 }
@@ -360,6 +392,9 @@ const CONFIG_KEYS: &[&str] = &[
     "enabled",
     "synonyms",
     "claim_phrases",
+    "review_window_days",
+    "overdue",
+    "overdue_notice",
     "privacy",
     "allow_origins",
 ];

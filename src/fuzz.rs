@@ -120,6 +120,7 @@ fn config() -> Config {
         base_path: "/".into(),
         base_url: String::new(),
         relative: false,
+        today: crate::site::Date { year: 2026, month: 1, day: 1 },
     }
 }
 

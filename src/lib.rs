@@ -160,7 +160,7 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
         return Err(run.failed(Cause::Content));
     };
     // `haven check`'s lints, counted so the build can say there is more to see.
-    let check_warnings = check::warning_count(&site, site::Date::today());
+    let check_warnings = check::warning_count(&site, config.today);
     run.watch.lap("lint");
     if !keep_sources {
         // Only diagnostics (all reported by now) point into the source text,

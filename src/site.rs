@@ -61,6 +61,22 @@ impl Date {
         Date::from_days_since_epoch((secs / 86_400) as i64)
     }
 
+    /// Days since 1970-01-01 (Howard Hinnant's `days_from_civil`).
+    pub fn days_since_epoch(&self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date `days` later.
+    pub fn add_days(&self, days: i64) -> Date {
+        Date::from_days_since_epoch(self.days_since_epoch() + days)
+    }
+
     /// Howard Hinnant's `civil_from_days`.
     pub fn from_days_since_epoch(z: i64) -> Date {
         let z = z + 719_468;
@@ -314,6 +330,11 @@ impl Page {
     pub fn is_glossary_term(&self) -> bool {
         !self.is_section && self.section == "glossary"
     }
+    /// When the page is next due for review: its `next_review`, else its
+    /// `last_reviewed` plus the site's interval (`None` without either).
+    pub fn next_review(&self, interval_months: u32) -> Option<Date> {
+        self.meta.next_review.or_else(|| self.meta.last_reviewed.map(|d| d.add_months(interval_months)))
+    }
     /// Reading time in minutes at 200 words a minute, at least 1.
     pub fn reading_minutes(&self) -> usize {
         self.word_count.div_ceil(200).max(1)
@@ -438,6 +459,18 @@ impl Site {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_since_epoch_round_trips_and_counts_leap_days() {
+        let d = |s: &str| Date::parse(s).unwrap();
+        assert_eq!(d("1970-01-01").days_since_epoch(), 0);
+        assert_eq!(d("2000-03-01").days_since_epoch() - d("2000-02-28").days_since_epoch(), 2);
+        assert_eq!(d("2026-02-01").days_since_epoch() - d("2026-01-10").days_since_epoch(), 22);
+        for z in (-800_000i64..800_000).step_by(997) {
+            assert_eq!(Date::from_days_since_epoch(z).days_since_epoch(), z);
+        }
+        assert_eq!(d("2024-12-31").add_days(1), d("2025-01-01"));
+    }
 
     #[test]
     fn dates_parse_validate_and_add_months() {

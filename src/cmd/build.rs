@@ -10,6 +10,7 @@ pub fn run(args: BuildArgs, v: Verbosity) -> u8 {
         drafts: args.drafts,
         live_reload: None,
         force: args.force,
+        today: args.today,
     };
     let config = match super::load_config(&args.site.root, overrides, v) {
         Ok(c) => c,

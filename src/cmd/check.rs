@@ -2,10 +2,9 @@ use crate::cli::{CheckArgs, Format};
 use crate::cmd::{print_diagnostics, Verbosity};
 use crate::config::Overrides;
 use crate::diag::Severity;
-use crate::site::Date;
 
 pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
-    let overrides = Overrides { drafts: args.drafts, ..Overrides::default() };
+    let overrides = Overrides { drafts: args.drafts, today: args.today, ..Overrides::default() };
     let config = match (crate::config::Config::load(&args.site.root, overrides), args.format) {
         (Ok(c), _) => c,
         (Err(failed), Format::Json) => {
@@ -26,7 +25,7 @@ pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
             return failed.cause.exit_code();
         }
     };
-    let (report, diags) = crate::check(&config, Date::today());
+    let (report, diags) = crate::check(&config, config.today);
     let errors = diags.error_count();
     let warnings = diags.warning_count();
     let sorted = diags.sorted();
@@ -57,6 +56,18 @@ pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
                             a.linked_from,
                             if a.client_facing { "  (clients)" } else { "" }
                         );
+                    }
+                    if !r.reviews.is_empty() {
+                        let window = config.site.check.review_window_days;
+                        println!("reviews overdue or due within {window} days (as of {}):", config.today);
+                        for due in &r.reviews {
+                            let when = if due.days < 0 {
+                                format!("overdue by {} days", -due.days)
+                            } else {
+                                format!("due in {} days", due.days)
+                            };
+                            println!("  {}  {:<22} {}  ({})", due.due, when, due.file, due.title);
+                        }
                     }
                     println!(
                         "claim heuristic: {} sentences read as empirical claims, {} of them cited",

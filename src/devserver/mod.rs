@@ -83,6 +83,7 @@ pub fn run(options: Options, v: Verbosity) -> u8 {
         drafts: options.drafts,
         live_reload: Some(reload_script_path()),
         force: false,
+        today: None,
     };
     let root = options.root.clone();
     let config = match Config::load(&root, overrides.clone()) {

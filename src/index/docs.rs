@@ -292,6 +292,7 @@ mod tests {
             base_path: "/".into(),
             relative: false,
             base_url: String::new(),
+            today: crate::site::Date { year: 2026, month: 1, day: 1 },
         }
     }
 }

@@ -118,10 +118,7 @@ impl Ctx<'_> {
                 }
             })
             .collect();
-        let next_review = p
-            .meta
-            .next_review
-            .or_else(|| p.meta.last_reviewed.map(|d| d.add_months(site.config.site.defaults.review_interval_months)));
+        let next_review = p.next_review(site.config.site.defaults.review_interval_months);
         let defaults = &site.config.site.defaults;
         let view = PageView {
             title: p.meta.title.clone(),
@@ -139,6 +136,7 @@ impl Ctx<'_> {
             last_reviewed_human: p.meta.last_reviewed.map(|d| d.human()),
             next_review: next_review.map(|d| d.to_string()),
             next_review_human: next_review.map(|d| d.human()),
+            review_overdue: site.config.site.check.overdue_notice && next_review.is_some_and(|d| d < site.config.today),
             reading_minutes: p.reading_minutes(),
             audience: p.meta.audience.clone(),
             tags: p

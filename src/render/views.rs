@@ -85,6 +85,9 @@ pub(super) struct PageView {
     pub(super) last_reviewed: Option<String>,
     pub(super) last_reviewed_human: Option<String>,
     pub(super) next_review: Option<String>,
+    /// Its review date has passed (and `[check] overdue_notice` is on): the
+    /// page says so to readers.
+    pub(super) review_overdue: bool,
     pub(super) next_review_human: Option<String>,
     pub(super) reading_minutes: usize,
     pub(super) audience: Vec<String>,

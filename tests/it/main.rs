@@ -14,5 +14,6 @@ mod incremental;
 mod output;
 mod privacy;
 mod relevance;
+mod review;
 mod search;
 mod serve;
