@@ -43,6 +43,24 @@ pub struct SiteConfig {
     pub check: Check,
     #[serde(default)]
     pub privacy: Privacy,
+    /// Funding and conflicts of interest, shown on every page (an article's
+    /// own `disclosure` is shown on it as well).
+    #[serde(default)]
+    pub disclosure: String,
+    #[serde(default)]
+    pub feedback: Feedback,
+}
+
+/// Where readers report a problem with a page: an address (`mailto:` with
+/// the page's title and address filled in) or a URL where `{url}` and
+/// `{title}` are replaced. No script, no third party.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Feedback {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub url: String,
 }
 
 /// What readers' browsers may load from other sites.
@@ -397,6 +415,9 @@ const CONFIG_KEYS: &[&str] = &[
     "overdue_notice",
     "privacy",
     "allow_origins",
+    "disclosure",
+    "feedback",
+    "email",
 ];
 
 /// Turn a `toml` error into a diagnostic. `offset` is where the parsed TOML

@@ -143,6 +143,8 @@ pub struct Meta {
     /// Words readers use for the page (`keywords`): searched like the
     /// title, never shown.
     pub keywords: Vec<String>,
+    /// Funding or conflicts of interest of this article (shown on it).
+    pub disclosure: String,
     /// Extra bibliography files for this page, relative to the page's folder.
     pub bibliography: Vec<String>,
     pub sort_by: SortBy,

@@ -102,6 +102,7 @@ struct RawMeta {
     synonyms: Vec<String>,
     #[serde(default)]
     keywords: Vec<String>,
+    disclosure: Option<String>,
     #[serde(default)]
     bibliography: Vec<String>,
     sort_by: Option<String>,
@@ -128,6 +129,7 @@ pub const META_KEYS: &[&str] = &[
     "draft",
     "synonyms",
     "keywords",
+    "disclosure",
     "bibliography",
     "sort_by",
     "reading_path",
@@ -164,9 +166,8 @@ enum Kind {
 
 fn kind_of(key: &str) -> Option<Kind> {
     Some(match key {
-        "title" | "description" | "author" | "reviewed_by" | "series" | "slug" | "sort_by" | "reading_path_title" => {
-            Kind::Text
-        }
+        "title" | "description" | "author" | "reviewed_by" | "series" | "slug" | "sort_by" | "reading_path_title"
+        | "disclosure" => Kind::Text,
         "date" | "updated" | "last_reviewed" | "next_review" => Kind::Date,
         "tags" | "audience" | "aliases" | "synonyms" | "keywords" | "bibliography" | "reading_path" => Kind::List,
         "weight" => Kind::Whole,
@@ -496,6 +497,7 @@ pub(super) fn parse_meta(
         draft: raw.draft,
         synonyms: raw.synonyms,
         keywords: raw.keywords,
+        disclosure: raw.disclosure.unwrap_or_default(),
         bibliography: raw.bibliography,
         sort_by,
         reading_path: raw.reading_path,

@@ -58,6 +58,7 @@ impl Ctx<'_> {
                 notice: &cfg.site.notice,
                 disclaimer: &cfg.site.disclaimer,
                 practice: &cfg.site.practice,
+                disclosure: &cfg.site.disclosure,
                 search: cfg.site.search.enabled,
                 home_url: self.site.url(""),
                 search_url: self.site.url("search/"),
@@ -137,6 +138,8 @@ impl Ctx<'_> {
             next_review: next_review.map(|d| d.to_string()),
             next_review_human: next_review.map(|d| d.human()),
             review_overdue: site.config.site.check.overdue_notice && next_review.is_some_and(|d| d < site.config.today),
+            report_url: report_url(site, p),
+            disclosure: p.meta.disclosure.clone(),
             reading_minutes: p.reading_minutes(),
             audience: p.meta.audience.clone(),
             tags: p
@@ -409,4 +412,27 @@ pub(super) fn backref_label(n: usize) -> String {
         n = n / 26 - 1;
     }
     s
+}
+
+/// Where a reader reports a problem with `p`: an e-mail with the page's
+/// title and address filled in, or the site's form with `{url}` and
+/// `{title}` replaced (both percent-encoded).
+fn report_url(site: &Site, p: &crate::site::Page) -> Option<String> {
+    use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+    let feedback = &site.config.site.feedback;
+    let address = if site.config.base_url.is_empty() {
+        format!("/{}", p.path)
+    } else {
+        format!("{}/{}", site.config.base_url.trim_end_matches('/'), p.path)
+    };
+    let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
+    if !feedback.url.is_empty() {
+        Some(feedback.url.replace("{url}", &enc(&address)).replace("{title}", &enc(&p.meta.title)))
+    } else if !feedback.email.is_empty() {
+        let subject = format!("Problem with the page \"{}\"", p.meta.title);
+        let body = format!("Page: {address}\n\nWhat is wrong or unclear:\n");
+        Some(format!("mailto:{}?subject={}&body={}", feedback.email, enc(&subject), enc(&body)))
+    } else {
+        None
+    }
 }

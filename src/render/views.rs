@@ -11,6 +11,8 @@ pub(super) struct SiteView<'a> {
     pub(super) notice: &'a crate::config::Notice,
     pub(super) disclaimer: &'a str,
     pub(super) practice: &'a crate::config::Practice,
+    /// The site-wide funding and conflicts-of-interest statement.
+    pub(super) disclosure: &'a str,
     /// Whether the site has search (the header form and `search/`).
     pub(super) search: bool,
     pub(super) home_url: String,
@@ -88,6 +90,10 @@ pub(super) struct PageView {
     /// Its review date has passed (and `[check] overdue_notice` is on): the
     /// page says so to readers.
     pub(super) review_overdue: bool,
+    /// "Report a problem with this page": `mailto:` or the site's form URL.
+    pub(super) report_url: Option<String>,
+    /// The article's own disclosure.
+    pub(super) disclosure: String,
     pub(super) next_review_human: Option<String>,
     pub(super) reading_minutes: usize,
     pub(super) audience: Vec<String>,

@@ -72,3 +72,38 @@ fn an_overdue_page_tells_readers_unless_turned_off() {
     t.run(&["build", "--today", "2026-02-01"]);
     assert!(!t.read("old/index.html").contains("Due for review"));
 }
+
+#[test]
+fn every_article_has_a_way_to_report_a_problem_and_shows_its_disclosures() {
+    let extra = "disclosure = \"No sponsor or advertiser funds these pages.\"\n";
+    let config =
+        CONFIG.replacen("[notice]", &format!("{extra}[notice]"), 1) + "\n[feedback]\nemail = \"editor@example.org\"\n";
+    let t = SiteTest::new().file("haven.toml", &config).file(
+        "content/a.md",
+        "+++\ntitle = \"Alpha & beta\"\ndisclosure = \"The author trains therapists in this method.\"\n+++\nText.\n",
+    );
+    t.build();
+    let html = t.read("a/index.html");
+    assert!(
+        html.contains("<a href=\"mailto:editor@example.org?subject=Problem%20with%20the%20page%20%22Alpha%20%26%20beta%22&amp;body=Page%3A%20https%3A%2F%2Fexample%2Eorg%2Fkb%2Fa%2F"),
+        "{html}"
+    );
+    assert!(html.contains(">Report a problem with this page</a>"));
+    assert!(html.contains("<p class=\"disclosure\">The author trains therapists in this method.</p>"));
+    assert!(
+        html.contains("<p class=\"disclosure\">No sponsor or advertiser funds these pages.</p>"),
+        "site-wide, in the footer"
+    );
+    // A form instead of e-mail: the page's address and title are filled in.
+    let config =
+        CONFIG.to_string() + "\n[feedback]\nurl = \"https://example.org/kb/contact/?page={url}&title={title}\"\n";
+    let t = SiteTest::new().file("haven.toml", &config).file("content/a.md", &page("Alpha", "2026-01-01"));
+    t.build();
+    assert!(t.read("a/index.html").contains(
+        "href=\"https://example.org/kb/contact/?page=https%3A%2F%2Fexample%2Eorg%2Fkb%2Fa%2F&amp;title=Alpha\""
+    ));
+    // Without either, no link.
+    let t = SiteTest::new().file("content/a.md", &page("Alpha", "2026-01-01"));
+    t.build();
+    assert!(!t.read("a/index.html").contains("Report a problem"));
+}
