@@ -138,6 +138,91 @@ fn check_recursion(sources: &[(String, String)]) -> Result<(), Diagnostic> {
     }
     for (name, text) in sources {
         check_macro_recursion(name, text)?;
+        check_nesting(name, text)?;
+    }
+    Ok(())
+}
+
+/// Deepest `{% if %}`/`{% for %}`/… nesting a template may have.
+const MAX_BLOCK_DEPTH: usize = 64;
+/// Deepest `(`/`[`/`{` nesting inside one tag.
+const MAX_BRACKET_DEPTH: usize = 32;
+/// Most operators and brackets one tag may hold.
+const MAX_TAG_OPERATORS: usize = 400;
+
+/// Tera parses and renders recursively: blocks nested thousands deep, or
+/// one expression of thousands of operators or brackets, overflow the stack
+/// and abort the process (3,000 nested `{% if %}`, 20,000 `1+1+…`, 5,000
+/// parentheses). Such a template is refused at the offending tag; real ones
+/// stay far below the limits.
+fn check_nesting(name: &str, text: &str) -> Result<(), Diagnostic> {
+    let refuse = |at: usize, what: String| {
+        Diagnostic::error(what)
+            .in_file(format!("templates/{name}"))
+            .at(text, at..(at + 2).min(text.len()))
+            .help("split it into smaller pieces (a macro, an include, or a value computed in a `set`)")
+    };
+    let mut blocks = 0usize;
+    let mut i = 0;
+    while let Some(open) = text[i..].find('{').map(|p| p + i) {
+        let kind = text.as_bytes().get(open + 1).copied();
+        let close = match kind {
+            Some(b'{') => "}}",
+            Some(b'%') => "%}",
+            Some(b'#') => "#}",
+            _ => {
+                i = open + 1;
+                continue;
+            }
+        };
+        let end = text[open + 2..].find(close).map_or(text.len(), |p| open + 2 + p);
+        let inner = &text[open + 2..end];
+        i = (end + 2).min(text.len());
+        if kind == Some(b'#') {
+            continue;
+        }
+        if kind == Some(b'%') {
+            let word = inner.trim_start_matches(['-', ' ', '\t', '\n', '\r']).split_whitespace().next().unwrap_or("");
+            match word {
+                "raw" => {
+                    // Not parsed: skip to its end.
+                    i = text[i..].find("endraw").map_or(text.len(), |p| i + p);
+                    continue;
+                }
+                "if" | "for" | "block" | "macro" | "filter" => {
+                    blocks += 1;
+                    if blocks > MAX_BLOCK_DEPTH {
+                        return Err(refuse(open, format!("blocks nested more than {MAX_BLOCK_DEPTH} deep")));
+                    }
+                }
+                w if w.starts_with("end") => blocks = blocks.saturating_sub(1),
+                _ => {}
+            }
+        }
+        let (mut depth, mut deepest, mut operators) = (0usize, 0usize, 0usize);
+        let mut quote: Option<char> = None;
+        for c in inner.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), _) => {}
+                (None, '"' | '\'' | '`') => quote = Some(c),
+                (None, '(' | '[' | '{') => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                    operators += 1;
+                }
+                (None, ')' | ']' | '}') => depth = depth.saturating_sub(1),
+                (None, '+' | '-' | '*' | '/' | '%' | '~' | '|' | ',' | '<' | '>' | '=' | '!') => operators += 1,
+                _ => {}
+            }
+        }
+        operators += inner.split_whitespace().filter(|w| matches!(*w, "and" | "or" | "not" | "in" | "is")).count();
+        if deepest > MAX_BRACKET_DEPTH {
+            return Err(refuse(open, format!("brackets nested more than {MAX_BRACKET_DEPTH} deep in one tag")));
+        }
+        if operators > MAX_TAG_OPERATORS {
+            return Err(refuse(open, format!("one tag holds more than {MAX_TAG_OPERATORS} operators")));
+        }
     }
     Ok(())
 }

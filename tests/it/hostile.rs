@@ -250,6 +250,34 @@ fn issue_23_a_template_that_includes_itself_is_an_error_not_a_crash() {
     );
 }
 
+#[test]
+fn issue_23_templates_nested_or_chained_past_the_stack_are_refused() {
+    // Each of these overflowed the stack (exit 134) in Tera's recursive
+    // parser or renderer; the template fuzzer found them.
+    let cases = [
+        (format!("{{{{ {} }}}}", vec!["1"; 20_000].join("+")), "one tag holds more than 400 operators"),
+        (
+            format!("{{{{ {}1{} }}}}", "(".repeat(5_000), ")".repeat(5_000)),
+            "brackets nested more than 32 deep in one tag",
+        ),
+        (
+            format!("{}x{}", "{% if true %}".repeat(3_000), "{% endif %}".repeat(3_000)),
+            "blocks nested more than 64 deep",
+        ),
+    ];
+    for (body, message) in cases {
+        let page = format!("{{% extends \"base.html\" %}}\n{{% block content %}}{body}{{% endblock content %}}\n");
+        fails_fast_keeping_output(
+            |t| {
+                std::fs::create_dir_all(t.root().join("templates")).unwrap();
+                std::fs::write(t.root().join("templates/page.html"), &page).unwrap();
+            },
+            5.0,
+            &[message, "--> templates/page.html:2:"],
+        );
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn issue_23_a_fifo_in_content_is_an_error_not_a_hang() {
