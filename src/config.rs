@@ -362,6 +362,28 @@ impl Config {
     }
 }
 
+impl Config {
+    /// A configuration for `site` that reads nothing from disk and flags
+    /// nothing: served at `/`, outputs under `root`, reviews judged as of
+    /// `today` (the fuzzer and unit tests use it).
+    pub fn detached(root: PathBuf, site: SiteConfig, today: crate::site::Date) -> Config {
+        Config {
+            output: root.join("public"),
+            search_index: root.join("search-index"),
+            root,
+            drafts: false,
+            live_reload: None,
+            force: false,
+            home: None,
+            site,
+            base_path: "/".into(),
+            base_url: String::new(),
+            relative: false,
+            today,
+        }
+    }
+}
+
 /// `https://x.org/kb` → (`https://x.org/kb`, `/kb/`); `/` → (``, `/`).
 fn split_base_url(base: &str) -> (String, String) {
     let trimmed = base.trim_end_matches('/');

@@ -108,20 +108,7 @@ fn default_theme() -> &'static crate::theme::Theme {
 fn config() -> Config {
     // A constant, checked by every run of `tests/it/fuzz_replay.rs`.
     let site = crate::config::parse_site_config(CONFIG).expect("the fuzz site config parses");
-    Config {
-        root: PathBuf::from("/nonexistent-fuzz-root"),
-        output: PathBuf::from("/nonexistent-fuzz-root/public"),
-        search_index: PathBuf::from("/nonexistent-fuzz-root/search-index"),
-        drafts: false,
-        live_reload: None,
-        force: false,
-        home: None,
-        site,
-        base_path: "/".into(),
-        base_url: String::new(),
-        relative: false,
-        today: crate::site::Date { year: 2026, month: 1, day: 1 },
-    }
+    Config::detached(PathBuf::from("/nonexistent-fuzz-root"), site, crate::site::Date { year: 2026, month: 1, day: 1 })
 }
 
 /// The page the bibliography and template targets render: a claim citing

@@ -280,19 +280,6 @@ mod tests {
 
     pub fn test_config() -> crate::config::Config {
         let site = crate::config::parse_site_config("title = \"T\"\n[notice]\ntext = \"n\"\n").expect("config");
-        crate::config::Config {
-            root: ".".into(),
-            output: "public".into(),
-            search_index: "search-index".into(),
-            drafts: false,
-            live_reload: None,
-            force: false,
-            home: None,
-            site,
-            base_path: "/".into(),
-            relative: false,
-            base_url: String::new(),
-            today: crate::site::Date { year: 2026, month: 1, day: 1 },
-        }
+        crate::config::Config::detached(".".into(), site, crate::site::Date { year: 2026, month: 1, day: 1 })
     }
 }

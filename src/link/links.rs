@@ -84,7 +84,7 @@ pub(super) fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
                                 // Suggested as the author writes it: relative to the linking file.
                                 let meant = did_you_mean(&rel, by_rel.keys().copied()).map(|s| {
                                     let written =
-                                        if target.starts_with('/') { format!("/{s}") } else { relative_file(base, s) };
+                                        if target.starts_with('/') { format!("/{s}") } else { relative_path(base, s) };
                                     (target.to_string(), written)
                                 });
                                 fix = meant.clone();
@@ -167,13 +167,26 @@ pub(super) fn resolve_links(site: &mut Site, diags: &mut Diagnostics) {
     }
 }
 
-/// The path of `content/rel` as written from a file in the folder `base`
-/// (both inside content/): `a/x.md` from `a` is `x.md`, from `b` `../a/x.md`.
-pub(super) fn relative_file(base: &str, rel: &str) -> String {
-    let from: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
-    let to: Vec<&str> = rel.split('/').collect();
-    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count().min(to.len().saturating_sub(1));
-    format!("{}{}", "../".repeat(from.len() - common), to[common..].join("/"))
+/// `to` written relative to the folder `from` (both inside the same tree,
+/// `/`-separated): `a/x.md` from `a` is `x.md`, from `b` `../a/x.md`; a
+/// folder `to` (ending in `/`) keeps its slash, and the folder itself is `./`.
+/// Links to `.md` files and relative URLs between pages are made with it.
+pub(super) fn relative_path(from: &str, to: &str) -> String {
+    let from: Vec<&str> = from.split('/').filter(|s| !s.is_empty()).collect();
+    let to_parts: Vec<&str> = to.split('/').filter(|s| !s.is_empty()).collect();
+    // A file's own name is never a shared folder.
+    let folders = if to.ends_with('/') { to_parts.len() } else { to_parts.len().saturating_sub(1) };
+    let common = from.iter().zip(&to_parts).take_while(|(a, b)| a == b).count().min(folders);
+    let mut out = "../".repeat(from.len() - common);
+    out.push_str(&to_parts[common..].join("/"));
+    if to.ends_with('/') && !out.is_empty() && !out.ends_with('/') {
+        out.push('/');
+    }
+    if out.is_empty() {
+        "./".into()
+    } else {
+        out
+    }
 }
 
 /// Resolve `target` relative to the folder `base` (both inside content/);

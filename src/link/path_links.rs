@@ -147,7 +147,7 @@ fn check_one(
         let fixed = meant.map(|m| {
             let written = match &form {
                 Form::Absolute(prefix) => format!("{prefix}{m}"),
-                Form::Relative | Form::SamePage => relative_to(&page.path, m),
+                Form::Relative | Form::SamePage => super::links::relative_path(&page.path, m),
             };
             format!("{written}{}", fragment.map(|f| format!("#{f}")).unwrap_or_default())
         });
@@ -209,40 +209,13 @@ fn check_one(
 /// `target` (a relative URL) resolved from the page at site path `from`
 /// (`articles/x/`) as a browser does: `None` if it climbs above the site.
 fn resolve(from: &str, target: &str) -> Option<String> {
-    let mut parts: Vec<&str> = from.split('/').filter(|s| !s.is_empty()).collect();
     let trailing =
         target.ends_with('/') || target.ends_with("/.") || target.ends_with("/..") || target == "." || target == "..";
-    for seg in target.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    let mut out = parts.join("/");
+    let mut out = super::links::normalize_rel(from, target)?;
     if trailing && !out.is_empty() {
         out.push('/');
     }
     Some(out)
-}
-
-/// The relative URL from the page at site path `from` to site path `to`.
-fn relative_to(from: &str, to: &str) -> String {
-    let from: Vec<&str> = from.split('/').filter(|s| !s.is_empty()).collect();
-    let to_parts: Vec<&str> = to.split('/').filter(|s| !s.is_empty()).collect();
-    let common = from.iter().zip(&to_parts).take_while(|(a, b)| a == b).count();
-    let mut out = "../".repeat(from.len() - common);
-    out.push_str(&to_parts[common..].join("/"));
-    if to.ends_with('/') && !out.is_empty() && !out.ends_with('/') {
-        out.push('/');
-    }
-    if out.is_empty() {
-        "./".into()
-    } else {
-        out
-    }
 }
 
 #[cfg(test)]
@@ -257,8 +230,13 @@ mod tests {
         assert_eq!(resolve("", "img/a.png").as_deref(), Some("img/a.png"));
         for (from, to) in [("articles/x/", "articles/y/"), ("articles/x/", "tags/a/"), ("", "sources/"), ("a/b/", "a/")]
         {
-            let rel = relative_to(from, to);
+            let rel = super::links::relative_path(from, to);
             assert_eq!(resolve(from, &rel).as_deref(), Some(to), "{from} → {to} via {rel}");
         }
+        // Files (the .md links' suggestions): the name is never a shared folder.
+        assert_eq!(super::super::links::relative_path("articles", "articles/x.md"), "x.md");
+        assert_eq!(super::super::links::relative_path("b", "articles/x.md"), "../articles/x.md");
+        assert_eq!(super::super::links::relative_path("", "x.md"), "x.md");
+        assert_eq!(super::super::links::relative_path("a/b/", "a/b/"), "./");
     }
 }

@@ -63,6 +63,33 @@ fn browser(root: &Path, questions: &[String]) -> Option<Vec<Vec<String>>> {
     )
 }
 
+/// A question set of `tests/relevance/`: its items, their questions, and
+/// each question's expected pages.
+fn load(name: &str) -> (Vec<Value>, Vec<String>, Vec<Vec<String>>) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/relevance").join(name);
+    let set: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let items = set["questions"].as_array().unwrap().clone();
+    let questions = items.iter().map(|i| i["q"].as_str().unwrap().to_string()).collect();
+    let expected = items
+        .iter()
+        .map(|i| i["expect"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()).collect())
+        .collect();
+    (items, questions, expected)
+}
+
+/// A site written by `copy` into a new folder, built.
+fn built(copy: impl FnOnce(&Path)) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy(dir.path());
+    let out = Command::new(env!("CARGO_BIN_EXE_haven"))
+        .args(["build", "--quiet", "--root"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    dir
+}
+
 /// (success@3, MRR@10, the questions missed with their top three).
 fn score(expected: &[Vec<String>], ranked: &[Vec<String>], questions: &[String]) -> (f64, f64, Vec<String>) {
     let (mut hits, mut rr, mut missed) = (0usize, 0f64, Vec::new());
@@ -83,26 +110,9 @@ fn score(expected: &[Vec<String>], ranked: &[Vec<String>], questions: &[String])
 
 #[test]
 fn client_questions_find_the_page_that_answers_them() {
-    let set: Value = serde_json::from_str(
-        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/relevance/shipped.json")).unwrap(),
-    )
-    .unwrap();
-    let items = set["questions"].as_array().unwrap();
+    let (items, questions, expected) = load("shipped.json");
     assert!(items.len() >= 50, "only {} questions", items.len());
-    let questions: Vec<String> = items.iter().map(|i| i["q"].as_str().unwrap().to_string()).collect();
-    let expected: Vec<Vec<String>> = items
-        .iter()
-        .map(|i| i["expect"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()).collect())
-        .collect();
-
-    let dir = tempfile::tempdir().unwrap();
-    crate::common::copy_shipped(dir.path());
-    let built = Command::new(env!("CARGO_BIN_EXE_haven"))
-        .args(["build", "--quiet", "--root"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let dir = built(|to| crate::common::copy_shipped(to));
     // Every expected page exists, so a miss is the ranking's, not a typo here.
     for want in expected.iter().flatten() {
         let page = want.split('#').next().unwrap();
@@ -140,22 +150,9 @@ const FLOOR_FIXTURE: f64 = 1.0;
 
 #[test]
 fn questions_about_a_site_never_tuned_for_find_their_page() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/relevance");
-    let set: Value = serde_json::from_str(&std::fs::read_to_string(root.join("fixture.json")).unwrap()).unwrap();
-    let items = set["questions"].as_array().unwrap();
-    let questions: Vec<String> = items.iter().map(|i| i["q"].as_str().unwrap().to_string()).collect();
-    let expected: Vec<Vec<String>> = items
-        .iter()
-        .map(|i| i["expect"].as_array().unwrap().iter().map(|e| e.as_str().unwrap().to_string()).collect())
-        .collect();
-    let dir = tempfile::tempdir().unwrap();
-    crate::common::copy_site(&root.join("fixture"), dir.path());
-    let built = Command::new(env!("CARGO_BIN_EXE_haven"))
-        .args(["build", "--quiet", "--root"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let (_, questions, expected) = load("fixture.json");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/relevance/fixture");
+    let dir = built(|to| crate::common::copy_site(&fixture, to));
     let terminal = cli(dir.path(), &questions);
     let (s3, mrr, missed) = score(&expected, &terminal, &questions);
     eprintln!("fixture: success@3 {s3:.3}, MRR@10 {mrr:.3}; missed: {missed:?}");
