@@ -112,7 +112,7 @@ fn score(expected: &[Vec<String>], ranked: &[Vec<String>], questions: &[String])
 fn client_questions_find_the_page_that_answers_them() {
     let (items, questions, expected) = load("shipped.json");
     assert!(items.len() >= 50, "only {} questions", items.len());
-    let dir = built(|to| crate::common::copy_shipped(to));
+    let dir = built(crate::common::copy_shipped);
     // Every expected page exists, so a miss is the ranking's, not a typo here.
     for want in expected.iter().flatten() {
         let page = want.split('#').next().unwrap();
