@@ -139,6 +139,7 @@ impl Ctx<'_> {
             next_review_human: next_review.map(|d| d.human()),
             review_overdue: site.config.site.check.overdue_notice && next_review.is_some_and(|d| d < site.config.today),
             report_url: report_url(site, p),
+            json_ld: json_ld(site, p),
             disclosure: p.meta.disclosure.clone(),
             reading_minutes: p.reading_minutes(),
             audience: p.meta.audience.clone(),
@@ -435,4 +436,78 @@ fn report_url(site: &Site, p: &crate::site::Page) -> Option<String> {
     } else {
         None
     }
+}
+
+/// The article as schema.org JSON-LD (`MedicalWebPage`): headline,
+/// description, author, reviewer, review and publication dates, audience,
+/// publisher, and the works it cites (with their DOIs). Escaped so that it
+/// cannot end its `<script type="application/ld+json">` block (a data block,
+/// which a strict CSP does not execute).
+fn json_ld(site: &Site, p: &crate::site::Page) -> String {
+    use serde_json::{json, Map, Value};
+    let cfg = &site.config.site;
+    let defaults = &cfg.defaults;
+    let author = if p.meta.author.is_empty() { &defaults.author } else { &p.meta.author };
+    let reviewer = if p.meta.reviewed_by.is_empty() { &defaults.reviewed_by } else { &p.meta.reviewed_by };
+    let agent = |name: &str| {
+        let kind = if !cfg.practice.name.is_empty() && name == cfg.practice.name { "Organization" } else { "Person" };
+        json!({ "@type": kind, "name": name })
+    };
+    let mut ld = Map::new();
+    ld.insert("@context".into(), json!("https://schema.org"));
+    ld.insert("@type".into(), json!("MedicalWebPage"));
+    ld.insert("headline".into(), json!(p.meta.title));
+    if !p.meta.description.is_empty() {
+        ld.insert("description".into(), json!(p.meta.description));
+    }
+    if !site.config.base_url.is_empty() {
+        ld.insert("url".into(), json!(format!("{}/{}", site.config.base_url.trim_end_matches('/'), p.path)));
+    }
+    ld.insert("inLanguage".into(), json!(cfg.language));
+    if !author.is_empty() {
+        ld.insert("author".into(), agent(author));
+    }
+    if !reviewer.is_empty() {
+        ld.insert("reviewedBy".into(), agent(reviewer));
+    }
+    if let Some(d) = p.meta.last_reviewed {
+        ld.insert("lastReviewed".into(), json!(d.to_string()));
+    }
+    if let Some(d) = p.meta.date {
+        ld.insert("datePublished".into(), json!(d.to_string()));
+    }
+    if let Some(d) = p.meta.updated {
+        ld.insert("dateModified".into(), json!(d.to_string()));
+    }
+    if !p.meta.audience.is_empty() {
+        let audiences: Vec<Value> =
+            p.meta.audience.iter().map(|a| json!({ "@type": "Audience", "audienceType": a })).collect();
+        ld.insert("audience".into(), json!(audiences));
+    }
+    if !cfg.practice.name.is_empty() {
+        ld.insert("publisher".into(), json!({ "@type": "Organization", "name": cfg.practice.name }));
+    }
+    let cited: Vec<Value> = p
+        .cited_keys
+        .iter()
+        .filter_map(|k| site.sources.iter().find(|s| &s.key == k))
+        .map(|s| {
+            let field = |name: &str| s.entry.0.get(name).and_then(|v| v.to_str()).map(|v| v.into_owned());
+            let mut work = Map::new();
+            work.insert("@type".into(), json!("CreativeWork"));
+            if let Some(title) = field("title") {
+                work.insert("name".into(), json!(title));
+            }
+            if let Some(doi) = field("DOI") {
+                work.insert("sameAs".into(), json!(format!("https://doi.org/{}", doi.trim())));
+            }
+            Value::Object(work)
+        })
+        .collect();
+    if !cited.is_empty() {
+        ld.insert("citation".into(), json!(cited));
+    }
+    // `</script>` or `<!--` inside a string would end or confuse the block:
+    // `<`, `>` and `&` only occur in strings, where JSON may escape them.
+    Value::Object(ld).to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
 }

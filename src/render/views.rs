@@ -90,6 +90,8 @@ pub(super) struct PageView {
     /// Its review date has passed (and `[check] overdue_notice` is on): the
     /// page says so to readers.
     pub(super) review_overdue: bool,
+    /// schema.org JSON-LD of the article, escaped for a `<script>` data block.
+    pub(super) json_ld: String,
     /// "Report a problem with this page": `mailto:` or the site's form URL.
     pub(super) report_url: Option<String>,
     /// The article's own disclosure.

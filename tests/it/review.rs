@@ -107,3 +107,31 @@ fn every_article_has_a_way_to_report_a_problem_and_shows_its_disclosures() {
     t.build();
     assert!(!t.read("a/index.html").contains("Report a problem"));
 }
+
+#[test]
+fn articles_carry_schema_org_json_ld_that_cannot_end_its_block() {
+    let config = CONFIG.replacen("[notice]", "[practice]\nname = \"Riverside Practice\"\n\n[notice]", 1);
+    let t = SiteTest::new().file("haven.toml", &config).file(
+        "content/a.md",
+        "+++\ntitle = \"Alpha </script><script>alert(1)</script>\"\ndescription = \"About <!-- alpha.\"\nauthor = \"Dr A. Example\"\nreviewed_by = \"Riverside Practice\"\nlast_reviewed = 2026-01-15\ndate = 2025-03-01\naudience = [\"clients\"]\n+++\nA claim [@bordin1979].\n",
+    );
+    t.build();
+    let html = t.read("a/index.html");
+    let start = html.find("<script type=\"application/ld+json\">").expect("a JSON-LD block") + 35;
+    let end = start + html[start..].find("</script>").unwrap();
+    let block = &html[start..end];
+    assert!(!block.contains("</") && !block.contains("<!--"), "{block}");
+    let ld: serde_json::Value = serde_json::from_str(block).unwrap();
+    assert_eq!(ld["@type"], "MedicalWebPage");
+    assert_eq!(ld["headline"], "Alpha </script><script>alert(1)</script>", "the title, unescaped once parsed");
+    assert_eq!(ld["description"], "About <!-- alpha.");
+    assert_eq!(ld["url"], "https://example.org/kb/a/");
+    assert_eq!(ld["author"], serde_json::json!({"@type": "Person", "name": "Dr A. Example"}));
+    assert_eq!(ld["reviewedBy"], serde_json::json!({"@type": "Organization", "name": "Riverside Practice"}));
+    assert_eq!(ld["lastReviewed"], "2026-01-15");
+    assert_eq!(ld["datePublished"], "2025-03-01");
+    assert_eq!(ld["audience"][0]["audienceType"], "clients");
+    assert_eq!(ld["citation"][0]["sameAs"], "https://doi.org/10.1037/h0085885");
+    // The page's own script tags are only the theme's.
+    assert_eq!(html.matches("<script").count(), html.matches("<script src=").count() + 1, "{html}");
+}
