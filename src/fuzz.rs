@@ -99,10 +99,7 @@ impl Fixture {
 /// The default theme, compiled once per process (the fuzzer runs millions of inputs).
 fn default_theme() -> &'static crate::theme::Theme {
     static THEME: std::sync::OnceLock<crate::theme::Theme> = std::sync::OnceLock::new();
-    THEME.get_or_init(|| {
-        let sources = crate::theme::TEMPLATES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect();
-        crate::theme::compile(sources).expect("the default theme compiles")
-    })
+    THEME.get_or_init(|| crate::theme::compile(crate::theme::default_sources()).expect("the default theme compiles"))
 }
 
 fn config() -> Config {
@@ -152,8 +149,7 @@ pub fn bibliography(bytes: &[u8]) -> Reached {
 /// rendered or its render error reported.
 pub fn template(bytes: &[u8]) -> Reached {
     let Ok(text) = crate::fsx::decode(bytes) else { return Reached::Decode };
-    let mut sources: Vec<(String, String)> =
-        crate::theme::TEMPLATES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect();
+    let mut sources = crate::theme::default_sources();
     if let Some(slot) = sources.iter_mut().find(|(n, _)| n == "page.html") {
         slot.1 = text;
     }

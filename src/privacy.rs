@@ -240,6 +240,18 @@ pub fn diagnostic(embed: &Embed, origin: &str, file: &Path, text: &str) -> Diagn
     ))
 }
 
+/// Every page's images and raw HTML (recorded by `parse`) that load from an
+/// origin the site does not allow, each an error at its place.
+pub fn check_pages(site: &crate::site::Site, diags: &mut Diagnostics) {
+    for page in &site.pages {
+        for e in &page.embeds {
+            if let Some(o) = origin(&e.url).filter(|o| !allowed(&site.config, o)) {
+                diags.push(diagnostic(e, &o, &page.file, &page.source));
+            }
+        }
+    }
+}
+
 /// The site's own templates (`templates/*.html`) and stylesheets
 /// (`static/**/*.css`): an external resource in one is an error at its line.
 pub fn check_theme(config: &Config, diags: &mut Diagnostics) {

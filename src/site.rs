@@ -442,6 +442,13 @@ impl Site {
         out
     }
 
+    /// The full address of a site-relative path under `base_url`
+    /// (`https://x.org/kb/a/`), or `None` when the site has no absolute base
+    /// (served from `/`, or relative).
+    pub fn absolute_url(&self, path: &str) -> Option<String> {
+        (!self.config.base_url.is_empty()).then(|| format!("{}/{path}", self.config.base_url))
+    }
+
     /// Site-absolute URL of a site-relative path (`attachment/x/` → `/kb/attachment/x/`).
     pub fn url(&self, path: &str) -> String {
         if self.config.relative && (path.is_empty() || path.ends_with('/')) {

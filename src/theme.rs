@@ -30,6 +30,11 @@ pub const STATIC: &[(&str, &str)] = &[
     ("favicon.svg", include_str!("../themes/default/static/favicon.svg")),
 ];
 
+/// The default templates as `(name, source)`, to compile or override.
+pub fn default_sources() -> Vec<(String, String)> {
+    TEMPLATES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect()
+}
+
 /// A resolved theme: templates compiled, ready to render.
 pub struct Theme {
     pub tera: tera::Tera,
@@ -37,7 +42,7 @@ pub struct Theme {
 
 /// Load the default templates, then the site's `templates/*.html` over them.
 pub fn resolve(root: &Path) -> Result<Theme, Diagnostic> {
-    let mut sources: Vec<(String, String)> = TEMPLATES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect();
+    let mut sources = default_sources();
     let dir = root.join("templates");
     if dir.is_dir() {
         let mut entries: Vec<_> = std::fs::read_dir(&dir)
@@ -322,8 +327,7 @@ mod tests {
     #[test]
     fn range_works_as_in_tera_but_is_bounded() {
         let render = |body: &str| {
-            let mut sources: Vec<(String, String)> =
-                TEMPLATES.iter().map(|(n, s)| (n.to_string(), s.to_string())).collect();
+            let mut sources = default_sources();
             sources.push(("t.html".into(), body.into()));
             let theme = compile(sources).unwrap();
             theme.tera.render("t.html", &tera::Context::new()).map_err(|e| tera_chain(&e))

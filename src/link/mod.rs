@@ -53,13 +53,7 @@ pub fn run(mut site: Site, diags: &mut Diagnostics) -> Site {
     check_generated_urls(&site, diags);
     resolve_links(&mut site, diags);
     path_links::check_path_links(&site, diags);
-    for page in &site.pages {
-        for e in &page.embeds {
-            if let Some(origin) = crate::privacy::origin(&e.url).filter(|o| !crate::privacy::allowed(&site.config, o)) {
-                diags.push(crate::privacy::diagnostic(e, &origin, &page.file, &page.source));
-            }
-        }
-    }
+    crate::privacy::check_pages(&site, diags);
     add_page_bibliographies(&mut site, diags);
     // Formatting the citations is most of this stage (on a large site it is
     // split over several drivers, see `cite::Split`). Glossary links and

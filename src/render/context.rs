@@ -77,10 +77,7 @@ impl Ctx<'_> {
         c.insert("scripts", &scripts);
         c.insert("nav", &self.nav(section));
         c.insert("page_title", title);
-        c.insert(
-            "canonical",
-            &page.filter(|_| !cfg.base_url.is_empty()).map(|p| format!("{}/{}", cfg.base_url, p.path)),
-        );
+        c.insert("canonical", &page.and_then(|p| self.site.absolute_url(&p.path)));
         fill(&mut c);
         self.theme.tera.render(template, &c).map_err(|e| {
             let d = Diagnostic::error(format!("template `{template}` failed: {}", tera_chain(&e)));
@@ -421,11 +418,7 @@ pub(super) fn backref_label(n: usize) -> String {
 fn report_url(site: &Site, p: &crate::site::Page) -> Option<String> {
     use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
     let feedback = &site.config.site.feedback;
-    let address = if site.config.base_url.is_empty() {
-        format!("/{}", p.path)
-    } else {
-        format!("{}/{}", site.config.base_url.trim_end_matches('/'), p.path)
-    };
+    let address = site.absolute_url(&p.path).unwrap_or_else(|| format!("/{}", p.path));
     let enc = |s: &str| utf8_percent_encode(s, NON_ALPHANUMERIC).to_string();
     if !feedback.url.is_empty() {
         Some(feedback.url.replace("{url}", &enc(&address)).replace("{title}", &enc(&p.meta.title)))
@@ -460,8 +453,8 @@ fn json_ld(site: &Site, p: &crate::site::Page) -> String {
     if !p.meta.description.is_empty() {
         ld.insert("description".into(), json!(p.meta.description));
     }
-    if !site.config.base_url.is_empty() {
-        ld.insert("url".into(), json!(format!("{}/{}", site.config.base_url.trim_end_matches('/'), p.path)));
+    if let Some(url) = site.absolute_url(&p.path) {
+        ld.insert("url".into(), json!(url));
     }
     ld.insert("inLanguage".into(), json!(cfg.language));
     if !author.is_empty() {

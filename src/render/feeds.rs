@@ -41,7 +41,7 @@ fn feed_date(site: &Site, id: PageId) -> Option<Date> {
 }
 
 fn abs(site: &Site, path: &str) -> String {
-    format!("{}/{}", site.config.base_url, path)
+    site.absolute_url(path).unwrap_or_else(|| format!("/{path}"))
 }
 
 fn atom(site: &Site, title: &str, self_path: &str, home: &str, ids: &[PageId]) -> String {
