@@ -16,7 +16,19 @@ use hayagriva::citationberg::json::Item;
 
 use crate::config::Config;
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::evidence::{self, Evidence, Raw};
 use crate::site::Source;
+
+/// One entry of a bibliography file, in CSL-JSON form.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    pub key: String,
+    /// 1-based line of the entry in its file.
+    pub line: usize,
+    pub item: Item,
+    /// What kind of evidence the entry says it is (see [`crate::evidence`]).
+    pub evidence: Evidence,
+}
 
 /// Read every bibliography file named in the config.
 pub fn load_bibliography(config: &Config, diags: &mut Diagnostics) -> Vec<Source> {
@@ -110,7 +122,7 @@ pub fn add_bibliography_files(
         };
         match parsed {
             Ok(entries) => {
-                for (key, line, item) in entries {
+                for Parsed { key, line, item, evidence } in entries {
                     if let Some(&prev) = seen.get(&key) {
                         let p = &sources[prev];
                         diags.push(
@@ -132,6 +144,7 @@ pub fn add_bibliography_files(
                         file: shown.clone(),
                         line,
                         entry: item,
+                        evidence,
                         note,
                         html: String::new(),
                         text: String::new(),
@@ -218,7 +231,7 @@ pub fn candidates(root: &std::path::Path) -> Vec<String> {
 }
 
 /// A bibliography reader: text → (key, line, entry) of each entry.
-type Reader = fn(&str) -> Result<Vec<(String, usize, Item)>, Vec<Diagnostic>>;
+type Reader = fn(&str) -> Result<Vec<Parsed>, Vec<Diagnostic>>;
 
 fn line_span(text: &str, line: usize) -> std::ops::Range<usize> {
     let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
@@ -227,7 +240,7 @@ fn line_span(text: &str, line: usize) -> std::ops::Range<usize> {
 }
 
 /// CSL-JSON → (key, line, item). Every entry must have a string `id` and `type`.
-pub fn parse_csl_json(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diagnostic>> {
+pub fn parse_csl_json(text: &str) -> Result<Vec<Parsed>, Vec<Diagnostic>> {
     let values: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| {
         let start: usize = text.split_inclusive('\n').take(e.line().saturating_sub(1)).map(str::len).sum();
         let off = (start + e.column().saturating_sub(1)).min(text.len());
@@ -239,8 +252,9 @@ pub fn parse_csl_json(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diag
     let starts = top_level_object_lines(text);
     let mut out = Vec::new();
     let mut errs = Vec::new();
-    for (i, v) in values.into_iter().enumerate() {
+    for (i, mut v) in values.into_iter().enumerate() {
         let line = starts.get(i).copied().unwrap_or(1);
+        let range = lines_range(text, line, starts.get(i + 1).copied());
         let id = v.get("id").and_then(|x| x.as_str().map(String::from).or_else(|| x.as_i64().map(|n| n.to_string())));
         let Some(id) = id else {
             errs.push(
@@ -258,9 +272,11 @@ pub fn parse_csl_json(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diag
             );
             continue;
         }
-        match serde_json::from_value::<Item>(v) {
-            Ok(item) => out.push((id, line, item)),
-            Err(e) => errs.push(
+        let evidence = csl_evidence(&mut v, text, range);
+        match (serde_json::from_value::<Item>(v), evidence) {
+            (Ok(item), Ok(evidence)) => out.push(Parsed { key: id, line, item, evidence }),
+            (_, Err(ds)) => errs.extend(ds),
+            (Err(e), _) => errs.push(
                 Diagnostic::error(format!("CSL-JSON entry `{id}` is malformed: {e}"))
                     .at(text, line_span(text, line))
                     .help("check names (family/given), dates (date-parts) and field types"),
@@ -271,6 +287,81 @@ pub fn parse_csl_json(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diag
         Ok(out)
     } else {
         Err(errs)
+    }
+}
+
+/// The byte range of lines `from` (1-based) up to `to` (exclusive; the end of `text` when `None`).
+fn lines_range(text: &str, from: usize, to: Option<usize>) -> std::ops::Range<usize> {
+    let start_of =
+        |line: usize| -> usize { text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum() };
+    let start = start_of(from).min(text.len());
+    let end = to.map_or(text.len(), start_of).clamp(start, text.len());
+    start..end
+}
+
+/// The evidence fields of a CSL-JSON entry: `custom` (taken out of the entry,
+/// which CSL processors read without it) and `status`.
+fn csl_evidence(
+    v: &mut serde_json::Value,
+    text: &str,
+    range: std::ops::Range<usize>,
+) -> Result<Evidence, Vec<Diagnostic>> {
+    use serde_json::Value as J;
+    let locate = |name: &str| evidence::value_span(text, range.clone(), name);
+    let mut errs = Vec::new();
+    let Some(obj) = v.as_object_mut() else { return Ok(Evidence::default()) };
+    for name in evidence::FIELDS {
+        if obj.contains_key(name) {
+            errs.push(
+                Diagnostic::error(format!("`{name}` belongs inside the entry's `custom` object"))
+                    .at(text, locate(name))
+                    .help(format!("write it as \"custom\": {{\"{name}\": …}}, where CSL-JSON keeps data of its own")),
+            );
+        }
+    }
+    let retracted = obj.get("status").and_then(J::as_str).is_some_and(evidence::is_retracted);
+    let mut fields = Vec::new();
+    match obj.remove("custom") {
+        None | Some(J::Null) => {}
+        Some(J::Object(custom)) => {
+            for (name, value) in &custom {
+                match evidence::FIELDS.iter().find(|f| **f == name.as_str()) {
+                    Some(f) => fields.push((*f, json_raw(value))),
+                    None => {
+                        // Other custom data is the author's; a near-miss of ours is a typo.
+                        if let Some(meant) = crate::diag::did_you_mean(name, evidence::FIELDS) {
+                            errs.push(
+                                Diagnostic::error(format!("unknown field `{name}` in `custom`"))
+                                    .at(text, locate(name))
+                                    .help(format!("did you mean `{meant}`?")),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Some(_) => errs.push(
+            Diagnostic::error("`custom` must be an object")
+                .at(text, locate("custom"))
+                .help("write \"custom\": {\"evidence\": \"meta-analysis\"}"),
+        ),
+    }
+    match evidence::read(&fields, retracted, text, &locate) {
+        Ok(ev) if errs.is_empty() => Ok(ev),
+        Ok(_) => Err(errs),
+        Err(more) => {
+            errs.extend(more);
+            Err(errs)
+        }
+    }
+}
+
+fn json_raw(v: &serde_json::Value) -> Raw {
+    match v {
+        serde_json::Value::String(s) => Raw::Text(s.clone()),
+        serde_json::Value::Number(n) => n.as_f64().map_or(Raw::Other, Raw::Number),
+        serde_json::Value::Bool(b) => Raw::Bool(*b),
+        _ => Raw::Other,
     }
 }
 
@@ -432,7 +523,7 @@ fn bibtex_bounded(text: &str) -> Result<(), Vec<Diagnostic>> {
 }
 
 /// BibTeX / BibLaTeX → CSL-JSON items, with a malformed entry reported at its line.
-pub fn parse_bibtex(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diagnostic>> {
+pub fn parse_bibtex(text: &str) -> Result<Vec<Parsed>, Vec<Diagnostic>> {
     bibtex_brace_depth(text)?;
     bibtex_bounded(text)?;
     let bib = biblatex::Bibliography::parse(text).map_err(|e| {
@@ -451,11 +542,19 @@ pub fn parse_bibtex(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diagno
     })?;
     let mut out = Vec::new();
     let mut errs = Vec::new();
-    for entry in bib.iter() {
-        let line = entry_line(text, &entry.key);
-        match bibtex_to_csl(entry) {
-            Ok(item) => out.push((entry.key.clone(), line, item)),
-            Err(msg) => errs.push(
+    let lines: Vec<usize> = bib.iter().map(|e| entry_line(text, &e.key)).collect();
+    for (entry, &line) in bib.iter().zip(&lines) {
+        let next = lines.iter().copied().filter(|&l| l > line).min();
+        let range = lines_range(text, line, next);
+        let field = |name: &str| entry.get(name).map(biblatex::ChunksExt::format_verbatim);
+        let fields: Vec<(&str, Raw)> =
+            evidence::FIELDS.iter().filter_map(|&f| field(f).map(|v| (f, Raw::Text(v)))).collect();
+        let retracted = ["pubstate", "status"].iter().any(|f| field(f).is_some_and(|v| evidence::is_retracted(&v)));
+        let ev = evidence::read(&fields, retracted, text, &|name| evidence::value_span(text, range.clone(), name));
+        match (bibtex_to_csl(entry), ev) {
+            (Ok(item), Ok(evidence)) => out.push(Parsed { key: entry.key.clone(), line, item, evidence }),
+            (_, Err(ds)) => errs.extend(ds),
+            (Err(msg), _) => errs.push(
                 Diagnostic::error(format!("BibTeX entry `{}`: {msg}", entry.key))
                     .at(text, line_span(text, line))
                     .help("fix the field or remove it"),
@@ -585,7 +684,7 @@ fn bibtex_to_csl(e: &biblatex::Entry) -> Result<Item, String> {
 }
 
 /// hayagriva YAML → CSL-JSON items (key, line, item).
-pub fn parse_hayagriva_yaml(text: &str) -> Result<Vec<(String, usize, Item)>, Vec<Diagnostic>> {
+pub fn parse_hayagriva_yaml(text: &str) -> Result<Vec<Parsed>, Vec<Diagnostic>> {
     let lib = hayagriva::io::from_yaml_str(text).map_err(|e| {
         let d = Diagnostic::error(format!(
             "malformed hayagriva YAML: {}",
@@ -599,15 +698,26 @@ pub fn parse_hayagriva_yaml(text: &str) -> Result<Vec<(String, usize, Item)>, Ve
     })?;
     let mut out = Vec::new();
     let mut errs = Vec::new();
-    for entry in lib.iter() {
+    // hayagriva keeps only its own fields: the evidence fields are read from the YAML itself.
+    let raw: serde_yaml::Mapping = serde_yaml::from_str(text).unwrap_or_default();
+    let key_line = |key: &str| {
+        (1..).zip(text.lines()).find(|(_, l)| l.trim_end().strip_suffix(':') == Some(key)).map_or(1, |(n, _)| n)
+    };
+    let lines: Vec<usize> = lib.iter().map(|e| key_line(e.key())).collect();
+    for (entry, &line) in lib.iter().zip(&lines) {
         let key = entry.key().to_string();
-        let line = (1..)
-            .zip(text.lines())
-            .find(|(_, l)| l.trim_end().strip_suffix(':') == Some(key.as_str()))
-            .map_or(1, |(n, _)| n);
-        match serde_json::from_value::<Item>(hayagriva_to_csl(entry)) {
-            Ok(item) => out.push((key, line, item)),
-            Err(e) => errs.push(
+        let next = lines.iter().copied().filter(|&l| l > line).min();
+        let range = lines_range(text, line, next);
+        let fields_of = raw.get(key.as_str()).and_then(serde_yaml::Value::as_mapping);
+        let get = |name: &str| fields_of.and_then(|m| m.get(name));
+        let fields: Vec<(&str, Raw)> =
+            evidence::FIELDS.iter().filter_map(|&f| get(f).map(|v| (f, yaml_raw(v)))).collect();
+        let retracted = get("status").and_then(serde_yaml::Value::as_str).is_some_and(evidence::is_retracted);
+        let ev = evidence::read(&fields, retracted, text, &|name| evidence::value_span(text, range.clone(), name));
+        match (serde_json::from_value::<Item>(hayagriva_to_csl(entry)), ev) {
+            (Ok(item), Ok(evidence)) => out.push(Parsed { key, line, item, evidence }),
+            (_, Err(ds)) => errs.extend(ds),
+            (Err(e), _) => errs.push(
                 Diagnostic::error(format!("entry `{key}` cannot be converted: {e}")).at(text, line_span(text, line)),
             ),
         }
@@ -616,6 +726,15 @@ pub fn parse_hayagriva_yaml(text: &str) -> Result<Vec<(String, usize, Item)>, Ve
         Ok(out)
     } else {
         Err(errs)
+    }
+}
+
+fn yaml_raw(v: &serde_yaml::Value) -> Raw {
+    match v {
+        serde_yaml::Value::String(s) => Raw::Text(s.clone()),
+        serde_yaml::Value::Number(n) => n.as_f64().map_or(Raw::Other, Raw::Number),
+        serde_yaml::Value::Bool(b) => Raw::Bool(*b),
+        _ => Raw::Other,
     }
 }
 

@@ -122,6 +122,9 @@ pub struct CheckArgs {
     /// Include pages marked `draft = true`.
     #[arg(long)]
     pub drafts: bool,
+    /// Treat every warning as an error (for CI); also `[check] strict = true`.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

@@ -201,6 +201,9 @@ pub struct Check {
     /// An overdue page tells readers it is due for review.
     #[serde(default = "yes")]
     pub overdue_notice: bool,
+    /// `haven check` treats every warning as an error (as `--strict` does).
+    #[serde(default)]
+    pub strict: bool,
 }
 
 /// How `haven check` and `haven build` treat a page past its review date.
@@ -223,6 +226,7 @@ impl Default for Check {
             review_window_days: default_review_window(),
             overdue: Overdue::Warn,
             overdue_notice: true,
+            strict: false,
         }
     }
 }
@@ -435,6 +439,7 @@ const CONFIG_KEYS: &[&str] = &[
     "review_window_days",
     "overdue",
     "overdue_notice",
+    "strict",
     "privacy",
     "allow_origins",
     "disclosure",

@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 pub enum Severity {
     Error,
     Warning,
+    /// Worth knowing, never a failure (not even with `haven check --strict`).
+    Note,
 }
 
 /// A location in a source file: 1-based line and column (columns count characters).
@@ -131,6 +133,9 @@ impl Diagnostic {
     pub fn warning(message: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(message) }
     }
+    pub fn note(message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Note, ..Diagnostic::error(message) }
+    }
     pub fn in_file(mut self, file: impl Into<PathBuf>) -> Self {
         self.file = Some(file.into());
         self
@@ -175,6 +180,7 @@ impl Diagnostic {
         let sev = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
+            Severity::Note => "note",
         };
         let _ = writeln!(out, "{sev}: {}", visible(&self.message));
         if let Some(file) = &self.file {
@@ -396,7 +402,7 @@ pub enum Verbosity {
 pub fn print_diagnostics(diags: &[Diagnostic], v: Verbosity) {
     let mut err = std::io::stderr().lock();
     for d in diags {
-        if v == Verbosity::Quiet && d.severity == Severity::Warning {
+        if v == Verbosity::Quiet && d.severity != Severity::Error {
             continue;
         }
         // A closed stderr is not worth a panic.
@@ -430,6 +436,15 @@ impl Diagnostics {
     }
     pub fn warning_count(&self) -> usize {
         self.items.iter().filter(|d| d.severity == Severity::Warning).count()
+    }
+    pub fn note_count(&self) -> usize {
+        self.items.iter().filter(|d| d.severity == Severity::Note).count()
+    }
+    /// Every warning becomes an error (`haven check --strict`); notes stay notes.
+    pub fn strict(&mut self) {
+        for d in self.items.iter_mut().filter(|d| d.severity == Severity::Warning) {
+            d.severity = Severity::Error;
+        }
     }
     /// All diagnostics, sorted by file, line, column (deterministic output).
     pub fn sorted(mut self) -> Vec<Diagnostic> {

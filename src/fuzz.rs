@@ -11,8 +11,6 @@
 
 use std::path::PathBuf;
 
-use hayagriva::citationberg::json::Item;
-
 use crate::config::Config;
 use crate::diag::Diagnostics;
 use crate::site::{Page, Site, Source};
@@ -56,17 +54,18 @@ impl Fixture {
 
     /// Parsed bibliography `items` (as read from `file`) and `pages`.
     fn with_items(
-        items: impl IntoIterator<Item = (String, usize, Item)>,
+        items: impl IntoIterator<Item = crate::bib::Parsed>,
         file: &str,
         pages: &[(String, String)],
     ) -> Fixture {
         let mut site = Site::new(config());
-        for (key, line, entry) in items {
+        for crate::bib::Parsed { key, line, item, evidence } in items {
             site.sources.push(Source {
                 key,
                 file: PathBuf::from(file),
                 line,
-                entry,
+                entry: item,
+                evidence,
                 note: String::new(),
                 html: String::new(),
                 text: String::new(),
@@ -114,7 +113,7 @@ const PAGE: &str = "---\ntitle: Fuzz page\ndescription: A page\ntags: [t]\n---\n
 # Heading\n\nA claim [@a, p. 4; @bordin1979].[^n]\n\n- one\n- two\n\n[^n]: A note.\n";
 
 /// A bibliography reader of [`crate::bib`].
-type Reader = fn(&str) -> Result<Vec<(String, usize, Item)>, Vec<crate::diag::Diagnostic>>;
+type Reader = fn(&str) -> Result<Vec<crate::bib::Parsed>, Vec<crate::diag::Diagnostic>>;
 
 /// Read `bytes` as a bibliography with each reader (BibTeX, CSL-JSON,
 /// hayagriva YAML). Every one that succeeds becomes the bibliography of a
@@ -131,7 +130,7 @@ pub fn bibliography(bytes: &[u8]) -> Reached {
     ];
     for (file, read) in readers {
         let Ok(items) = read(text) else { continue };
-        let keys: Vec<String> = items.iter().take(8).map(|(k, _, _)| format!("@{k}")).collect();
+        let keys: Vec<String> = items.iter().take(8).map(|p| format!("@{}", p.key)).collect();
         let page =
             format!("---\ntitle: Cites\n---\nA claim [{}].\n\nAnother [{}, p. 2].\n", keys.join("; "), keys.join("; "));
         let fixture = Fixture::with_items(items, file, &[]);

@@ -19,6 +19,7 @@ pub mod cmd;
 pub mod config;
 pub mod devserver;
 pub mod diag;
+pub mod evidence;
 pub mod fsx;
 pub mod fuzz;
 pub mod index;

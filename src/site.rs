@@ -364,6 +364,8 @@ pub struct Source {
     pub line: usize,
     /// The entry in CSL-JSON form (every bibliography format is converted to it).
     pub entry: hayagriva::citationberg::json::Item,
+    /// What kind of evidence it is, as its entry says.
+    pub evidence: crate::evidence::Evidence,
     /// Free-text note (CSL `note`), used for "unverified" warnings.
     pub note: String,
     /// Formatted reference, filled by `link` (HTML, escaped, class-styled).

@@ -39,10 +39,10 @@ fn archived(name: &str) -> Formatter {
 #[test]
 fn bibtex_incollection_prints_book_title_once_and_eid_as_article_number() {
     let entries = parse_bibtex(BIB).unwrap();
-    assert_eq!(entries[0].1, 1);
-    assert_eq!(entries[1].1, 9);
+    assert_eq!(entries[0].line, 1);
+    assert_eq!(entries[1].line, 9);
     let ci = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
-    let groups = vec![(vec![(&entries[0].2, &ci)], false), (vec![(&entries[1].2, &ci)], false)];
+    let groups = vec![(vec![(&entries[0].item, &ci)], false), (vec![(&entries[1].item, &ci)], false)];
     let bib = apa().format(&groups).bibliography;
     let text: Vec<&str> = bib.iter().map(|b| b.text.as_str()).collect();
     let chapter = text.iter().find(|t| t.starts_with("Opland")).unwrap();
@@ -59,7 +59,7 @@ fn in_text_forms() {
     let plain = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
     let loc = CiteItem { locator: "p. 2".into(), prefix: "see".into(), ..plain.clone() };
     let sup = CiteItem { suppress_author: true, ..plain.clone() };
-    let e = &entries[1].2;
+    let e = &entries[1].item;
     let groups =
         vec![(vec![(e, &plain)], false), (vec![(e, &loc)], false), (vec![(e, &plain)], true), (vec![(e, &sup)], false)];
     let c = apa().format(&groups).citations;
@@ -73,9 +73,9 @@ fn in_text_forms() {
 fn hayagriva_yaml_converts_and_formats() {
     let yaml = "horvath2011:\n  type: article\n  title: Alliance in individual psychotherapy\n  author: [\"Horvath, Adam O.\", \"Del Re, A. C.\"]\n  date: 2011\n  page-range: 9-16\n  serial-number:\n    doi: 10.1037/a0022186\n  parent:\n    type: periodical\n    title: Psychotherapy\n    volume: 48\n    issue: 1\n";
     let entries = parse_hayagriva_yaml(yaml).unwrap();
-    assert_eq!((entries[0].0.as_str(), entries[0].1), ("horvath2011", 1));
+    assert_eq!((entries[0].key.as_str(), entries[0].line), ("horvath2011", 1));
     let ci = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
-    let Formatted { citations: c, bibliography: bib } = apa().format(&[(vec![(&entries[0].2, &ci)], false)]);
+    let Formatted { citations: c, bibliography: bib } = apa().format(&[(vec![(&entries[0].item, &ci)], false)]);
     assert_eq!(c[0], "(Horvath &amp; Del Re, 2011)");
     assert!(bib[0].text.contains("Psychotherapy, 48(1), 9–16. https://doi.org/10.1037/a0022186"), "{}", bib[0].text);
     assert!(parse_hayagriva_yaml("a: [unclosed").is_err());

@@ -25,9 +25,13 @@ pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
             return failed.cause.exit_code();
         }
     };
-    let (report, diags) = crate::check(&config, config.today);
+    let (report, mut diags) = crate::check(&config, config.today);
+    if args.strict || config.site.check.strict {
+        diags.strict();
+    }
     let errors = diags.error_count();
     let warnings = diags.warning_count();
+    let notes = diags.note_count();
     let sorted = diags.sorted();
     match args.format {
         Format::Json => {
@@ -35,6 +39,7 @@ pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
                 "ok": errors == 0,
                 "errors": errors,
                 "warnings": warnings,
+                "notes": notes,
                 "diagnostics": sorted,
                 "report": report,
             });
@@ -83,13 +88,18 @@ pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
                     };
                     println!(
                         "{}{drafts}, {} internal links, {} of {} bibliography entries cited; {errors} error{}, \
-                         {warnings} warning{}",
+                         {warnings} warning{}{}",
                         r.pages_described,
                         r.link_edges,
                         r.distinct_sources_cited,
                         r.bibliography_entries,
                         if errors == 1 { "" } else { "s" },
-                        if warnings == 1 { "" } else { "s" }
+                        if warnings == 1 { "" } else { "s" },
+                        match notes {
+                            0 => String::new(),
+                            1 => ", 1 note".into(),
+                            n => format!(", {n} notes"),
+                        }
                     );
                 }
             } else {

@@ -69,6 +69,28 @@ fn no_bibliography(d: Diagnostic, root: &std::path::Path) -> Diagnostic {
     d.help(help).fix(edit.in_file(crate::config::CONFIG_FILE))
 }
 
+/// Every `superseded-by` names an entry of the bibliography.
+fn superseded_keys_exist(site: &Site, key_index: &HashMap<String, usize>, diags: &mut Diagnostics) {
+    for s in &site.sources {
+        let Some(new) = &s.evidence.superseded_by else { continue };
+        if key_index.contains_key(new) {
+            continue;
+        }
+        let text = std::fs::read_to_string(site.config.root.join(&s.file)).unwrap_or_default();
+        let meant = did_you_mean(new, site.sources.iter().map(|s| s.key.as_str()));
+        let mut d =
+            Diagnostic::error(format!("`{}` is superseded by `{new}`, which is not in the bibliography", s.key))
+                .in_file(&s.file);
+        if !text.is_empty() {
+            d = d.at(&text, line_range(&text, s.evidence.superseded_line));
+        }
+        diags.push(match meant {
+            Some(k) => d.help(format!("did you mean `{k}`?")),
+            None => d.help("add the newer source to the bibliography, or remove `superseded-by`"),
+        });
+    }
+}
+
 /// Check every citation key against the bibliography (each unknown key is
 /// an error) and load the citation style. `None` when there is nothing to
 /// format or an error was reported; else the formatter and each key's source.
@@ -79,6 +101,7 @@ pub(super) fn citation_formatter(site: &Site, diags: &mut Diagnostics) -> Option
         return None;
     }
     let mut ok = true;
+    superseded_keys_exist(site, &key_index, diags);
     for page in &site.pages {
         // Made at the first error: many errors in one page share it.
         let index = std::cell::OnceCell::new();
@@ -97,6 +120,20 @@ pub(super) fn citation_formatter(site: &Site, diags: &mut Diagnostics) -> Option
                     }
                     None => group.span.clone(),
                 };
+                if let Some(s) = key_index.get(&item.key).map(|&i| &site.sources[i]).filter(|s| s.evidence.retracted) {
+                    // A retracted source is no evidence: never published as support.
+                    diags.push(
+                        Diagnostic::error(format!("`{}` is retracted", item.key))
+                            .in_file(&page.file)
+                            .at_indexed(index.get_or_init(|| LineIndex::new(&page.source)), &page.source, span.clone())
+                            .help(format!(
+                                "remove this citation and rework the claim it supports (the entry at {}:{} is marked \
+                                 retracted)",
+                                s.file.display(),
+                                s.line
+                            )),
+                    );
+                }
                 if !key_index.contains_key(&item.key) {
                     ok = false;
                     let meant = did_you_mean(&item.key, site.sources.iter().map(|s| s.key.as_str()));

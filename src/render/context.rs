@@ -1,6 +1,7 @@
 //! [`Ctx`]: the template context of each kind of page, from the site.
 
 use super::*;
+use crate::evidence::Kind;
 use crate::site::Taxonomy;
 
 pub(super) struct Ctx<'a> {
@@ -108,6 +109,7 @@ impl Ctx<'_> {
                 RefView {
                     key: s.key.clone(),
                     html: s.html.clone(),
+                    evidence: html::evidence_badge(s),
                     backrefs: cites
                         .iter()
                         .enumerate()
@@ -341,35 +343,80 @@ impl Ctx<'_> {
         Ok(out)
     }
 
+    /// `sources/index.html`, every cited source with the claims resting on
+    /// it, and `sources/<kind>/index.html` for each kind of evidence cited:
+    /// the filter works as plain links, with scripts off.
     pub(super) fn sources_page(&self) -> Result<Vec<OutputFile>, Diagnostic> {
         let site = self.site;
         if site.cited_order.is_empty() {
             return Ok(vec![]);
         }
-        let sources: Vec<serde_json::Value> = site
-            .cited_order
-            .iter()
-            .map(|&i| {
-                let s = &site.sources[i];
-                let claims: Vec<serde_json::Value> = s
-                    .cited_by
-                    .iter()
-                    .map(|&(pid, claim)| {
-                        let p = &site.pages[pid];
-                        let c = &p.claims[claim];
-                        let url = if p.is_glossary_term() {
-                            format!("{}#{}", site.url(&html::glossary_path(site)), p.slug)
-                        } else {
-                            format!("{}#{}", site.url(&p.path), c.id)
-                        };
-                        serde_json::json!({ "text": c.text, "page_title": p.meta.title, "url": url })
-                    })
-                    .collect();
-                serde_json::json!({ "key": s.key, "html": s.html, "claims": claims })
+        let source = |i: usize| -> serde_json::Value {
+            let s = &site.sources[i];
+            let claims: Vec<serde_json::Value> = s
+                .cited_by
+                .iter()
+                .map(|&(pid, claim)| {
+                    let p = &site.pages[pid];
+                    let c = &p.claims[claim];
+                    let url = if p.is_glossary_term() {
+                        format!("{}#{}", site.url(&html::glossary_path(site)), p.slug)
+                    } else {
+                        format!("{}#{}", site.url(&p.path), c.id)
+                    };
+                    serde_json::json!({ "text": c.text, "page_title": p.meta.title, "url": url })
+                })
+                .collect();
+            serde_json::json!({
+                "key": s.key,
+                "html": s.html,
+                "evidence": html::evidence_badge(s),
+                "claims": claims,
             })
+        };
+        let kinds: Vec<(Kind, usize)> = Kind::ALL
+            .into_iter()
+            .map(|k| (k, site.cited_order.iter().filter(|&&i| site.sources[i].evidence.kind == Some(k)).count()))
+            .filter(|&(_, n)| n > 0)
             .collect();
-        let html = self.render("sources.html", "Sources", "", None, |c| c.insert("sources", &sources))?;
-        Ok(vec![OutputFile { path: "sources/index.html".into(), bytes: html.into_bytes() }])
+        let filters = |current: Option<Kind>| -> Vec<serde_json::Value> {
+            let all = serde_json::json!({
+                "label": "All", "count": site.cited_order.len(), "url": site.url("sources/"), "current": current.is_none(),
+            });
+            std::iter::once(all)
+                .chain(kinds.iter().map(|&(k, n)| {
+                    serde_json::json!({
+                        "label": k.plural(), "count": n, "url": site.url(&format!("sources/{}/", k.slug())),
+                        "current": current == Some(k),
+                    })
+                }))
+                .collect()
+        };
+        let mut out = Vec::new();
+        let pages = std::iter::once(None).chain(kinds.iter().map(|&(k, _)| Some(k)));
+        for kind in pages {
+            let shown: Vec<serde_json::Value> = site
+                .cited_order
+                .iter()
+                .filter(|&&i| kind.is_none() || site.sources[i].evidence.kind == kind)
+                .map(|&i| source(i))
+                .collect();
+            let title = match kind {
+                None => "Sources".to_string(),
+                Some(k) => format!("Sources: {}", k.plural().to_lowercase()),
+            };
+            let html = self.render("sources.html", &title, "", None, |c| {
+                c.insert("sources", &shown);
+                c.insert("filters", &filters(kind));
+                c.insert("filter", &kind.map(Kind::plural));
+            })?;
+            let path = match kind {
+                None => "sources/index.html".to_string(),
+                Some(k) => format!("sources/{}/index.html", k.slug()),
+            };
+            out.push(OutputFile { path, bytes: html.into_bytes() });
+        }
+        Ok(out)
     }
 
     pub(super) fn not_found(&self) -> Result<Vec<OutputFile>, Diagnostic> {

@@ -223,6 +223,18 @@ fn group_glossary(page: &Page) -> BTreeMap<usize, Vec<(usize, std::ops::Range<us
     m
 }
 
+/// What kind of evidence `s` is, as a short label after its reference
+/// (" <span class="evidence">Meta-analysis · 295 studies</span>"); empty
+/// when its entry does not say.
+pub fn evidence_badge(s: &crate::site::Source) -> String {
+    match (s.evidence.kind, s.evidence.label()) {
+        (Some(kind), Some(label)) => {
+            format!(" <span class=\"evidence evidence-{}\">{}</span>", kind.slug(), escape(&label))
+        }
+        _ => String::new(),
+    }
+}
+
 /// The formatted references cited by the claims of one block, in citation order.
 fn block_sources(site: &Site, page: &Page, block: usize, key_source: &SourceIndex<'_>, refs: RefTarget) -> Vec<String> {
     let mut seen = BTreeSet::new();
@@ -234,9 +246,10 @@ fn block_sources(site: &Site, page: &Page, block: usize, key_source: &SourceInde
                     if let Some(&si) = key_source.get(it.key.as_str()) {
                         let s = &site.sources[si];
                         out.push(format!(
-                            "<a class=\"ref-jump\" href=\"{}\" aria-label=\"Go to reference\">↓</a> {}",
+                            "<a class=\"ref-jump\" href=\"{}\" aria-label=\"Go to reference\">↓</a> {}{}",
                             refs.href(site, &s.key),
-                            s.html
+                            s.html,
+                            evidence_badge(s)
                         ));
                     }
                 }

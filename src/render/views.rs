@@ -59,6 +59,8 @@ pub(super) struct BackrefView {
 pub(super) struct RefView {
     pub(super) key: String,
     pub(super) html: String,
+    /// The evidence label (escaped HTML, empty when the entry gives no type).
+    pub(super) evidence: String,
     pub(super) backrefs: Vec<BackrefView>,
 }
 

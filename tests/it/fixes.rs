@@ -6,7 +6,7 @@
 use crate::common::{article, SiteTest, CONFIG, REFS};
 
 /// The JSON report of `haven check`.
-fn check(t: &SiteTest) -> serde_json::Value {
+pub(crate) fn check(t: &SiteTest) -> serde_json::Value {
     let out = t.run(&["check", "--format", "json"]);
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!("{e}: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
@@ -14,7 +14,7 @@ fn check(t: &SiteTest) -> serde_json::Value {
 }
 
 /// A file of the site (not of its output).
-fn source(t: &SiteTest, rel: &str) -> String {
+pub(crate) fn source(t: &SiteTest, rel: &str) -> String {
     std::fs::read_to_string(t.root().join(rel)).unwrap()
 }
 
@@ -67,7 +67,7 @@ fn apply_fixes(t: &SiteTest, report: &serde_json::Value) -> (Vec<String>, Vec<St
 
 /// Apply fixes until `haven check` passes (at most `rounds` rounds), then
 /// build; returns the errors fixed along the way.
-fn fix_until_clean(t: &SiteTest, rounds: usize) -> Vec<String> {
+pub(crate) fn fix_until_clean(t: &SiteTest, rounds: usize) -> Vec<String> {
     let mut all = Vec::new();
     for _ in 0..rounds {
         let report = check(t);

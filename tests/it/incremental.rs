@@ -134,9 +134,15 @@ fn prose_edits_update_in_place_and_match_a_full_build() {
     let c = s.edit(PAGE, replace("the most striking feature", "the most notable feature"));
     assert_eq!(written(&c), ["alliance/alliance-and-outcome/index.html"]);
 
-    // A cited claim's sentence: the Sources page lists it.
+    // A cited claim's sentence: the Sources page lists it (and so do the
+    // pages of each kind of evidence, `sources/<kind>/`).
     let c = s.edit(PAGE, replace("Few findings in psychotherapy research", "Few findings in therapy research"));
-    assert_eq!(written(&c), ["alliance/alliance-and-outcome/index.html", "sources/index.html"]);
+    let w = written(&c);
+    assert_eq!(
+        w[..3],
+        ["alliance/alliance-and-outcome/index.html", "sources/index.html", "sources/meta-analysis/index.html"]
+    );
+    assert!(w[3..].iter().all(|p| p.starts_with("sources/") && p.ends_with("/index.html")), "{w:?}");
 
     // The sentence around two links: both targets show it as a backlink.
     let c = s.edit(PAGE, replace("These strands connect this page to", "These strands tie this page to"));

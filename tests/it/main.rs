@@ -7,6 +7,7 @@ mod common;
 mod build;
 mod cli;
 mod errors;
+mod evidence;
 mod fixes;
 mod fuzz_replay;
 mod hostile;

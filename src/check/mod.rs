@@ -7,9 +7,13 @@
 //! - sentences that read like empirical claims (configurable phrases,
 //!   percentages, "N participants") but carry no citation;
 //! - client-facing pages above Flesch–Kincaid grade 8;
-//! - orphan articles (nothing links to them).
+//! - orphan articles (nothing links to them);
+//! - claims worded more strongly than their sources ([`evidence`]), and
+//!   sources that do not say what kind of evidence they are (notes).
 //!
 //! It also reports per article: cited claims, distinct sources, reading grade.
+
+pub mod evidence;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -87,12 +91,27 @@ fn run_with(site: &Site, today: Date, diags: &mut Diagnostics, grades: bool) -> 
     let interval = site.config.site.defaults.review_interval_months;
     let phrases: Vec<String> = site.config.site.check.claim_phrases.iter().map(|p| p.to_lowercase()).collect();
     let claims = Claims::new(&phrases);
+    let key_source: HashMap<&str, usize> = site.sources.iter().enumerate().map(|(i, s)| (s.key.as_str(), i)).collect();
     // Each article's lints are its own: found in parallel, reported in order.
     let pages: Vec<&Page> = site.articles().collect();
     let linted: Vec<(Vec<Diagnostic>, ArticleReport, (usize, usize))> = {
         use rayon::prelude::*;
-        pages.par_iter().map(|p| lint_article(site, p, today, interval, &claims, grades)).collect()
+        pages
+            .par_iter()
+            .map(|p| {
+                let (mut found, report, stats) = lint_article(site, p, today, interval, &claims, grades);
+                found.extend(evidence::lint_page(site, p, &key_source));
+                (found, report, stats)
+            })
+            .collect()
     };
+    // Cited claims shown outside articles (section introductions, glossary terms) are read too.
+    diags.extend(
+        site.pages
+            .iter()
+            .filter(|p| (p.is_section || p.is_glossary_term()) && !p.claims.is_empty())
+            .flat_map(|p| evidence::lint_page(site, p, &key_source)),
+    );
     let mut articles = Vec::new();
     let (mut heuristic_matches, mut heuristic_matches_cited) = (0, 0);
     for (found, report, (matched, cited)) in linted {
@@ -135,6 +154,9 @@ fn run_with(site: &Site, today: Date, diags: &mut Diagnostics, grades: bool) -> 
                 s.key
             ))
             .help("add an identifier a reader can look up, or cite a source that has one")));
+        }
+        if let Some(d) = evidence::untyped_source(s) {
+            diags.push(at(d));
         }
         if s.note.to_uppercase().contains("UNVERIFIED") {
             diags.push(at(Diagnostic::warning(format!("source `{}` is marked unverified in its note", s.key))
