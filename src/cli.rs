@@ -125,6 +125,9 @@ pub struct CheckArgs {
     /// Treat every warning as an error (for CI); also `[check] strict = true`.
     #[arg(long)]
     pub strict: bool,
+    /// Report the site against a health-information standard: what is met, per page, and what needs a person.
+    #[arg(long, value_enum)]
+    pub standard: Option<crate::check::standard::Standard>,
 }
 
 #[derive(Debug, Args)]

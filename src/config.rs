@@ -49,6 +49,36 @@ pub struct SiteConfig {
     pub disclosure: String,
     #[serde(default)]
     pub feedback: Feedback,
+    /// The people who write and review the site, by id (`[people.ID]`):
+    /// front matter `author` and `reviewed_by` name them by id.
+    #[serde(default)]
+    pub people: std::collections::BTreeMap<String, Person>,
+    /// Where the site is hosted, for the privacy page ("GitHub Pages", "our own server in the UK").
+    #[serde(default)]
+    pub hosting: String,
+}
+
+/// Someone who writes or reviews pages.
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub name: String,
+    /// Qualifications and registration, as readers should see them
+    /// ("DClinPsy, registered clinical psychologist").
+    #[serde(default)]
+    pub credentials: String,
+    /// "Editorial lead", "Clinical reviewer".
+    #[serde(default)]
+    pub role: String,
+    /// A link to the public register or licence entry that confirms the credentials.
+    #[serde(default)]
+    pub registration: String,
+    #[serde(default)]
+    pub bio: String,
+    /// A stand-in identity (a role, not yet a named person): shown as it
+    /// is, and flagged by `haven check --standard`.
+    #[serde(default)]
+    pub placeholder: bool,
 }
 
 /// Where readers report a problem with a page: an address (`mailto:` with
@@ -404,7 +434,24 @@ fn split_base_url(base: &str) -> (String, String) {
 
 /// Parse `haven.toml` text; errors point at the offending key.
 pub fn parse_site_config(text: &str) -> Result<SiteConfig, Diagnostic> {
-    toml::from_str::<SiteConfig>(text).map_err(|e| toml_diagnostic(&e, 0, text, CONFIG_KEYS))
+    let site = toml::from_str::<SiteConfig>(text).map_err(|e| toml_diagnostic(&e, 0, text, CONFIG_KEYS))?;
+    // A person's id is the last part of their page's URL (`/people/ID/`).
+    if let Some(id) =
+        site.people.keys().find(|id| !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    {
+        let header = format!("[people.{id}]");
+        let at = text.find(&header).or_else(|| text.find(id.as_str())).unwrap_or(0);
+        let slug: String = id
+            .to_lowercase()
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+        return Err(Diagnostic::error(format!("person id `{id}` is not usable in a URL"))
+            .at(text, at..at + header.len().min(text.len() - at))
+            .help(format!("use letters, digits and hyphens, e.g. `[people.{slug}]`")));
+    }
+    Ok(site)
 }
 
 const CONFIG_KEYS: &[&str] = &[
@@ -445,6 +492,13 @@ const CONFIG_KEYS: &[&str] = &[
     "disclosure",
     "feedback",
     "email",
+    "people",
+    "credentials",
+    "role",
+    "registration",
+    "bio",
+    "placeholder",
+    "hosting",
 ];
 
 /// Turn a `toml` error into a diagnostic. `offset` is where the parsed TOML

@@ -128,14 +128,19 @@ fn analyse_timed(config: &Config, diags: &mut Diagnostics, watch: &mut Stopwatch
 
 /// `haven check`: analyse, render to nowhere (a broken template fails here
 /// too), and the editorial report, as of `today`. Writes nothing.
-pub fn check(config: &Config, today: site::Date) -> (Option<check::Report>, Diagnostics) {
+pub fn check(
+    config: &Config,
+    today: site::Date,
+    standard: Option<check::standard::Standard>,
+) -> (Option<check::Report>, Diagnostics) {
     let mut diags = Diagnostics::new();
     let Some(site) = analyse(config, &mut diags) else { return (None, diags) };
     match theme::resolve(&config.root) {
         Ok(theme) => render::run(&site, &theme, &mut diags, &write::Discard),
         Err(d) => diags.push(d),
     }
-    let report = check::run(&site, today, &mut diags);
+    let mut report = check::run(&site, today, &mut diags);
+    report.standard = standard.map(|s| check::standard::assess(&site, &report, today, s));
     (Some(report), diags)
 }
 

@@ -150,8 +150,17 @@ pub struct Meta {
     pub sort_by: SortBy,
     pub reading_path: Vec<String>,
     pub reading_path_title: String,
+    /// What changed and when (`[[changes]]`), newest first.
+    pub changes: Vec<Change>,
     /// 1-based line of each front-matter key, for later diagnostics.
     pub key_lines: BTreeMap<String, usize>,
+}
+
+/// One entry of an article's change history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub date: Date,
+    pub summary: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -464,6 +473,45 @@ impl Site {
     /// Articles: pages that are neither section indexes nor glossary terms.
     pub fn articles(&self) -> impl Iterator<Item = &Page> {
         self.pages.iter().filter(|p| !p.is_section && !p.is_glossary_term())
+    }
+
+    /// Who wrote `p`, as written: its own `author`, else the site's default.
+    pub fn author_of<'a>(&'a self, p: &'a Page) -> &'a str {
+        let own = p.meta.author.trim();
+        if own.is_empty() {
+            self.config.site.defaults.author.trim()
+        } else {
+            own
+        }
+    }
+
+    /// Who last reviewed `p`, as written: its own `reviewed_by`, else the site's default.
+    pub fn reviewer_of<'a>(&'a self, p: &'a Page) -> &'a str {
+        let own = p.meta.reviewed_by.trim();
+        if own.is_empty() {
+            self.config.site.defaults.reviewed_by.trim()
+        } else {
+            own
+        }
+    }
+
+    /// The person an `author` or `reviewed_by` value names by id.
+    pub fn person(&self, value: &str) -> Option<(&str, &crate::config::Person)> {
+        self.config.site.people.get_key_value(value.trim()).map(|(k, p)| (k.as_str(), p))
+    }
+
+    /// How readers see an `author` or `reviewed_by` value: the person's name
+    /// when it is an id, else the value as written.
+    pub fn display_name<'a>(&'a self, value: &'a str) -> &'a str {
+        self.person(value).map_or(value, |(_, p)| p.name.as_str())
+    }
+
+    /// Pages with a change history, each change with its page, newest first.
+    pub fn changes(&self) -> Vec<(&Page, &Change)> {
+        let mut all: Vec<(&Page, &Change)> =
+            self.articles().flat_map(|p| p.meta.changes.iter().map(move |c| (p, c))).collect();
+        all.sort_by(|a, b| b.1.date.cmp(&a.1.date).then_with(|| a.0.path.cmp(&b.0.path)));
+        all
     }
 }
 

@@ -20,6 +20,12 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("404.html", include_str!("../themes/default/templates/404.html")),
     ("redirect.html", include_str!("../themes/default/templates/redirect.html")),
     ("search.html", include_str!("../themes/default/templates/search.html")),
+    ("person.html", include_str!("../themes/default/templates/person.html")),
+    ("people.html", include_str!("../themes/default/templates/people.html")),
+    ("changes.html", include_str!("../themes/default/templates/changes.html")),
+    ("about.html", include_str!("../themes/default/templates/about.html")),
+    ("editorial-policy.html", include_str!("../themes/default/templates/editorial-policy.html")),
+    ("privacy.html", include_str!("../themes/default/templates/privacy.html")),
 ];
 
 /// `(name, bytes)` of the default theme's static files.

@@ -9,11 +9,14 @@
 //! - client-facing pages above Flesch–Kincaid grade 8;
 //! - orphan articles (nothing links to them);
 //! - claims worded more strongly than their sources ([`evidence`]), and
-//!   sources that do not say what kind of evidence they are (notes).
+//!   sources that do not say what kind of evidence they are (notes);
+//! - bylines that name someone who is not one of the site's people ([`people`]).
 //!
 //! It also reports per article: cited claims, distinct sources, reading grade.
 
 pub mod evidence;
+pub mod people;
+pub mod standard;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -71,6 +74,9 @@ pub struct Report {
     pub heuristic_matches: usize,
     /// …and how many of them carry a citation (the rest are reported as warnings).
     pub heuristic_matches_cited: usize,
+    /// `--standard`: the site against a health-information standard.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standard: Option<standard::Assessment>,
 }
 
 /// Run the lints over a linked site.
@@ -101,10 +107,12 @@ fn run_with(site: &Site, today: Date, diags: &mut Diagnostics, grades: bool) -> 
             .map(|p| {
                 let (mut found, report, stats) = lint_article(site, p, today, interval, &claims, grades);
                 found.extend(evidence::lint_page(site, p, &key_source));
+                found.extend(people::lint_page(site, p));
                 (found, report, stats)
             })
             .collect()
     };
+    diags.extend(people::lint_defaults(site));
     // Cited claims shown outside articles (section introductions, glossary terms) are read too.
     diags.extend(
         site.pages
@@ -196,6 +204,7 @@ fn run_with(site: &Site, today: Date, diags: &mut Diagnostics, grades: bool) -> 
         distinct_sources_cited: cited.len(),
         bibliography_entries: site.sources.len(),
         articles,
+        standard: None,
     }
 }
 

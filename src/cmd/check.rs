@@ -25,7 +25,7 @@ pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
             return failed.cause.exit_code();
         }
     };
-    let (report, mut diags) = crate::check(&config, config.today);
+    let (report, mut diags) = crate::check(&config, config.today, args.standard);
     if args.strict || config.site.check.strict {
         diags.strict();
     }
@@ -102,14 +102,46 @@ pub fn run(args: CheckArgs, v: Verbosity) -> u8 {
                         }
                     );
                 }
+                if let Some(a) = &r.standard {
+                    print_standard(a);
+                }
             } else {
                 eprintln!("check failed with {errors} error{}", if errors == 1 { "" } else { "s" });
             }
         }
     }
-    if sorted.iter().any(|d| d.severity == Severity::Error) {
+    // With --strict, a standard's unmet criteria fail the run too.
+    let short_of_standard = report
+        .as_ref()
+        .and_then(|r| r.standard.as_ref())
+        .is_some_and(|a| a.met() < a.criteria.len() && (args.strict || config.site.check.strict));
+    if sorted.iter().any(|d| d.severity == Severity::Error) || short_of_standard {
         crate::Cause::Content.exit_code()
     } else {
         0
+    }
+}
+
+/// The standard's criteria, one line each, then what needs a person.
+fn print_standard(a: &crate::check::standard::Assessment) {
+    use crate::check::standard::Status;
+    println!("\n{} — what Haven can check (as of {}):", a.title, a.as_of);
+    for c in &a.criteria {
+        let status = match c.status {
+            Status::Met => "met",
+            Status::Partly => "partly",
+            Status::NotMet => "not met",
+        };
+        println!("  {status:<8} {}: {}", c.name, c.detail);
+        for p in c.pages.iter().take(5) {
+            println!("           {p}");
+        }
+        if c.pages.len() > 5 {
+            println!("           … and {} more (all in --format json)", c.pages.len() - 5);
+        }
+    }
+    println!("{} of {} met. Needs a person to judge (not checked):", a.met(), a.criteria.len());
+    for h in &a.needs_a_person {
+        println!("  - {h}");
     }
 }

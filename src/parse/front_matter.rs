@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::config::toml_diagnostic;
 use crate::diag::{did_you_mean, Diagnostic, Edit};
-use crate::site::{Date, Meta, SortBy};
+use crate::site::{Change, Date, Meta, SortBy};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FmFormat {
@@ -109,6 +109,16 @@ struct RawMeta {
     #[serde(default)]
     reading_path: Vec<String>,
     reading_path_title: Option<String>,
+    #[serde(default)]
+    changes: Vec<RawChange>,
+}
+
+/// One entry of `[[changes]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChange {
+    date: DateLit,
+    summary: String,
 }
 
 pub const META_KEYS: &[&str] = &[
@@ -134,6 +144,7 @@ pub const META_KEYS: &[&str] = &[
     "sort_by",
     "reading_path",
     "reading_path_title",
+    "changes",
 ];
 
 /// 1-based line of each top-level key in the front matter (file-absolute).
@@ -144,6 +155,11 @@ fn key_lines(src: &str, fm_offset: usize, fm: &str) -> BTreeMap<String, usize> {
         let t = line.trim_start();
         if t.len() != line.len() && !line.starts_with('\t') {
             continue; // nested (YAML) keys
+        }
+        // A TOML array of tables: `[[changes]]`.
+        if let Some(name) = t.strip_prefix("[[").and_then(|r| r.split("]]").next()) {
+            out.entry(name.trim().to_string()).or_insert(first_line + i);
+            continue;
         }
         let key: String = t.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-').collect();
         let rest = t[key.len()..].trim_start();
@@ -162,6 +178,8 @@ enum Kind {
     List,
     Whole,
     Flag,
+    /// `[[changes]]`: tables of `date` and `summary`.
+    Changes,
 }
 
 fn kind_of(key: &str) -> Option<Kind> {
@@ -172,6 +190,7 @@ fn kind_of(key: &str) -> Option<Kind> {
         "tags" | "audience" | "aliases" | "synonyms" | "keywords" | "bibliography" | "reading_path" => Kind::List,
         "weight" => Kind::Whole,
         "draft" => Kind::Flag,
+        "changes" => Kind::Changes,
         _ => return None,
     })
 }
@@ -220,6 +239,15 @@ fn kind_fits(kind: Kind, v: &serde_json::Value) -> bool {
         Kind::List => v.as_array().is_some_and(|a| a.iter().all(serde_json::Value::is_string)),
         Kind::Whole => v.is_i64() || v.is_u64(),
         Kind::Flag => v.is_boolean(),
+        Kind::Changes => v.as_array().is_some_and(|a| {
+            a.iter().all(|c| {
+                c.as_object().is_some_and(|o| {
+                    o.get("summary").is_some_and(serde_json::Value::is_string)
+                        && o.get("date").is_some_and(|d| d.is_string() || looks_like_date(d))
+                        && o.len() == 2
+                })
+            })
+        }),
     }
 }
 
@@ -383,6 +411,36 @@ fn check_keys(
             }
             Kind::Whole => ("a whole number", pair(key, "1")),
             Kind::Flag => ("true or false", pair(key, "true")),
+            Kind::Changes => {
+                // Keys written below a `[[changes]]` header belong to that change.
+                let strays: Vec<String> = value
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(serde_json::Value::as_object)
+                    .flat_map(|o| o.keys().filter(|k| *k != "date" && *k != "summary").cloned())
+                    .collect();
+                let example = match format {
+                    FmFormat::Toml => {
+                        "[[changes]]\ndate = 2025-03-01\nsummary = \"What changed, in a sentence\"".to_string()
+                    }
+                    FmFormat::Yaml => {
+                        "changes:\n  - date: 2025-03-01\n    summary: What changed, in a sentence".to_string()
+                    }
+                };
+                let d = at_line(
+                    Diagnostic::error("`changes` must be a list of entries, each with a `date` and a `summary`"),
+                    line,
+                );
+                errs.push(match (strays.first(), format) {
+                    (Some(k), FmFormat::Toml) => d.help(format!(
+                        "`{k}` is read as part of a change because it is written below `[[changes]]`: move it \
+                         above the first `[[changes]]` line (each change has only `date` and `summary`)"
+                    )),
+                    _ => d.help(format!("write each change as:\n{example}")),
+                });
+                continue;
+            }
         };
         let mut d =
             at_line(Diagnostic::error(format!("`{key}` must be {what}")), line).help(format!("write: `{example}`"));
@@ -438,6 +496,13 @@ pub(super) fn parse_meta(
     let updated = date("updated", raw.updated);
     let last_reviewed = date("last_reviewed", raw.last_reviewed);
     let next_review = date("next_review", raw.next_review);
+    let mut changes: Vec<Change> = raw
+        .changes
+        .into_iter()
+        .filter_map(|c| Some(Change { date: date("changes", Some(c.date))?, summary: c.summary }))
+        .collect();
+    // Newest first, as readers look for them.
+    changes.sort_by_key(|c| std::cmp::Reverse(c.date));
     let title = match raw.title {
         Some(t) if !t.trim().is_empty() => t,
         Some(_) => {
@@ -502,6 +567,7 @@ pub(super) fn parse_meta(
         sort_by,
         reading_path: raw.reading_path,
         reading_path_title: raw.reading_path_title.unwrap_or_default(),
+        changes,
         key_lines: lines,
     })
 }

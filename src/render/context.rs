@@ -64,6 +64,10 @@ impl Ctx<'_> {
                 home_url: self.site.url(""),
                 search_url: self.site.url("search/"),
                 sources_url: self.site.url("sources/"),
+                about_url: self.site.url(about::ABOUT),
+                policy_url: self.site.url(about::EDITORIAL_POLICY),
+                privacy_url: self.site.url(about::PRIVACY),
+                people_url: self.site.url(about::PEOPLE),
                 tags_url: self.site.url(&Taxonomy::Tags.index_path()),
                 feed_url: self.site.url("atom.xml"),
                 favicon_url: self.site.url("favicon.svg"),
@@ -119,19 +123,26 @@ impl Ctx<'_> {
             })
             .collect();
         let next_review = p.next_review(site.config.site.defaults.review_interval_months);
-        let defaults = &site.config.site.defaults;
         let view = PageView {
             title: p.meta.title.clone(),
             description: p.meta.description.clone(),
             body,
             date: p.meta.date.map(|d| d.to_string()),
             date_human: p.meta.date.map(|d| d.human()),
-            author: if p.meta.author.is_empty() { defaults.author.clone() } else { p.meta.author.clone() },
-            reviewed_by: if p.meta.reviewed_by.is_empty() {
-                defaults.reviewed_by.clone()
-            } else {
-                p.meta.reviewed_by.clone()
-            },
+            author: site.display_name(site.author_of(p)).to_string(),
+            reviewed_by: site.display_name(site.reviewer_of(p)).to_string(),
+            author_person: self.person_view(site.author_of(p)),
+            reviewer_person: self.person_view(site.reviewer_of(p)),
+            changes: p
+                .meta
+                .changes
+                .iter()
+                .map(|c| ChangeView {
+                    date: c.date.to_string(),
+                    date_human: c.date.human(),
+                    summary: c.summary.clone(),
+                })
+                .collect(),
             last_reviewed: p.meta.last_reviewed.map(|d| d.to_string()),
             last_reviewed_human: p.meta.last_reviewed.map(|d| d.human()),
             next_review: next_review.map(|d| d.to_string()),
@@ -486,12 +497,29 @@ fn report_url(site: &Site, p: &crate::site::Page) -> Option<String> {
 fn json_ld(site: &Site, p: &crate::site::Page) -> String {
     use serde_json::{json, Map, Value};
     let cfg = &site.config.site;
-    let defaults = &cfg.defaults;
-    let author = if p.meta.author.is_empty() { &defaults.author } else { &p.meta.author };
-    let reviewer = if p.meta.reviewed_by.is_empty() { &defaults.reviewed_by } else { &p.meta.reviewed_by };
-    let agent = |name: &str| {
-        let kind = if !cfg.practice.name.is_empty() && name == cfg.practice.name { "Organization" } else { "Person" };
-        json!({ "@type": kind, "name": name })
+    let author = site.author_of(p);
+    let reviewer = site.reviewer_of(p);
+    let agent = |value: &str| {
+        if let Some((id, person)) = site.person(value) {
+            let mut o = Map::new();
+            o.insert("@type".into(), json!("Person"));
+            o.insert("name".into(), json!(person.name));
+            if !person.credentials.is_empty() {
+                o.insert("hasCredential".into(), json!(person.credentials));
+            }
+            if !person.role.is_empty() {
+                o.insert("jobTitle".into(), json!(person.role));
+            }
+            if let Some(url) = site.absolute_url(&format!("people/{id}/")) {
+                o.insert("url".into(), json!(url));
+            }
+            if !person.registration.is_empty() {
+                o.insert("sameAs".into(), json!(person.registration));
+            }
+            return Value::Object(o);
+        }
+        let kind = if !cfg.practice.name.is_empty() && value == cfg.practice.name { "Organization" } else { "Person" };
+        json!({ "@type": kind, "name": value })
     };
     let mut ld = Map::new();
     ld.insert("@context".into(), json!("https://schema.org"));

@@ -25,6 +25,9 @@ pub fn run(site: &Site) -> Vec<OutputFile> {
             bytes: atom(site, &format!("{} — {}", site.config.site.title, title), &path, &dir, list).into_bytes(),
         });
     }
+    if let Some(feed) = changes_feed(site) {
+        out.push(OutputFile { path: "changes/atom.xml".into(), bytes: feed.into_bytes() });
+    }
     out.push(OutputFile { path: "sitemap.xml".into(), bytes: sitemap(site).into_bytes() });
     let robots = if site.config.base_url.is_empty() {
         "User-agent: *\nAllow: /\n".to_string()
@@ -56,7 +59,7 @@ fn atom(site: &Site, title: &str, self_path: &str, home: &str, ids: &[PageId]) -
     for &i in ids {
         let p = &site.pages[i];
         let d = feed_date(site, i).unwrap_or(updated);
-        let author = if p.meta.author.is_empty() { &site.config.site.defaults.author } else { &p.meta.author };
+        let author = site.display_name(site.author_of(p));
         s.push_str("  <entry>\n");
         s.push_str(&format!("    <title>{}</title>\n", esc(&p.meta.title)));
         s.push_str(&format!("    <link rel=\"alternate\" href=\"{}\"/>\n", esc(&abs(site, &p.path))));
@@ -73,6 +76,33 @@ fn atom(site: &Site, title: &str, self_path: &str, home: &str, ids: &[PageId]) -
     }
     s.push_str("</feed>\n");
     s
+}
+
+/// `changes/atom.xml`: one entry per change of any article (the newest 100),
+/// so readers and reviewers can follow corrections.
+fn changes_feed(site: &Site) -> Option<String> {
+    let changes = site.changes();
+    let newest = changes.first()?.1.date;
+    let mut s =
+        String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    s.push_str(&format!("  <title>{} — Recent changes</title>\n", esc(&site.config.site.title)));
+    s.push_str(&format!("  <link rel=\"self\" href=\"{}\"/>\n", esc(&abs(site, "changes/atom.xml"))));
+    s.push_str(&format!("  <link rel=\"alternate\" href=\"{}\"/>\n", esc(&abs(site, "changes/"))));
+    s.push_str(&format!("  <id>{}</id>\n", esc(&abs(site, "changes/atom.xml"))));
+    s.push_str(&format!("  <updated>{newest}T00:00:00Z</updated>\n"));
+    for (n, (p, c)) in changes.iter().enumerate().take(100) {
+        // A page's changes are numbered from its oldest, so an entry keeps its id as others are added.
+        let nth = p.meta.changes.len() - p.meta.changes.iter().position(|x| std::ptr::eq(x, *c)).unwrap_or(n);
+        s.push_str("  <entry>\n");
+        s.push_str(&format!("    <title>{}: {}</title>\n", esc(&p.meta.title), esc(&c.summary)));
+        s.push_str(&format!("    <link rel=\"alternate\" href=\"{}\"/>\n", esc(&abs(site, &p.path))));
+        s.push_str(&format!("    <id>{}#change-{nth}</id>\n", esc(&abs(site, &p.path))));
+        s.push_str(&format!("    <updated>{}T00:00:00Z</updated>\n", c.date));
+        s.push_str(&format!("    <summary>{}</summary>\n", esc(&c.summary)));
+        s.push_str("  </entry>\n");
+    }
+    s.push_str("</feed>\n");
+    Some(s)
 }
 
 fn sitemap(site: &Site) -> String {

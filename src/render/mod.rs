@@ -13,6 +13,7 @@
 //!
 //! A template error names the template and the page it was rendering.
 
+mod about;
 mod context;
 pub mod feeds;
 pub mod highlight;
@@ -118,7 +119,8 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics, sink: &dyn Sink)
             Err(d) => diags.push(d),
         }
     }
-    let listings = [ctx.taxonomies(), ctx.sources_page(), ctx.not_found(), ctx.redirects(), ctx.search_page()];
+    let listings =
+        [ctx.taxonomies(), ctx.sources_page(), ctx.not_found(), ctx.redirects(), ctx.search_page(), ctx.about_pages()];
     for l in listings {
         match l {
             Ok(fs) => files.extend(fs),

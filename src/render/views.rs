@@ -18,6 +18,10 @@ pub(super) struct SiteView<'a> {
     pub(super) home_url: String,
     pub(super) search_url: String,
     pub(super) sources_url: String,
+    pub(super) about_url: String,
+    pub(super) policy_url: String,
+    pub(super) privacy_url: String,
+    pub(super) people_url: String,
     pub(super) tags_url: String,
     pub(super) feed_url: String,
     pub(super) favicon_url: String,
@@ -84,8 +88,14 @@ pub(super) struct PageView {
     pub(super) body: String,
     pub(super) date: Option<String>,
     pub(super) date_human: Option<String>,
+    /// The author and reviewer as readers see them (a person's name, or the text written).
     pub(super) author: String,
     pub(super) reviewed_by: String,
+    /// The author and reviewer when they are people of `[people]`.
+    pub(super) author_person: Option<PersonView>,
+    pub(super) reviewer_person: Option<PersonView>,
+    /// "What changed", newest first.
+    pub(super) changes: Vec<ChangeView>,
     pub(super) last_reviewed: Option<String>,
     pub(super) last_reviewed_human: Option<String>,
     pub(super) next_review: Option<String>,
@@ -105,6 +115,26 @@ pub(super) struct PageView {
     pub(super) references: Vec<RefView>,
     pub(super) backlinks: Vec<BacklinkView>,
     pub(super) related: Vec<PageRef>,
+}
+
+/// A person of `[people]`, with the URL of their page.
+#[derive(Serialize, Clone)]
+pub(super) struct PersonView {
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) credentials: String,
+    pub(super) role: String,
+    pub(super) registration: String,
+    pub(super) bio: String,
+    pub(super) placeholder: bool,
+    pub(super) url: String,
+}
+
+#[derive(Serialize)]
+pub(super) struct ChangeView {
+    pub(super) date: String,
+    pub(super) date_human: String,
+    pub(super) summary: String,
 }
 
 #[derive(Serialize)]

@@ -1,6 +1,8 @@
 // Screenshots of given pages of the built site at phone and desktop widths
 // (and print to PDF), for reviewing a change by eye:
 //   node tests/browser/shoot.mjs OUTDIR /path/one/ /path/two/ …
+// HAVEN_SHOOT_PARTS="css selector;other selector" also saves each part of the
+// page it finds (the first match, opened if it is a <details>), as NAME-W-part-N.png.
 import fs from "node:fs";
 import path from "node:path";
 import { serve, launch } from "./lib.mjs";
@@ -23,6 +25,14 @@ try {
       await page.screenshot({ path: path.join(outDir, `${name}-${w}.png`), fullPage: true });
       // The first screenful alone, readable at a glance.
       await page.screenshot({ path: path.join(outDir, `${name}-${w}-top.png`) });
+      const parts = (process.env.HAVEN_SHOOT_PARTS || "").split(";").filter(Boolean);
+      for (const [i, sel] of parts.entries()) {
+        const el = page.locator(sel).first();
+        if ((await el.count()) === 0) continue;
+        await el.evaluate((e) => { if (e.tagName === "DETAILS") e.open = true; });
+        if (!(await el.isVisible())) continue;
+        await el.screenshot({ path: path.join(outDir, `${name}-${w}-part-${i + 1}.png`) });
+      }
       if (w === 1280) await page.pdf({ path: path.join(outDir, `${name}.pdf`), format: "A4" });
       await page.close();
     }

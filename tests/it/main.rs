@@ -10,6 +10,7 @@ mod errors;
 mod evidence;
 mod fixes;
 mod fuzz_replay;
+mod governance;
 mod hostile;
 mod incremental;
 mod output;
