@@ -56,6 +56,23 @@ pub struct SiteConfig {
     /// Where the site is hosted, for the privacy page ("GitHub Pages", "our own server in the UK").
     #[serde(default)]
     pub hosting: String,
+    #[serde(default)]
+    pub history: History,
+}
+
+/// Where pages' change dates come from besides `[[changes]]`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct History {
+    /// Read each page's last-changed date from the site's git history.
+    #[serde(default = "yes")]
+    pub git: bool,
+}
+
+impl Default for History {
+    fn default() -> Self {
+        History { git: true }
+    }
 }
 
 /// Someone who writes or reviews pages.
@@ -499,6 +516,8 @@ const CONFIG_KEYS: &[&str] = &[
     "bio",
     "placeholder",
     "hosting",
+    "history",
+    "git",
 ];
 
 /// Turn a `toml` error into a diagnostic. `offset` is where the parsed TOML

@@ -22,6 +22,7 @@ pub mod diag;
 pub mod evidence;
 pub mod fsx;
 pub mod fuzz;
+pub mod git;
 pub mod index;
 pub mod link;
 pub mod live;

@@ -106,6 +106,13 @@ pub fn run(config: Config, diags: &mut Diagnostics) -> Site {
             Err(d) => diags.push(d),
         }
     }
+    if site.config.site.history.git {
+        let rels: Vec<&str> = site.pages.iter().map(|p| p.rel_path.as_str()).collect();
+        let mut dates = crate::git::last_changed(&root, &rels);
+        for p in &mut site.pages {
+            p.git_changed = dates.remove(&p.rel_path);
+        }
+    }
 
     // Static files: content assets, then the site's `static/` (which wins).
     for (rel, path) in assets {

@@ -297,6 +297,8 @@ pub struct Page {
     pub source: String,
     pub is_section: bool,
     pub meta: Meta,
+    /// When the file last changed, from the site's git history (set by `load`).
+    pub git_changed: Option<Date>,
     pub body_offset: usize,
     pub nodes: Vec<Node>,
     pub headings: Vec<Heading>,
@@ -338,6 +340,12 @@ pub struct Backlink {
 }
 
 impl Page {
+    /// When the page last changed: its newest `[[changes]]` entry, else
+    /// `updated`, else the date git gives its file.
+    pub fn last_changed(&self) -> Option<Date> {
+        self.meta.changes.first().map(|c| c.date).or(self.meta.updated).or(self.git_changed)
+    }
+
     pub fn is_glossary_term(&self) -> bool {
         !self.is_section && self.section == "glossary"
     }

@@ -163,10 +163,16 @@ pub fn assess(site: &Site, report: &Report, today: Date, standard: Standard) -> 
         c.status = Status::Partly;
         let mut short = Vec::new();
         if unverified > 0 {
-            short.push(format!("{unverified} cited source{} marked unverified", if unverified == 1 { " is" } else { "s are" }));
+            short.push(format!(
+                "{unverified} cited source{} marked unverified",
+                if unverified == 1 { " is" } else { "s are" }
+            ));
         }
         if untyped > 0 {
-            short.push(format!("{untyped} cited source{} no evidence type", if untyped == 1 { " has" } else { "s have" }));
+            short.push(format!(
+                "{untyped} cited source{} no evidence type",
+                if untyped == 1 { " has" } else { "s have" }
+            ));
         }
         c.detail = format!("every claim is cited, but {}", short.join(" and "));
     }
@@ -197,13 +203,18 @@ pub fn assess(site: &Site, report: &Report, today: Date, standard: Standard) -> 
         pages: vec![],
     });
 
-    criteria.push(per_page(
+    let mut c = per_page(
         "change-history",
         "Change history",
         files(&|p| p.meta.changes.is_empty()),
         "every article says what changed and when".into(),
         "have no `[[changes]]` history",
-    ));
+    );
+    let dated = articles.iter().filter(|p| p.meta.changes.is_empty() && p.git_changed.is_some()).count();
+    if dated > 0 {
+        c.detail.push_str(&format!(" ({dated} of them show the date they last changed, from git)"));
+    }
+    criteria.push(c);
 
     criteria.push(per_page(
         "plain-language",

@@ -133,6 +133,8 @@ impl Ctx<'_> {
             reviewed_by: site.display_name(site.reviewer_of(p)).to_string(),
             author_person: self.person_view(site.author_of(p)),
             reviewer_person: self.person_view(site.reviewer_of(p)),
+            last_changed: p.last_changed().map(|d| d.to_string()),
+            last_changed_human: p.last_changed().map(|d| d.human()),
             changes: p
                 .meta
                 .changes
@@ -544,7 +546,7 @@ fn json_ld(site: &Site, p: &crate::site::Page) -> String {
     if let Some(d) = p.meta.date {
         ld.insert("datePublished".into(), json!(d.to_string()));
     }
-    if let Some(d) = p.meta.updated {
+    if let Some(d) = p.last_changed() {
         ld.insert("dateModified".into(), json!(d.to_string()));
     }
     if !p.meta.audience.is_empty() {

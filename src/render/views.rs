@@ -96,6 +96,9 @@ pub(super) struct PageView {
     pub(super) reviewer_person: Option<PersonView>,
     /// "What changed", newest first.
     pub(super) changes: Vec<ChangeView>,
+    /// When the page last changed: its newest `[[changes]]` entry, else its `updated`, else git's date.
+    pub(super) last_changed: Option<String>,
+    pub(super) last_changed_human: Option<String>,
     pub(super) last_reviewed: Option<String>,
     pub(super) last_reviewed_human: Option<String>,
     pub(super) next_review: Option<String>,

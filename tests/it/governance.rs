@@ -3,7 +3,7 @@
 //! site-wide page and feed, the generated editorial-policy and privacy
 //! pages, and `haven check --standard`.
 
-use crate::common::{article, SiteTest, CONFIG};
+use crate::common::{article, SiteTest, CONFIG, REFS};
 use crate::fixes::{check, fix_until_clean, source};
 
 const PEOPLE: &str = r#"
@@ -176,4 +176,71 @@ fn the_standard_report_says_what_is_met_and_what_needs_a_person() {
     assert!(text.contains("PIF TICK (Patient Information Forum) — what Haven can check (as of 2026-06-01):"), "{text}");
     assert!(text.contains("  not met  A way for readers to give feedback:"), "{text}");
     assert!(text.contains("Needs a person to judge (not checked):\n  - Involving users"), "{text}");
+}
+
+/// Run `git` in `dir` with a fixed author, committer and date (the test builds
+/// its fixture repository; Haven itself reads it with gix).
+fn git(dir: &std::path::Path, args: &[&str], date: &str) {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "T")
+        .env("GIT_AUTHOR_EMAIL", "t@example.org")
+        .env("GIT_COMMITTER_NAME", "T")
+        .env("GIT_COMMITTER_EMAIL", "t@example.org")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .output()
+        .expect("git runs");
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn pages_without_a_history_show_when_git_last_changed_them() {
+    // The site sits in a folder of the repository, as a docs/ site would.
+    let repo = tempfile::tempdir().unwrap();
+    let site = repo.path().join("site");
+    let write = |rel: &str, text: &str| {
+        std::fs::create_dir_all(site.join(rel).parent().unwrap()).unwrap();
+        std::fs::write(site.join(rel), text).unwrap();
+    };
+    write("haven.toml", CONFIG);
+    write("refs.json", REFS);
+    write("content/a.md", &article("A", "", "About [[b]] and [[c]]."));
+    write("content/b.md", &article("B", "", "See [[a]] and [[c]]."));
+    write(
+        "content/c.md",
+        &article("C", "[[changes]]\ndate = 2026-02-02\nsummary = \"Written.\"", "See [[a]] and [[b]]."),
+    );
+    git(repo.path(), &["init", "-q", "-b", "main"], "2026-01-10T12:00:00Z");
+    git(repo.path(), &["add", "."], "2026-01-10T12:00:00Z");
+    git(repo.path(), &["commit", "-q", "-m", "first"], "2026-01-10T12:00:00Z");
+    write("content/b.md", &article("B", "", "See [[a]] and [[c]], now longer."));
+    git(repo.path(), &["commit", "-q", "-am", "edit b"], "2026-03-04T23:30:00Z");
+    write("README.md", "outside content/");
+    git(repo.path(), &["add", "."], "2026-04-01T08:00:00Z");
+    git(repo.path(), &["commit", "-q", "-m", "readme"], "2026-04-01T08:00:00Z");
+    let build = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_haven"))
+            .args(["build", "--root"])
+            .arg(&site)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        |rel: &str| std::fs::read_to_string(site.join("public").join(rel)).unwrap()
+    };
+    let read = build();
+    let a = read("a/index.html");
+    assert!(a.contains(r#"Last changed: <time datetime="2026-01-10">10 January 2026</time>"#), "{a}");
+    assert!(read("b/index.html").contains(r#"Last changed: <time datetime="2026-03-04">4 March 2026</time>"#));
+    // A written history wins over git's date.
+    let c = read("c/index.html");
+    assert!(!c.contains("Last changed:") && c.contains("2 February 2026</time>: Written."), "{c}");
+    assert!(a.contains("\"dateModified\":\"2026-01-10\""), "{a}");
+    // Switched off, nothing is read.
+    write("haven.toml", &format!("{CONFIG}\n[history]\ngit = false\n"));
+    let read = build();
+    assert!(!read("a/index.html").contains("Last changed:"));
 }

@@ -1,0 +1,92 @@
+//! When each page last changed, from the site's git history (read with gix,
+//! never by running `git`): the fallback "last changed" date of an article
+//! that writes no `[[changes]]`.
+//!
+//! The history is walked newest first along first parents. A commit changed
+//! a file when the file's blob differs from the one in the commit's parent;
+//! commits whose `content/` tree equals their parent's are skipped at one
+//! comparison, so the walk costs little more than reading the commits. It
+//! stops when every file is dated, or after [`MAX_COMMITS`].
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use crate::site::Date;
+
+/// The most commits read for one build (a very long history stops here;
+/// files not changed since are left without a date).
+pub const MAX_COMMITS: usize = 20_000;
+
+/// `rel_paths` (relative to `content/`, `/`-separated) → the date of the
+/// last commit that changed each, for a site inside a git repository.
+/// Empty when the site is not in one or its history cannot be read: the
+/// dates are a convenience, never a reason to fail a build.
+pub fn last_changed(site_root: &Path, rel_paths: &[&str]) -> HashMap<String, Date> {
+    read(site_root, rel_paths).unwrap_or_default()
+}
+
+fn read(site_root: &Path, rel_paths: &[&str]) -> Option<HashMap<String, Date>> {
+    let repo = gix::discover(site_root).ok()?;
+    let workdir = repo.workdir()?.canonicalize().ok()?;
+    let content = site_root.join("content").canonicalize().ok()?;
+    let prefix = content.strip_prefix(&workdir).ok()?.to_string_lossy().replace('\\', "/");
+    let in_repo = |rel: &str| if prefix.is_empty() { rel.to_string() } else { format!("{prefix}/{rel}") };
+    let mut pending: Vec<(&str, String)> = rel_paths.iter().map(|r| (*r, in_repo(r))).collect();
+    let mut out = HashMap::new();
+    let head = repo.head_commit().ok()?;
+    let mut commits = head.ancestors().first_parent_only().all().ok()?.take(MAX_COMMITS).peekable();
+    while let Some(Ok(info)) = commits.next() {
+        if pending.is_empty() {
+            break;
+        }
+        let commit = info.object().ok()?;
+        let seconds = commit.time().ok()?.seconds;
+        let tree = commit.tree().ok()?;
+        let parent_tree = match commits.peek() {
+            Some(Ok(p)) => Some(p.object().ok()?.tree().ok()?),
+            _ => None,
+        };
+        let id_at = |t: &gix::Tree<'_>, path: &str| -> Option<gix::ObjectId> {
+            if path.is_empty() {
+                return Some(t.id);
+            }
+            t.clone().peel_to_entry_by_path(path).ok().flatten().map(|e| e.object_id())
+        };
+        // Nothing under content/ changed in this commit: no file's date is here.
+        if let Some(p) = &parent_tree {
+            if id_at(&tree, &prefix) == id_at(p, &prefix) {
+                continue;
+            }
+        }
+        let date = date_of(seconds);
+        pending.retain(|(rel, path)| {
+            let now = id_at(&tree, path);
+            let before = parent_tree.as_ref().and_then(|p| id_at(p, path));
+            if now.is_some() && now != before {
+                out.insert(rel.to_string(), date);
+                false
+            } else {
+                true
+            }
+        });
+    }
+    Some(out)
+}
+
+/// Seconds since 1970 (UTC) → the calendar day.
+fn date_of(seconds: i64) -> Date {
+    Date::from_days_since_epoch(seconds.div_euclid(86_400))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_since_1970_become_dates() {
+        assert_eq!(date_of(0).to_string(), "1970-01-01");
+        assert_eq!(date_of(951_782_400).to_string(), "2000-02-29");
+        assert_eq!(date_of(1_796_601_599).to_string(), "2026-12-06");
+        assert_eq!(date_of(-1).to_string(), "1969-12-31");
+    }
+}
