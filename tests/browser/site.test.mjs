@@ -24,6 +24,8 @@ const pageTypes = {
   home: "/", article, clientArticle: "/for-clients/before-your-first-session/", section: "/attachment/",
   tag: pages.find((p) => p.startsWith("/tags/") && p !== "/tags/"), tags: "/tags/", series: "/supervision/",
   glossary: "/glossary/", sources: "/sources/", notFound: "/404.html",
+  sourcesOfAKind: "/sources/meta-analysis/", people: "/people/", person: "/people/editorial-team/",
+  changes: "/changes/", about: "/about/", editorialPolicy: "/about/editorial-policy/", privacy: "/about/privacy/",
 };
 
 test("every page loads with no console errors, failed requests, CSP violations or third-party requests", async () => {
@@ -51,7 +53,8 @@ test("axe-core finds no WCAG 2.0/2.1/2.2 A or AA violations on any page type", a
       await context.browser();
       const page = await context.newPage();
       await page.emulateMedia({ colorScheme: scheme });
-      await page.goto(origin + p);
+      const response = await page.goto(origin + p);
+      assert.equal(response.status(), 200, `${kind} page ${p} exists`);
       await page.addScriptTag({ content: axeSource }).catch(async () => {
         // CSP blocks inline script tags: evaluate the source instead.
         await page.evaluate(axeSource);
