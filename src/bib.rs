@@ -730,12 +730,8 @@ pub fn parse_hayagriva_yaml(text: &str) -> Result<Vec<Parsed>, Vec<Diagnostic>> 
 }
 
 fn yaml_raw(v: &serde_yaml::Value) -> Raw {
-    match v {
-        serde_yaml::Value::String(s) => Raw::Text(s.clone()),
-        serde_yaml::Value::Number(n) => n.as_f64().map_or(Raw::Other, Raw::Number),
-        serde_yaml::Value::Bool(b) => Raw::Bool(*b),
-        _ => Raw::Other,
-    }
+    // The same scalars as JSON's: read them one way.
+    serde_json::to_value(v).map_or(Raw::Other, |j| json_raw(&j))
 }
 
 fn hayagriva_to_csl(e: &hayagriva::Entry) -> serde_json::Value {

@@ -485,22 +485,12 @@ impl Site {
 
     /// Who wrote `p`, as written: its own `author`, else the site's default.
     pub fn author_of<'a>(&'a self, p: &'a Page) -> &'a str {
-        let own = p.meta.author.trim();
-        if own.is_empty() {
-            self.config.site.defaults.author.trim()
-        } else {
-            own
-        }
+        own_or(&p.meta.author, &self.config.site.defaults.author)
     }
 
     /// Who last reviewed `p`, as written: its own `reviewed_by`, else the site's default.
     pub fn reviewer_of<'a>(&'a self, p: &'a Page) -> &'a str {
-        let own = p.meta.reviewed_by.trim();
-        if own.is_empty() {
-            self.config.site.defaults.reviewed_by.trim()
-        } else {
-            own
-        }
+        own_or(&p.meta.reviewed_by, &self.config.site.defaults.reviewed_by)
     }
 
     /// The person an `author` or `reviewed_by` value names by id.
@@ -520,6 +510,14 @@ impl Site {
             self.articles().flat_map(|p| p.meta.changes.iter().map(move |c| (p, c))).collect();
         all.sort_by(|a, b| b.1.date.cmp(&a.1.date).then_with(|| a.0.path.cmp(&b.0.path)));
         all
+    }
+}
+
+/// A page's own value (trimmed), else the site's default.
+fn own_or<'a>(own: &'a str, default: &'a str) -> &'a str {
+    match own.trim() {
+        "" => default.trim(),
+        own => own,
     }
 }
 
