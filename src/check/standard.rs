@@ -203,16 +203,21 @@ pub fn assess(site: &Site, report: &Report, today: Date, standard: Standard) -> 
         pages: vec![],
     });
 
+    // A written history, or (the fallback) the date git last changed the file.
     let mut c = per_page(
         "change-history",
         "Change history",
-        files(&|p| p.meta.changes.is_empty()),
+        files(&|p| p.meta.changes.is_empty() && p.git_changed.is_none()),
         "every article says what changed and when".into(),
-        "have no `[[changes]]` history",
+        "have no `[[changes]]` history and no date from git",
     );
     let dated = articles.iter().filter(|p| p.meta.changes.is_empty() && p.git_changed.is_some()).count();
     if dated > 0 {
-        c.detail.push_str(&format!(" ({dated} of them show the date they last changed, from git)"));
+        c.detail = format!(
+            "{} of {n} articles say what changed and when; {dated} show only the date git last changed them (write \
+             `[[changes]]` to say what changed)",
+            n - dated - c.pages.len()
+        );
     }
     criteria.push(c);
 
