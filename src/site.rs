@@ -152,6 +152,8 @@ pub struct Meta {
     pub reading_path_title: String,
     /// What changed and when (`[[changes]]`), newest first.
     pub changes: Vec<Change>,
+    /// A summary box at the top of the article and its handout (`key_points`).
+    pub key_points: Vec<String>,
     /// 1-based line of each front-matter key, for later diagnostics.
     pub key_lines: BTreeMap<String, usize>,
 }

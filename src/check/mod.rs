@@ -313,6 +313,19 @@ fn lint_article(
                 .help("use shorter sentences and everyday words"),
         );
     }
+    if client && p.word_count > 600 && p.meta.key_points.is_empty() {
+        let line = p.meta.key_lines.get("title").copied().unwrap_or(1);
+        let eq = if p.source.starts_with("---") { ":" } else { " =" };
+        found.push(
+            Diagnostic::note(format!("a page for clients of {} words has no key points", p.word_count))
+                .in_file(&p.file)
+                .at(&p.source, line_range(&p.source, line))
+                .help(format!(
+                    "add `key_points{eq} [\"…\", \"…\"]`: two to four short sentences, shown in a box at the top \
+                     and on the printed handout"
+                )),
+        );
+    }
     let linked_from = p.backlinks.iter().filter(|b| !site.pages[b.from].is_glossary_term()).count();
     if linked_from == 0 {
         found.push(

@@ -111,6 +111,8 @@ struct RawMeta {
     reading_path_title: Option<String>,
     #[serde(default)]
     changes: Vec<RawChange>,
+    #[serde(default)]
+    key_points: Vec<String>,
 }
 
 /// One entry of `[[changes]]`.
@@ -145,6 +147,7 @@ pub const META_KEYS: &[&str] = &[
     "reading_path",
     "reading_path_title",
     "changes",
+    "key_points",
 ];
 
 /// 1-based line of each top-level key in the front matter (file-absolute).
@@ -187,7 +190,9 @@ fn kind_of(key: &str) -> Option<Kind> {
         "title" | "description" | "author" | "reviewed_by" | "series" | "slug" | "sort_by" | "reading_path_title"
         | "disclosure" => Kind::Text,
         "date" | "updated" | "last_reviewed" | "next_review" => Kind::Date,
-        "tags" | "audience" | "aliases" | "synonyms" | "keywords" | "bibliography" | "reading_path" => Kind::List,
+        "tags" | "audience" | "aliases" | "synonyms" | "keywords" | "bibliography" | "reading_path" | "key_points" => {
+            Kind::List
+        }
         "weight" => Kind::Whole,
         "draft" => Kind::Flag,
         "changes" => Kind::Changes,
@@ -215,6 +220,9 @@ const MEANT: &[(&str, &str, &str)] = &[
     ("tag", "tags", "tags"),
     ("search_terms", "keywords", "keywords"),
     ("keyword", "keywords", "keywords"),
+    ("takeaways", "key_points", "key_points"),
+    ("keypoints", "key_points", "key_points"),
+    ("key_takeaways", "key_points", "key_points"),
     ("categories", "tags", "tags"),
     ("alias", "aliases", "aliases"),
     ("audiences", "audience", "audience"),
@@ -568,6 +576,7 @@ pub(super) fn parse_meta(
         reading_path: raw.reading_path,
         reading_path_title: raw.reading_path_title.unwrap_or_default(),
         changes,
+        key_points: raw.key_points.into_iter().map(|k| k.trim().to_string()).filter(|k| !k.is_empty()).collect(),
         key_lines: lines,
     })
 }

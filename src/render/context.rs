@@ -133,6 +133,9 @@ impl Ctx<'_> {
             reviewed_by: site.display_name(site.reviewer_of(p)).to_string(),
             author_person: self.person_view(site.author_of(p)),
             reviewer_person: self.person_view(site.reviewer_of(p)),
+            key_points: p.meta.key_points.clone(),
+            print_url: site.absolute_url(&p.path),
+            print_qr: site.absolute_url(&p.path).and_then(|u| qr::svg(&u)),
             last_changed: p.last_changed().map(|d| d.to_string()),
             last_changed_human: p.last_changed().map(|d| d.human()),
             changes: p

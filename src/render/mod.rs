@@ -18,6 +18,7 @@ mod context;
 pub mod feeds;
 pub mod highlight;
 pub mod html;
+pub mod qr;
 mod views;
 
 use std::collections::BTreeMap;

@@ -96,6 +96,12 @@ pub(super) struct PageView {
     pub(super) reviewer_person: Option<PersonView>,
     /// "What changed", newest first.
     pub(super) changes: Vec<ChangeView>,
+    /// The summary box at the top (`key_points`).
+    pub(super) key_points: Vec<String>,
+    /// The page's full address and its QR code, printed at the foot of a handout
+    /// (none when the site's `base_url` is relative).
+    pub(super) print_url: Option<String>,
+    pub(super) print_qr: Option<String>,
     /// When the page last changed: its newest `[[changes]]` entry, else its `updated`, else git's date.
     pub(super) last_changed: Option<String>,
     pub(super) last_changed_human: Option<String>,
