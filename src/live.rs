@@ -163,6 +163,10 @@ impl Live {
             if old.is_section || old.is_glossary_term() {
                 return Err(format!("content/{rel} is a section index or glossary term"));
             }
+            if old.meta.series.is_some() {
+                // Its series feed carries the full text.
+                return Err(format!("content/{rel} is a series topic"));
+            }
             let mut page = Page {
                 id,
                 rel_path: old.rel_path.clone(),

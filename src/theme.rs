@@ -26,6 +26,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("about.html", include_str!("../themes/default/templates/about.html")),
     ("editorial-policy.html", include_str!("../themes/default/templates/editorial-policy.html")),
     ("privacy.html", include_str!("../themes/default/templates/privacy.html")),
+    ("packet.html", include_str!("../themes/default/templates/packet.html")),
 ];
 
 /// `(name, bytes)` of the default theme's static files.

@@ -212,6 +212,10 @@ pub(super) fn check_generated_urls(site: &Site, diags: &mut Diagnostics) {
     if site.config.site.search.enabled {
         generated.insert("search/".into(), "the search page".into());
     }
+    for rp in &site.reading_paths {
+        let dir = if rp.section.is_empty() { String::new() } else { format!("{}/", rp.section) };
+        generated.insert(format!("{dir}print/"), format!("the printable reading path `{}`", rp.title));
+    }
     let listed = |key: &str| site.sections.get(key).is_some_and(|s| s.index.is_none());
     for page in site.pages.iter().filter(|p| !p.is_glossary_term()) {
         let key = page.path.trim_end_matches('/');

@@ -194,6 +194,7 @@ impl Ctx<'_> {
         let path = p.path_step.map(|(pi, step)| {
             let rp = &site.reading_paths[pi];
             PathView {
+                print_url: site.url(&packet::packet_path(&rp.section)),
                 title: rp.title.clone(),
                 step: step + 1,
                 total: rp.pages.len(),
@@ -223,7 +224,11 @@ impl Ctx<'_> {
             })
             .collect();
         let path = site.reading_paths.iter().find(|rp| rp.section == key).map(|rp| {
-            serde_json::json!({ "title": rp.title, "pages": rp.pages.iter().map(|&i| self.page_ref(i)).collect::<Vec<_>>() })
+            serde_json::json!({
+                "title": rp.title,
+                "pages": rp.pages.iter().map(|&i| self.page_ref(i)).collect::<Vec<_>>(),
+                "print_url": site.url(&packet::packet_path(&rp.section)),
+            })
         });
         serde_json::json!({
             "title": s.title,

@@ -12,8 +12,11 @@ pub fn run(site: &Site) -> Vec<OutputFile> {
     all.truncate(50);
     out.push(OutputFile {
         path: "atom.xml".into(),
-        bytes: atom(site, &site.config.site.title, "atom.xml", "", &all).into_bytes(),
+        bytes: atom(site, &site.config.site.title, "atom.xml", "", &all, None).into_bytes(),
     });
+    // A series feed carries each topic's full text, so a supervisor can pass it on.
+    let sources: super::html::SourceIndex<'_> =
+        site.sources.iter().enumerate().map(|(i, s)| (s.key.as_str(), i)).collect();
     for (name, list) in &site.series {
         let Some(&first) = list.first() else { continue };
         let sec = site.pages[first].section.clone();
@@ -22,7 +25,8 @@ pub fn run(site: &Site) -> Vec<OutputFile> {
         let path = format!("{dir}atom.xml");
         out.push(OutputFile {
             path: path.clone(),
-            bytes: atom(site, &format!("{} — {}", site.config.site.title, title), &path, &dir, list).into_bytes(),
+            bytes: atom(site, &format!("{} — {}", site.config.site.title, title), &path, &dir, list, Some(&sources))
+                .into_bytes(),
         });
     }
     if let Some(feed) = changes_feed(site) {
@@ -47,7 +51,16 @@ fn abs(site: &Site, path: &str) -> String {
     site.absolute_url(path).unwrap_or_else(|| format!("/{path}"))
 }
 
-fn atom(site: &Site, title: &str, self_path: &str, home: &str, ids: &[PageId]) -> String {
+/// An Atom feed of `ids`; with `full_text`, each entry carries the page's
+/// body (citations pointing at the Sources page), not only its description.
+fn atom(
+    site: &Site,
+    title: &str,
+    self_path: &str,
+    home: &str,
+    ids: &[PageId],
+    full_text: Option<&super::html::SourceIndex<'_>>,
+) -> String {
     let updated = ids.iter().filter_map(|&i| feed_date(site, i)).max().unwrap_or(Date { year: 1970, month: 1, day: 1 });
     let mut s =
         String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
@@ -72,6 +85,14 @@ fn atom(site: &Site, title: &str, self_path: &str, home: &str, ids: &[PageId]) -
             s.push_str(&format!("    <author><name>{}</name></author>\n", esc(author)));
         }
         s.push_str(&format!("    <summary>{}</summary>\n", esc(&p.meta.description)));
+        if let Some(sources) = full_text {
+            let body = super::html::body(site, p, sources, super::html::RefTarget::SourcesPage);
+            s.push_str(&format!(
+                "    <content type=\"html\" xml:base=\"{}\">{}</content>\n",
+                esc(&abs(site, "")),
+                esc(&body)
+            ));
+        }
         s.push_str("  </entry>\n");
     }
     s.push_str("</feed>\n");

@@ -18,6 +18,7 @@ mod context;
 pub mod feeds;
 pub mod highlight;
 pub mod html;
+mod packet;
 pub mod qr;
 mod views;
 
@@ -120,8 +121,15 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics, sink: &dyn Sink)
             Err(d) => diags.push(d),
         }
     }
-    let listings =
-        [ctx.taxonomies(), ctx.sources_page(), ctx.not_found(), ctx.redirects(), ctx.search_page(), ctx.about_pages()];
+    let listings = [
+        ctx.taxonomies(),
+        ctx.sources_page(),
+        ctx.not_found(),
+        ctx.redirects(),
+        ctx.search_page(),
+        ctx.about_pages(),
+        ctx.path_packets(),
+    ];
     for l in listings {
         match l {
             Ok(fs) => files.extend(fs),

@@ -31,7 +31,10 @@ mod tests {
         // The same modules as the crate's own encoding of the address.
         let modules = qrcode::QrCode::with_error_correction_level(url.as_bytes(), qrcode::EcLevel::M).unwrap();
         let again = modules.render::<qrcode::render::svg::Color<'_>>().min_dimensions(116, 116).build();
-        assert_eq!(s.matches("<path").count() + s.matches("<rect").count(), again.matches("<path").count() + again.matches("<rect").count());
+        assert_eq!(
+            s.matches("<path").count() + s.matches("<rect").count(),
+            again.matches("<path").count() + again.matches("<rect").count()
+        );
         assert!(svg(&"x".repeat(5000)).is_none(), "too long for any QR version");
     }
 }

@@ -162,6 +162,8 @@ pub(super) struct SeriesNav {
 #[derive(Serialize)]
 pub(super) struct PathView {
     pub(super) title: String,
+    /// The whole path on one page, to print.
+    pub(super) print_url: String,
     pub(super) step: usize,
     pub(super) total: usize,
     pub(super) prev: Option<PageRef>,

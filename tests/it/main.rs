@@ -11,6 +11,7 @@ mod evidence;
 mod fixes;
 mod fuzz_replay;
 mod governance;
+mod handout;
 mod hostile;
 mod incremental;
 mod output;
