@@ -88,6 +88,10 @@ pub fn some(
     if sources {
         files.extend(ctx.sources_page()?);
     }
+    // A page on a reading path is also in that path's printable packet.
+    if ids.iter().any(|&id| site.pages[id].path_step.is_some()) {
+        files.extend(ctx.path_packets()?);
+    }
     files
         .into_iter()
         .map(|f| {
