@@ -27,6 +27,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("editorial-policy.html", include_str!("../themes/default/templates/editorial-policy.html")),
     ("privacy.html", include_str!("../themes/default/templates/privacy.html")),
     ("packet.html", include_str!("../themes/default/templates/packet.html")),
+    ("handout.html", include_str!("../themes/default/templates/handout.html")),
 ];
 
 /// `(name, bytes)` of the default theme's static files.
