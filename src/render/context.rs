@@ -211,6 +211,22 @@ impl Ctx<'_> {
         Ok(OutputFile { path: format!("{}index.html", p.path), bytes: html.into_bytes() })
     }
 
+    /// The glossary's terms, grouped by first letter, for `glossary.html`.
+    pub(super) fn glossary_letters(&self) -> Vec<serde_json::Value> {
+        let site = self.site;
+        let mut terms: Vec<&Page> = site.pages.iter().filter(|t| t.is_glossary_term()).collect();
+        terms.sort_by_key(|t| t.meta.title.to_lowercase());
+        let mut groups: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+        for t in terms {
+            let letter = t.meta.title.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
+            groups.entry(letter).or_default().push(serde_json::json!({
+                "slug": t.slug, "title": t.meta.title, "synonyms": t.meta.synonyms,
+                "description": t.meta.description, "body": html::body(site, t, &self.source_index, html::RefTarget::SourcesPage),
+            }));
+        }
+        groups.into_iter().map(|(letter, terms)| serde_json::json!({ "letter": letter, "terms": terms })).collect()
+    }
+
     pub(super) fn section_view(&self, key: &str, index: Option<&Page>) -> serde_json::Value {
         let site = self.site;
         let s = &site.sections[key];
@@ -272,20 +288,7 @@ impl Ctx<'_> {
                 c.insert("featured", &featured);
             })?
         } else if key == "glossary" {
-            let mut terms: Vec<&Page> = site.pages.iter().filter(|t| t.is_glossary_term()).collect();
-            terms.sort_by_key(|t| t.meta.title.to_lowercase());
-            let mut letters: Vec<serde_json::Value> = Vec::new();
-            let mut groups: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
-            for t in terms {
-                let letter = t.meta.title.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
-                groups.entry(letter).or_default().push(serde_json::json!({
-                    "slug": t.slug, "title": t.meta.title, "synonyms": t.meta.synonyms,
-                    "description": t.meta.description, "body": html::body(site, t, &self.source_index, html::RefTarget::SourcesPage),
-                }));
-            }
-            for (letter, terms) in groups {
-                letters.push(serde_json::json!({ "letter": letter, "terms": terms }));
-            }
+            let letters = self.glossary_letters();
             self.render("glossary.html", &p.meta.title, key, Some(p), |c| {
                 c.insert("section", &view);
                 c.insert("letters", &letters);

@@ -120,7 +120,17 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics, sink: &dyn Sink)
     // Sections without an _index.md still get a listing.
     for s in site.sections.values().filter(|s| s.index.is_none()) {
         let view = ctx.section_view(&s.key, None);
-        match ctx.render("section.html", &s.title, &s.key, None, |c| c.insert("section", &view)) {
+        // Glossary terms have no pages of their own: their folder's listing is the glossary.
+        let listing = if s.key == "glossary" {
+            let letters = ctx.glossary_letters();
+            ctx.render("glossary.html", &s.title, &s.key, None, |c| {
+                c.insert("section", &view);
+                c.insert("letters", &letters);
+            })
+        } else {
+            ctx.render("section.html", &s.title, &s.key, None, |c| c.insert("section", &view))
+        };
+        match listing {
             Ok(html) => files.push(OutputFile { path: format!("{}index.html", dir(&s.key)), bytes: html.into_bytes() }),
             Err(d) => diags.push(d),
         }

@@ -14,6 +14,7 @@ mod governance;
 mod handout;
 mod hostile;
 mod incremental;
+mod links;
 mod output;
 mod privacy;
 mod relevance;
