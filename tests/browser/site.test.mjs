@@ -71,9 +71,12 @@ test("axe-core finds no WCAG 2.0/2.1/2.2 A or AA violations on any page type", a
   assert.deepEqual(report, [], report.join("\n"));
 });
 
-for (const [label, viewport] of [["desktop", { width: 1280, height: 900 }], ["phone", { width: 390, height: 844 }]]) {
-  test(`layout at ${label} width: no horizontal scroll, crisis notice visible`, async () => {
-    const context = await browser.newContext({ viewport });
+const widths = [[320, 640], [390, 844], [768, 1024], [1280, 900], [1920, 1080]];
+for (const [width, height] of widths) for (const scheme of ["light", "dark"]) {
+  const viewport = { width, height };
+  const label = `${width}px-${scheme}`;
+  test(`layout at ${width}px (${scheme}): no horizontal scroll, bands span the window, content aligned and balanced`, async () => {
+    const context = await browser.newContext({ viewport, colorScheme: scheme });
     const bad = [];
     for (const [kind, p] of Object.entries(pageTypes)) {
       const page = await context.newPage();
@@ -108,7 +111,8 @@ for (const [label, viewport] of [["desktop", { width: 1280, height: 900 }], ["ph
         const [freeL, freeR] = [left, g.w - right];
         if (Math.abs(freeL - freeR) > g.w / 4) bad.push(`${kind} ${p}: unbalanced: ${Math.round(freeL)}px free on the left, ${Math.round(freeR)}px on the right`);
       }
-      await shot(page, `${label}-${kind}`);
+      // Screenshots of each page type at phone and desktop width (CI keeps them).
+      if (scheme === "light" && (width === 390 || width === 1280)) await shot(page, `${label}-${kind}`);
       await page.close();
     }
     await context.close();
@@ -283,4 +287,30 @@ test("keyboard: skip link, visible focus, citation links, glossary preview with 
   assert.match(target, /^#ref-/);
   assert.ok(await page.locator(target).isVisible());
   await context.close();
+});
+
+test("glossary previews and the search dropdown stay inside the window at every width", async () => {
+  const bad = [];
+  for (const [width, height] of widths) {
+    const context = await browser.newContext({ viewport: { width, height } });
+    const page = await context.newPage();
+    await page.goto(origin + "/attachment/attachment-theory/");
+    // Every glossary term's preview, shown by keyboard focus, fits the window.
+    const terms = await page.locator("a.term-link").count();
+    for (let i = 0; i < terms; i++) {
+      const term = page.locator("a.term-link").nth(i);
+      await term.focus();
+      const r = await term.evaluate((t) => { const b = t.nextElementSibling.getBoundingClientRect(); return { left: b.left, right: b.right, w: window.innerWidth, shown: getComputedStyle(t.nextElementSibling).display !== "none" }; });
+      if (!r.shown) bad.push(`${width}px: preview ${i} not shown on focus`);
+      else if (r.left < 0 || r.right > r.w + 0.5) bad.push(`${width}px: preview ${i} spans x=${Math.round(r.left)}..${Math.round(r.right)} in a ${r.w}px window`);
+    }
+    await page.fill("#site-search-input", "repair");
+    await page.waitForSelector('#search-results[aria-busy="false"][data-query="repair"]', { timeout: 10000 });
+    const popup = await page.evaluate(() => { const b = document.querySelector(".search-popup").getBoundingClientRect(); return { left: b.left, right: b.right, w: window.innerWidth, h: b.height }; });
+    if (popup.h === 0) bad.push(`${width}px: the search dropdown did not open`);
+    else if (popup.left < 0 || popup.right > popup.w + 0.5) bad.push(`${width}px: search dropdown spans x=${Math.round(popup.left)}..${Math.round(popup.right)} in a ${popup.w}px window`);
+    assert.ok(terms > 3, `${width}px: only ${terms} glossary terms`);
+    await context.close();
+  }
+  assert.deepEqual(bad, [], bad.join("\n"));
 });

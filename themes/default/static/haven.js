@@ -6,9 +6,24 @@
     if (ev.key !== "Escape") return;
     document.querySelectorAll(".term").forEach(function (t) { t.classList.add("tip-dismissed"); });
   });
+  // A preview near the window's edge moves back inside it (at any width).
+  function fit(term) {
+    var tip = term.querySelector(".term-tip");
+    if (!tip) return;
+    tip.style.left = "";
+    var r = tip.getBoundingClientRect();
+    if (r.width === 0) return;
+    var gap = 8, shift = 0;
+    if (r.right > window.innerWidth - gap) shift = window.innerWidth - gap - r.right;
+    if (r.left + shift < gap) shift = gap - r.left;
+    if (shift) tip.style.left = shift + "px";
+  }
   function reset(ev) {
     var t = ev.target.closest && ev.target.closest(".term");
-    if (t) t.classList.remove("tip-dismissed");
+    if (t) {
+      t.classList.remove("tip-dismissed");
+      fit(t);
+    }
   }
   document.addEventListener("mouseover", reset);
   document.addEventListener("focusin", reset);
