@@ -21,8 +21,9 @@ pub struct SiteConfig {
     pub base_url: String,
     #[serde(default = "default_language")]
     pub language: String,
-    #[serde(default = "default_theme")]
-    pub theme: String,
+    /// `theme = "default"` or `[theme]`: colours, fonts, logo, favicon.
+    #[serde(default, deserialize_with = "crate::theme_config::deserialize")]
+    pub theme: crate::theme_config::ThemeConfig,
     #[serde(default)]
     pub practice: Practice,
     /// The crisis / emergency notice shown in the same place on every page.
@@ -312,9 +313,6 @@ fn default_base_url() -> String {
 fn default_language() -> String {
     "en".into()
 }
-fn default_theme() -> String {
-    "default".into()
-}
 fn default_style() -> String {
     "apa".into()
 }
@@ -390,6 +388,13 @@ impl Config {
             }
         };
         let site = parse_site_config(&text).map_err(|d| Failed::one(d.in_file(CONFIG_FILE), Cause::Content))?;
+        let theme_errors = site.theme.check(&text, &root.join("static"));
+        if !theme_errors.is_empty() {
+            return Err(Failed {
+                diagnostics: theme_errors.into_iter().map(|d| d.in_file(CONFIG_FILE)).collect(),
+                cause: Cause::Content,
+            });
+        }
         let base = overrides.base_url.clone().unwrap_or_else(|| site.base_url.clone());
         let relative = matches!(base.trim(), "./" | "." | "");
         let (base_url, base_path) =
@@ -517,6 +522,12 @@ const CONFIG_KEYS: &[&str] = &[
     "placeholder",
     "hosting",
     "history",
+    "logo",
+    "favicon",
+    "font",
+    "heading_font",
+    "colors",
+    "dark",
     "git",
 ];
 

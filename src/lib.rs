@@ -34,6 +34,7 @@ pub mod render;
 pub mod scaffold;
 pub mod site;
 pub mod theme;
+pub mod theme_config;
 pub mod write;
 
 use std::time::Instant;

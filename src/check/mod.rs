@@ -113,6 +113,7 @@ fn run_with(site: &Site, today: Date, diags: &mut Diagnostics, grades: bool) -> 
             .collect()
     };
     diags.extend(people::lint_defaults(site));
+    diags.extend(theme_contrast(site));
     // Cited claims shown outside articles (section introductions, glossary terms) are read too.
     diags.extend(
         site.pages
@@ -206,6 +207,30 @@ fn run_with(site: &Site, today: Date, diags: &mut Diagnostics, grades: bool) -> 
         articles,
         standard: None,
     }
+}
+
+/// `[theme]` colours that readers could not tell apart (WCAG AA: 4.5:1), at their table in haven.toml.
+fn theme_contrast(site: &Site) -> Vec<Diagnostic> {
+    let pairs = site.config.site.theme.low_contrast();
+    if pairs.is_empty() {
+        return Vec::new();
+    }
+    let text = std::fs::read_to_string(site.config.root.join(crate::config::CONFIG_FILE)).unwrap_or_default();
+    pairs
+        .into_iter()
+        .map(|(mode, fg, bg, ratio)| {
+            let table = if mode == "dark" { "[theme.dark]" } else { "[theme.colors]" };
+            let line = (1..).zip(text.lines()).find(|(_, l)| l.trim() == table).map_or(1, |(n, _)| n);
+            Diagnostic::warning(format!("in {mode} mode, `{fg}` on `{bg}` has a contrast of {ratio}:1, under 4.5:1"))
+                .in_file(crate::config::CONFIG_FILE)
+                .at(&text, line_range(&text, line))
+                .help(if mode == "dark" {
+                    format!("make `{fg}` lighter or `{bg}` darker")
+                } else {
+                    format!("make `{fg}` darker or `{bg}` lighter")
+                })
+        })
+        .collect()
 }
 
 /// Whether a reader can look the source up: DOI, PMID/PMCID, ISBN, or an NCBI Bookshelf URL.

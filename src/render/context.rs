@@ -70,7 +70,12 @@ impl Ctx<'_> {
                 people_url: self.site.url(about::PEOPLE),
                 tags_url: self.site.url(&Taxonomy::Tags.index_path()),
                 feed_url: self.site.url("atom.xml"),
-                favicon_url: self.site.url("favicon.svg"),
+                favicon_url: match cfg.site.theme.favicon.as_str() {
+                    "" => self.site.url("favicon.svg"),
+                    own => self.site.url(own),
+                },
+                favicon_type: icon_type(&cfg.site.theme.favicon),
+                logo_url: (!cfg.site.theme.logo.is_empty()).then(|| self.site.url(&cfg.site.theme.logo)),
             },
         );
         c.insert("assets", &self.assets);
@@ -591,4 +596,15 @@ fn json_ld(site: &Site, p: &crate::site::Page) -> String {
     // `</script>` or `<!--` inside a string would end or confuse the block:
     // `<`, `>` and `&` only occur in strings, where JSON may escape them.
     Value::Object(ld).to_string().replace('<', "\\u003c").replace('>', "\\u003e").replace('&', "\\u0026")
+}
+
+/// The MIME type of a site's own icon (`[theme] favicon`), by its extension.
+fn icon_type(file: &str) -> &'static str {
+    match file.rsplit('.').next().map(str::to_ascii_lowercase).as_deref() {
+        Some("png") => "image/png",
+        Some("ico") => "image/x-icon",
+        Some("jpg" | "jpeg") => "image/jpeg",
+        Some("webp") => "image/webp",
+        _ => "image/svg+xml",
+    }
 }

@@ -45,7 +45,13 @@ fn prepare<'a>(site: &'a Site, theme: &'a Theme) -> (Ctx<'a>, Vec<OutputFile>) {
         highlight_css: site.url(&hashed_name("highlight", "css", hl.as_bytes())),
         js: site.url(&hashed_name("haven", "js", js.as_bytes())),
         search_js: None,
+        theme_css: None,
     };
+    if let Some(custom) = site.config.site.theme.css() {
+        let name = hashed_name("theme", "css", custom.as_bytes());
+        assets.theme_css = Some(site.url(&name));
+        files.push(OutputFile { path: name, bytes: custom.into_bytes() });
+    }
     files.push(OutputFile { path: hashed_name("haven", "css", css.as_bytes()), bytes: css.into_bytes() });
     files.push(OutputFile { path: hashed_name("highlight", "css", hl.as_bytes()), bytes: hl.into_bytes() });
     files.push(OutputFile { path: hashed_name("haven", "js", js.as_bytes()), bytes: js.into_bytes() });

@@ -25,6 +25,10 @@ pub(super) struct SiteView<'a> {
     pub(super) tags_url: String,
     pub(super) feed_url: String,
     pub(super) favicon_url: String,
+    /// The icon's MIME type (the theme's is SVG; a site's own may be PNG or ICO).
+    pub(super) favicon_type: &'static str,
+    /// `[theme] logo`, shown before the title.
+    pub(super) logo_url: Option<String>,
 }
 
 #[derive(Serialize, Clone)]
@@ -34,6 +38,8 @@ pub(super) struct Assets {
     pub(super) js: String,
     /// `search.HASH.js`, when search is enabled.
     pub(super) search_js: Option<String>,
+    /// `theme.HASH.css`, the site's `[theme]` settings, loaded after the theme's stylesheet.
+    pub(super) theme_css: Option<String>,
 }
 
 #[derive(Serialize)]

@@ -15,6 +15,7 @@ mod handout;
 mod hostile;
 mod incremental;
 mod links;
+mod look;
 mod output;
 mod privacy;
 mod relevance;
