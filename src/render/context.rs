@@ -269,29 +269,67 @@ impl Ctx<'_> {
         .unwrap_or_default()
     }
 
+    /// The home page (`index.html`): the site's purpose, search, where to
+    /// start by audience and reading path, the newest series topics, the
+    /// sections as cards; `index` is `content/_index.md` when there is one.
+    pub(super) fn home(&self, view: &serde_json::Value, index: Option<&Page>) -> Result<String, Diagnostic> {
+        let site = self.site;
+        let featured: Vec<serde_json::Value> = site
+            .series
+            .iter()
+            .filter_map(|(name, list)| {
+                let newest = *list.first()?;
+                let sec = &site.pages[newest].section;
+                Some(serde_json::json!({
+                    "heading": format!("Latest in {}", site.sections.get(sec).map_or(name.as_str(), |s| s.title.as_str())),
+                    "page": self.page_ref(newest),
+                    "archive_url": site.url(&dir(sec)),
+                }))
+            })
+            .collect();
+        // Entry points by audience (the audience pages), and where to start reading.
+        let audiences: Vec<serde_json::Value> = site
+            .audiences
+            .iter()
+            .map(|(key, pages)| {
+                let name = pages
+                    .first()
+                    .and_then(|&i| site.pages[i].meta.audience.iter().find(|a| crate::site::slugify(a) == *key))
+                    .cloned()
+                    .unwrap_or_else(|| key.clone());
+                let articles = pages.iter().filter(|&&i| !site.pages[i].is_glossary_term()).count();
+                serde_json::json!({
+                    "name": name,
+                    "label": audience_label(&name),
+                    "url": site.url(&Taxonomy::Audience.term_path(key)),
+                    "count": articles,
+                })
+            })
+            .filter(|a| a["count"].as_u64().unwrap_or(0) > 0)
+            .collect();
+        let start: Vec<serde_json::Value> = site
+            .reading_paths
+            .iter()
+            .filter_map(|rp| {
+                let first = *rp.pages.first()?;
+                Some(serde_json::json!({ "title": rp.title, "steps": rp.pages.len(), "first": self.page_ref(first) }))
+            })
+            .collect();
+        self.render("index.html", &site.config.site.title, "", index, |c| {
+            c.insert("section", &view);
+            c.insert("featured", &featured);
+            c.insert("audiences", &audiences);
+            c.insert("start", &start);
+        })
+    }
+
     pub(super) fn section_page(&self, p: &Page) -> Result<OutputFile, Diagnostic> {
         let site = self.site;
         let key = p.section.as_str();
         let view = self.section_view(key, Some(p));
         let out = format!("{}index.html", dir(key));
         let html = if key.is_empty() {
-            let featured: Vec<serde_json::Value> = site
-                .series
-                .iter()
-                .filter_map(|(name, list)| {
-                    let newest = *list.first()?;
-                    let sec = &site.pages[newest].section;
-                    Some(serde_json::json!({
-                        "heading": format!("Latest in {}", site.sections.get(sec).map_or(name.as_str(), |s| s.title.as_str())),
-                        "page": self.page_ref(newest),
-                        "archive_url": site.url(&dir(sec)),
-                    }))
-                })
-                .collect();
-            self.render("index.html", &site.config.site.title, key, Some(p), |c| {
-                c.insert("section", &view);
-                c.insert("featured", &featured);
-            })?
+            self.home(&view, Some(p))?
         } else if key == "glossary" {
             let letters = self.glossary_letters();
             self.render("glossary.html", &p.meta.title, key, Some(p), |c| {
@@ -606,5 +644,15 @@ fn icon_type(file: &str) -> &'static str {
         Some("jpg" | "jpeg") => "image/jpeg",
         Some("webp") => "image/webp",
         _ => "image/svg+xml",
+    }
+}
+
+/// How the home page names an audience's entry point.
+fn audience_label(name: &str) -> String {
+    match name.to_lowercase().as_str() {
+        "clients" => "New to therapy, or in it".into(),
+        "clinicians" => "For therapists and counsellors".into(),
+        "supervisors" => "For clinical supervisors".into(),
+        _ => format!("For {name}"),
     }
 }

@@ -127,7 +127,9 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics, sink: &dyn Sink)
     for s in site.sections.values().filter(|s| s.index.is_none()) {
         let view = ctx.section_view(&s.key, None);
         // Glossary terms have no pages of their own: their folder's listing is the glossary.
-        let listing = if s.key == "glossary" {
+        let listing = if s.key.is_empty() {
+            ctx.home(&view, None)
+        } else if s.key == "glossary" {
             let letters = ctx.glossary_letters();
             ctx.render("glossary.html", &s.title, &s.key, None, |c| {
                 c.insert("section", &view);

@@ -110,3 +110,31 @@ fn a_reading_path_prints_as_one_packet_with_unique_ids_and_one_reference_list() 
     let t = site(CONFIG).file("content/guide/print.md", &article("Print", "", "x"));
     assert!(t.build_fails().contains("where Haven writes the printable reading path `Start here`"));
 }
+
+#[test]
+fn the_home_page_offers_search_where_to_start_by_audience_and_the_latest_topic() {
+    // No content/_index.md: the home page is designed all the same.
+    let t = site(CONFIG);
+    t.build();
+    let home = t.read("index.html");
+    assert!(
+        home.contains("<form class=\"home-search\" role=\"search\" action=\"/kb/search/\" method=\"get\">"),
+        "{home}"
+    );
+    assert!(home.contains("<a href=\"/kb/guide/one/\">Start here: Start here</a>"), "{home}");
+    assert!(home.contains("<h3><a href=\"/kb/audience/clients/\">New to therapy, or in it</a></h3><p class=\"meta\">1 page for clients</p>"), "{home}");
+    assert!(home.contains("<a href=\"/kb/talks/series-a/\">Latest in Talks: March: A</a>"), "{home}");
+    assert!(home.contains("<h3><a href=\"/kb/guide/\">Guide</a></h3>"), "sections as cards: {home}");
+    // With an _index.md, its title, description and text are the home page's.
+    let t = site(CONFIG).file(
+        "content/_index.md",
+        "+++\ntitle = \"Our practice\"\ndescription = \"What we offer, in one sentence.\"\n+++\nWelcome.\n",
+    );
+    t.build();
+    let home = t.read("index.html");
+    assert!(
+        home.contains("<h1>Our practice</h1>")
+            && home.contains("<p class=\"lede\">What we offer, in one sentence.</p>")
+    );
+    assert!(home.contains("<h2 id=\"about-title\">About this site</h2>") && home.contains("Welcome."));
+}

@@ -336,10 +336,16 @@ fn issue_23_serve_watches_inputs_created_after_start_and_the_bibliography() {
     wait_for(port, "bibliography edit", |_| get(port, "/sources/").1.contains("The renamed generalizability"));
     // The search index the server writes into the site folder is no input:
     // after the last rebuild, nothing more happens.
-    let settled = wait_for(port, "idle", |v| v["error"].is_null())["version"].as_u64();
-    std::thread::sleep(Duration::from_millis(1500));
-    let idle: serde_json::Value = serde_json::from_str(&get(port, "/__haven/status").1).unwrap();
-    assert_eq!(idle["version"].as_u64(), settled, "rebuilt without any change");
+    // (A late event of the last edit, on a loaded machine, may bring one more
+    // rebuild; a loop would go on.)
+    let settled = wait_for(port, "idle", |v| v["error"].is_null())["version"].as_u64().unwrap_or(0);
+    let version = || -> u64 {
+        std::thread::sleep(Duration::from_millis(1500));
+        let v: serde_json::Value = serde_json::from_str(&get(port, "/__haven/status").1).unwrap();
+        v["version"].as_u64().unwrap_or(0)
+    };
+    let (first, second) = (version(), version());
+    assert!(first <= settled + 1 && second == first, "rebuilt without any change: {settled} → {first} → {second}");
     drop(t);
 }
 
