@@ -22,12 +22,12 @@ pub struct SiteConfig {
     #[serde(default = "default_language")]
     pub language: String,
     /// `theme = "default"` or `[theme]`: colours, fonts, logo, favicon.
-    #[serde(default, deserialize_with = "crate::theme_config::deserialize")]
+    #[serde(default, deserialize_with = "text_or_table")]
     pub theme: crate::theme_config::ThemeConfig,
     #[serde(default)]
     pub practice: Practice,
     /// The crisis / emergency notice shown in the same place on every page.
-    #[serde(deserialize_with = "notice")]
+    #[serde(deserialize_with = "text_or_table")]
     pub notice: Notice,
     /// "This is education, not therapy" text shown on every page.
     #[serde(default = "default_disclaimer")]
@@ -159,22 +159,37 @@ pub struct Notice {
     pub link_url: String,
 }
 
-/// `notice = "…"` or `[notice]`, as [`Notice`].
-fn notice<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Notice, D::Error> {
-    struct V;
-    impl<'de> serde::de::Visitor<'de> for V {
-        type Value = Notice;
+/// A setting written as text (`notice = "…"`) or as a table (`[notice]`).
+pub trait TextOrTable: Sized {
+    /// What the setting is, for the type error: "the notice's text, or a [notice] table with `text`".
+    const EXPECTING: &'static str;
+    /// The setting written as text.
+    fn from_text(text: &str) -> Self;
+}
+
+impl TextOrTable for Notice {
+    const EXPECTING: &'static str = "the notice's text, or a [notice] table with `text`";
+    fn from_text(text: &str) -> Self {
+        Notice { text: text.to_string(), ..Notice::default() }
+    }
+}
+
+/// Deserialize a [`TextOrTable`] setting from either form.
+pub fn text_or_table<'de, D: serde::Deserializer<'de>, T: TextOrTable + Deserialize<'de>>(d: D) -> Result<T, D::Error> {
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: TextOrTable + Deserialize<'de>> serde::de::Visitor<'de> for V<T> {
+        type Value = T;
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("the notice's text, or a [notice] table with `text`")
+            f.write_str(T::EXPECTING)
         }
-        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Notice, E> {
-            Ok(Notice { text: v.to_string(), ..Notice::default() })
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+            Ok(T::from_text(v))
         }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Notice, A::Error> {
-            Notice::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+            T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
         }
     }
-    d.deserialize_any(V)
+    d.deserialize_any(V(std::marker::PhantomData))
 }
 
 /// The notice a new site's `haven.toml` suggests.

@@ -70,22 +70,11 @@ pub const COLORS: [(&str, &str, &str); 10] = [
     ("focus", "#c2410c", "#fb923c"),
 ];
 
-/// `theme = "…"` or `[theme]`, as [`ThemeConfig`].
-pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ThemeConfig, D::Error> {
-    struct V;
-    impl<'de> serde::de::Visitor<'de> for V {
-        type Value = ThemeConfig;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("the theme's name, or a [theme] table")
-        }
-        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<ThemeConfig, E> {
-            Ok(ThemeConfig { name: v.to_string(), ..ThemeConfig::default() })
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<ThemeConfig, A::Error> {
-            ThemeConfig::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-        }
+impl crate::config::TextOrTable for ThemeConfig {
+    const EXPECTING: &'static str = "the theme's name, or a [theme] table";
+    fn from_text(text: &str) -> Self {
+        ThemeConfig { name: text.to_string(), ..ThemeConfig::default() }
     }
-    d.deserialize_any(V)
 }
 
 impl ThemeConfig {
