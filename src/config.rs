@@ -161,7 +161,7 @@ pub struct Notice {
 
 /// A setting written as text (`notice = "…"`) or as a table (`[notice]`).
 pub trait TextOrTable: Sized {
-    /// What the setting is, for the type error: "the notice's text, or a [notice] table with `text`".
+    /// What the setting is, for the type error (e.g. "the notice's text, or a `[notice]` table with `text`").
     const EXPECTING: &'static str;
     /// The setting written as text.
     fn from_text(text: &str) -> Self;
