@@ -506,6 +506,19 @@ impl Site {
         self.person(value).map_or(value, |(_, p)| p.name.as_str())
     }
 
+    /// Each kind of evidence among the cited sources, with how many, in [`crate::evidence::Kind::ALL`] order.
+    pub fn cited_kinds(&self) -> Vec<(crate::evidence::Kind, usize)> {
+        let mut counts = [0usize; crate::evidence::Kind::ALL.len()];
+        for &i in &self.cited_order {
+            if let Some(k) = self.sources[i].evidence.kind {
+                if let Some(at) = crate::evidence::Kind::ALL.iter().position(|&x| x == k) {
+                    counts[at] += 1;
+                }
+            }
+        }
+        crate::evidence::Kind::ALL.into_iter().zip(counts).filter(|&(_, n)| n > 0).collect()
+    }
+
     /// Pages with a change history, each change with its page, newest first.
     pub fn changes(&self) -> Vec<(&Page, &Change)> {
         let mut all: Vec<(&Page, &Change)> =

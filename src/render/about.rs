@@ -5,7 +5,6 @@
 //! each has its own template a site can override.
 
 use super::*;
-use crate::evidence::Kind;
 
 /// The URLs of the generated "about" pages (site-relative).
 pub const ABOUT: &str = "about/";
@@ -105,6 +104,7 @@ impl Ctx<'_> {
         let site = self.site;
         let cfg = &site.config.site;
         let mut out = Vec::new();
+        let has_changes = !site.changes().is_empty();
         // People who review at least one article, with their credentials.
         let reviewers: Vec<PersonView> = cfg
             .people
@@ -112,12 +112,10 @@ impl Ctx<'_> {
             .filter(|id| site.articles().any(|p| site.reviewer_of(p) == id.as_str()))
             .filter_map(|id| self.person_view(id))
             .collect();
-        let kinds: Vec<serde_json::Value> = Kind::ALL
+        let kinds: Vec<serde_json::Value> = site
+            .cited_kinds()
             .into_iter()
-            .filter_map(|k| {
-                let n = site.cited_order.iter().filter(|&&i| site.sources[i].evidence.kind == Some(k)).count();
-                (n > 0).then(|| serde_json::json!({ "label": k.label(), "count": n, "url": site.url(&format!("sources/{}/", k.slug())) }))
-            })
+            .map(|(k, n)| serde_json::json!({ "label": k.label(), "count": n, "url": site.url(&format!("sources/{}/", k.slug())) }))
             .collect();
         let feedback = if !cfg.feedback.email.is_empty() {
             Some(format!("mailto:{}", cfg.feedback.email))
@@ -137,7 +135,7 @@ impl Ctx<'_> {
             "feedback_url": feedback,
             "contact": cfg.practice.contact,
             "disclosure": cfg.disclosure,
-            "changes_url": (!site.changes().is_empty()).then(|| site.url(CHANGES)),
+            "changes_url": has_changes.then(|| site.url(CHANGES)),
             "people_url": (!cfg.people.is_empty()).then(|| site.url(PEOPLE)),
             "glossary_url": site.sections.contains_key("glossary").then(|| site.url(&html::glossary_path(site))),
         });
@@ -164,7 +162,7 @@ impl Ctx<'_> {
                 "policy": site.url(EDITORIAL_POLICY),
                 "privacy": site.url(PRIVACY),
                 "people": (!cfg.people.is_empty()).then(|| site.url(PEOPLE)),
-                "changes": (!site.changes().is_empty()).then(|| site.url(CHANGES)),
+                "changes": has_changes.then(|| site.url(CHANGES)),
                 "sources": (!site.cited_order.is_empty()).then(|| site.url("sources/")),
             });
             let html = self.render("about.html", "About this site", "", None, |c| c.insert("about", &links))?;

@@ -441,11 +441,7 @@ impl Ctx<'_> {
                 "claims": claims,
             })
         };
-        let kinds: Vec<(Kind, usize)> = Kind::ALL
-            .into_iter()
-            .map(|k| (k, site.cited_order.iter().filter(|&&i| site.sources[i].evidence.kind == Some(k)).count()))
-            .filter(|&(_, n)| n > 0)
-            .collect();
+        let kinds = site.cited_kinds();
         let filters = |current: Option<Kind>| -> Vec<serde_json::Value> {
             let all = serde_json::json!({
                 "label": "All", "count": site.cited_order.len(), "url": site.url("sources/"), "current": current.is_none(),
