@@ -250,3 +250,37 @@ test("glossary previews and the search dropdown stay inside the window at every 
   }
   assert.deepEqual(bad, [], bad.join("\n"));
 });
+
+test("keyboard: every link, button and field on every page type shows where focus is", async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const bad = [];
+  let checked = 0;
+  for (const [kind, p] of Object.entries(pageTypes)) {
+    const page = await context.newPage();
+    await page.goto(origin + p);
+    // Tab through the page (up to 400 stops) and look at each element as it is focused.
+    const seen = new Set();
+    for (let i = 0; i < 400; i++) {
+      await page.keyboard.press("Tab");
+      const f = await page.evaluate(() => {
+        const e = document.activeElement;
+        if (!e || e === document.body) return null;
+        const s = getComputedStyle(e);
+        const r = e.getBoundingClientRect();
+        const key = e.tagName + (e.id || "") + (e.getAttribute("href") || "") + Math.round(r.top + window.scrollY) + ":" + Math.round(r.left);
+        return { key, tag: e.tagName, text: (e.innerText || e.value || e.getAttribute("aria-label") || "").slice(0, 40),
+          outline: s.outlineStyle !== "none" && parseFloat(s.outlineWidth) >= 2, shadow: s.boxShadow !== "none", w: r.width, h: r.height };
+      });
+      if (!f || seen.has(f.key)) break;
+      seen.add(f.key);
+      checked++;
+      if (!f.outline && !f.shadow) bad.push(`${kind} ${p}: <${f.tag.toLowerCase()}> "${f.text}" has no visible focus`);
+      if (f.w === 0 || f.h === 0) bad.push(`${kind} ${p}: <${f.tag.toLowerCase()}> "${f.text}" is focused but has no size`);
+    }
+    await page.close();
+  }
+  await context.close();
+  console.log(`focus checked on ${checked} stops`);
+  assert.ok(checked > 300, `only ${checked} focus stops`);
+  assert.deepEqual(bad, [], bad.slice(0, 30).join("\n"));
+});
