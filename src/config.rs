@@ -469,6 +469,33 @@ fn split_base_url(base: &str) -> (String, String) {
     (trimmed.to_string(), path)
 }
 
+/// An id usable in a person's URL made from a name or a bad id
+/// ("Dr Ana Silva" → "dr-ana-silva"): ASCII letters and digits joined by hyphens.
+pub fn person_id_for(name: &str) -> String {
+    name.to_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The 1-based line of `key = …` in `text` (a TOML file) inside a table whose
+/// header line (`[defaults]`, or `""` before any header) `in_table` accepts.
+pub fn toml_key_line(text: &str, in_table: &dyn Fn(&str) -> bool, key: &str) -> Option<usize> {
+    let mut inside = in_table("");
+    for (n, line) in (1..).zip(text.lines()) {
+        let t = line.trim();
+        if t.starts_with('[') {
+            inside = in_table(t);
+            continue;
+        }
+        if inside && t.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('=')) {
+            return Some(n);
+        }
+    }
+    None
+}
+
 /// Parse `haven.toml` text; errors point at the offending key.
 pub fn parse_site_config(text: &str) -> Result<SiteConfig, Diagnostic> {
     let site = toml::from_str::<SiteConfig>(text).map_err(|e| toml_diagnostic(&e, 0, text, CONFIG_KEYS))?;
@@ -478,12 +505,7 @@ pub fn parse_site_config(text: &str) -> Result<SiteConfig, Diagnostic> {
     {
         let header = format!("[people.{id}]");
         let at = text.find(&header).or_else(|| text.find(id.as_str())).unwrap_or(0);
-        let slug: String = id
-            .to_lowercase()
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .collect::<Vec<_>>()
-            .join("-");
+        let slug = person_id_for(id);
         return Err(Diagnostic::error(format!("person id `{id}` is not usable in a URL"))
             .at(text, at..at + header.len().min(text.len() - at))
             .help(format!("use letters, digits and hyphens, e.g. `[people.{slug}]`")));

@@ -34,43 +34,50 @@ fn read(site_root: &Path, rel_paths: &[&str]) -> Option<HashMap<String, Date>> {
     let mut pending: Vec<(&str, String)> = rel_paths.iter().map(|r| (*r, in_repo(r))).collect();
     let mut out = HashMap::new();
     let head = repo.head_commit().ok()?;
-    let mut commits = head.ancestors().first_parent_only().all().ok()?.take(MAX_COMMITS).peekable();
-    while let Some(Ok(info)) = commits.next() {
+    let mut walk = head.ancestors().first_parent_only().all().ok()?.take(MAX_COMMITS);
+    let id_at = |t: &gix::Tree<'_>, path: &str| -> Option<gix::ObjectId> {
+        if path.is_empty() {
+            return Some(t.id);
+        }
+        t.lookup_entry_by_path(path).ok().flatten().map(|e| e.object_id())
+    };
+    // Each commit's tree is read once: as the child, then as the next one's parent.
+    let mut current = match walk.next() {
+        Some(Ok(info)) => Some(decode(info)?),
+        _ => None,
+    };
+    while let Some((seconds, tree)) = current.take() {
         if pending.is_empty() {
             break;
         }
-        let commit = info.object().ok()?;
-        let seconds = commit.time().ok()?.seconds;
-        let tree = commit.tree().ok()?;
-        let parent_tree = match commits.peek() {
-            Some(Ok(p)) => Some(p.object().ok()?.tree().ok()?),
+        let parent = match walk.next() {
+            Some(Ok(info)) => Some(decode(info)?),
             _ => None,
         };
-        let id_at = |t: &gix::Tree<'_>, path: &str| -> Option<gix::ObjectId> {
-            if path.is_empty() {
-                return Some(t.id);
-            }
-            t.clone().peel_to_entry_by_path(path).ok().flatten().map(|e| e.object_id())
-        };
-        // Nothing under content/ changed in this commit: no file's date is here.
-        if let Some(p) = &parent_tree {
-            if id_at(&tree, &prefix) == id_at(p, &prefix) {
-                continue;
-            }
+        let parent_tree = parent.as_ref().map(|(_, t)| t);
+        // Something under content/ changed in this commit (else no file's date is here).
+        if parent_tree.is_none_or(|p| id_at(&tree, &prefix) != id_at(p, &prefix)) {
+            let date = date_of(seconds);
+            pending.retain(|(rel, path)| {
+                let now = id_at(&tree, path);
+                let before = parent_tree.and_then(|p| id_at(p, path));
+                if now.is_some() && now != before {
+                    out.insert(rel.to_string(), date);
+                    false
+                } else {
+                    true
+                }
+            });
         }
-        let date = date_of(seconds);
-        pending.retain(|(rel, path)| {
-            let now = id_at(&tree, path);
-            let before = parent_tree.as_ref().and_then(|p| id_at(p, path));
-            if now.is_some() && now != before {
-                out.insert(rel.to_string(), date);
-                false
-            } else {
-                true
-            }
-        });
+        current = parent;
     }
     Some(out)
+}
+
+/// A commit's time (seconds since 1970) and tree.
+fn decode(info: gix::revision::walk::Info<'_>) -> Option<(i64, gix::Tree<'_>)> {
+    let commit = info.object().ok()?;
+    Some((commit.time().ok()?.seconds, commit.tree().ok()?))
 }
 
 /// Seconds since 1970 (UTC) → the calendar day.

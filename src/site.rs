@@ -233,6 +233,23 @@ pub struct CiteGroup {
     pub rendered: String,
 }
 
+impl CiteGroup {
+    /// Where each item's `@key` is written in `source` (the page's text), in
+    /// item order; `None` for one not found as written within the group.
+    pub fn key_spans(&self, source: &str) -> Vec<Option<std::ops::Range<usize>>> {
+        let mut cursor = self.span.start;
+        self.items
+            .iter()
+            .map(|item| {
+                let at = source.get(cursor..self.span.end)?.find(&format!("@{}", item.key))?;
+                let start = cursor + at;
+                cursor = start + 1 + item.key.len();
+                Some(start..cursor)
+            })
+            .collect()
+    }
+}
+
 /// The sentence (or list item, or table cell) that carries one or more citations.
 #[derive(Debug, Clone)]
 pub struct Claim {

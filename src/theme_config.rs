@@ -82,21 +82,13 @@ impl ThemeConfig {
     /// `static_dir` is where `logo` and `favicon` must be.
     pub fn check(&self, text: &str, static_dir: &std::path::Path) -> Vec<Diagnostic> {
         let mut errs = Vec::new();
+        let index = crate::diag::LineIndex::new(text);
+        let theme = |header: &str| header.is_empty() || header.starts_with("[theme");
         let at = |key: &str| -> std::ops::Range<usize> {
-            let mut in_theme = false;
-            let mut offset = 0;
-            for line in text.split_inclusive('\n') {
-                let t = line.trim();
-                if t.starts_with('[') {
-                    in_theme = t.starts_with("[theme");
-                }
-                let starts = t.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('='));
-                if (in_theme || t.starts_with("theme")) && starts {
-                    return offset..offset + line.trim_end().len();
-                }
-                offset += line.len();
+            match crate::config::toml_key_line(text, &theme, key) {
+                Some(line) => index.line_span(text, line),
+                None => text.find("[theme").map_or(0..0, |i| i..i + 7),
             }
-            text.find("[theme").map_or(0..0, |i| i..i + 7)
         };
         if self.name != "default" {
             errs.push(

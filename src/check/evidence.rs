@@ -185,10 +185,8 @@ pub fn lint_page(site: &Site, p: &Page, key_source: &HashMap<&str, usize>) -> Ve
     }
     // Citations of superseded entries, each at its `@key`.
     for g in &p.cites {
-        let mut cursor = g.span.start;
-        for it in &g.items {
-            let Some(span) = key_span(&p.source, cursor..g.span.end, &it.key) else { continue };
-            cursor = span.end;
+        for (it, found) in g.items.iter().zip(g.key_spans(&p.source)) {
+            let Some(span) = found else { continue };
             let Some(s) = key_source.get(it.key.as_str()).map(|&i| &site.sources[i]) else { continue };
             let Some(newer) = &s.evidence.superseded_by else { continue };
             let Some(n) = key_source.get(newer.as_str()).map(|&i| &site.sources[i]) else { continue };
@@ -287,12 +285,6 @@ fn span_of(p: &Page, start: usize, word: &str) -> std::ops::Range<usize> {
         Some(i) if lower.len() == end - start => start + i..start + i + word.len(),
         _ => start..start + p.source[start..].chars().next().map_or(0, char::len_utf8),
     }
-}
-
-/// The span of `@key` in `range` of `source`.
-fn key_span(source: &str, range: std::ops::Range<usize>, key: &str) -> Option<std::ops::Range<usize>> {
-    let at = source.get(range.clone())?.find(&format!("@{key}"))?;
-    Some(range.start + at..range.start + at + 1 + key.len())
 }
 
 /// `weaker` with the first letter's case of `like` ("Always" → "Often").

@@ -30,24 +30,14 @@ pub fn lint_defaults(site: &Site) -> Vec<Diagnostic> {
         return Vec::new();
     }
     let text = std::fs::read_to_string(site.config.root.join(crate::config::CONFIG_FILE)).unwrap_or_default();
-    let mut out = Vec::new();
-    let mut in_defaults = false;
-    for (n, l) in (1..).zip(text.lines()) {
-        let t = l.trim();
-        if t.starts_with('[') {
-            in_defaults = t == "[defaults]";
-            continue;
-        }
-        for (key, value) in [("author", &cfg.defaults.author), ("reviewed_by", &cfg.defaults.reviewed_by)] {
-            let is_key = t.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('='));
-            if in_defaults && is_key {
-                if let Some(d) = unknown(site, key, value, &text, n) {
-                    out.push(d.in_file(crate::config::CONFIG_FILE));
-                }
-            }
-        }
-    }
-    out
+    let defaults = |header: &str| header == "[defaults]";
+    [("author", &cfg.defaults.author), ("reviewed_by", &cfg.defaults.reviewed_by)]
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let line = crate::config::toml_key_line(&text, &defaults, key)?;
+            unknown(site, key, value, &text, line).map(|d| d.in_file(crate::config::CONFIG_FILE))
+        })
+        .collect()
 }
 
 /// `value` of `key` at `line` of `source` when it is not a person's id.
@@ -78,7 +68,7 @@ fn unknown(site: &Site, key: &str, value: &str, source: &str, line: usize) -> Op
             "name one of the site's people by id ({}), or add `[people.{}]` with their name and credentials to \
              haven.toml",
             people.keys().map(String::as_str).collect::<Vec<_>>().join(", "),
-            slug(value)
+            crate::config::person_id_for(value)
         )),
     })
 }
@@ -86,9 +76,4 @@ fn unknown(site: &Site, key: &str, value: &str, source: &str, line: usize) -> Op
 /// Where `value` is written on the line `span` (the whole line if not found).
 fn value_span(source: &str, span: std::ops::Range<usize>, value: &str) -> std::ops::Range<usize> {
     source[span.clone()].find(value).map_or(span.clone(), |i| span.start + i..span.start + i + value.len())
-}
-
-/// "Dr Ana Silva" → "ana-silva"-like id suggestion (lower case, hyphens).
-fn slug(value: &str) -> String {
-    value.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join("-")
 }

@@ -106,20 +106,9 @@ pub(super) fn citation_formatter(site: &Site, diags: &mut Diagnostics) -> Option
         // Made at the first error: many errors in one page share it.
         let index = std::cell::OnceCell::new();
         for group in &page.cites {
-            // Each unknown key is shown at its own `@key` in the group; the
-            // search goes on from the previous key (keys are in order).
-            let mut cursor = group.span.start;
-            for item in &group.items {
-                let found =
-                    page.source.get(cursor..group.span.end).and_then(|rest| rest.find(&format!("@{}", item.key)));
-                let span = match found {
-                    Some(at) => {
-                        let start = cursor + at;
-                        cursor = start + 1 + item.key.len();
-                        start..cursor
-                    }
-                    None => group.span.clone(),
-                };
+            // Each unknown key is shown at its own `@key` in the group.
+            for (item, found) in group.items.iter().zip(group.key_spans(&page.source)) {
+                let span = found.unwrap_or_else(|| group.span.clone());
                 if let Some(s) = key_index.get(&item.key).map(|&i| &site.sources[i]).filter(|s| s.evidence.retracted) {
                     // A retracted source is no evidence: never published as support.
                     diags.push(
