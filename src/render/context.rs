@@ -207,13 +207,30 @@ impl Ctx<'_> {
                 next: rp.pages.get(step + 1).map(|&x| self.page_ref(x)),
             }
         });
+        let section_nav = self.section_nav(p, series_nav.is_some() || path.is_some());
         let html = self.render("page.html", &p.meta.title, &p.section, Some(p), |c| {
             c.insert("page", &view);
+            c.insert("section_nav", &section_nav);
             c.insert("section", &section);
             c.insert("series_nav", &series_nav);
             c.insert("path", &path);
         })?;
         Ok(OutputFile { path: format!("{}index.html", p.path), bytes: html.into_bytes() })
+    }
+
+    /// Previous and next in the section's listing order, for an article in a
+    /// section (not the root) that is on no series or reading path (`on_trail`):
+    /// those have their own previous and next.
+    fn section_nav(&self, p: &Page, on_trail: bool) -> Option<SectionNav> {
+        let site = self.site;
+        if on_trail || p.is_section || p.is_glossary_term() || p.section.is_empty() {
+            return None;
+        }
+        let s = site.sections.get(&p.section)?;
+        let pos = s.pages.iter().position(|&x| x == p.id)?;
+        let prev = pos.checked_sub(1).map(|i| self.page_ref(s.pages[i]));
+        let next = s.pages.get(pos + 1).map(|&x| self.page_ref(x));
+        (prev.is_some() || next.is_some()).then(|| SectionNav { title: s.title.clone(), prev, next })
     }
 
     /// The glossary's terms, grouped by first letter, for `glossary.html`.

@@ -165,6 +165,15 @@ pub(super) struct SeriesNav {
     pub(super) next: Option<PageRef>,
 }
 
+/// Previous and next article in its section's listing order, for an
+/// article on no series or reading path.
+#[derive(Serialize)]
+pub(super) struct SectionNav {
+    pub(super) title: String,
+    pub(super) prev: Option<PageRef>,
+    pub(super) next: Option<PageRef>,
+}
+
 #[derive(Serialize)]
 pub(super) struct PathView {
     pub(super) title: String,

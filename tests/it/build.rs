@@ -1,7 +1,7 @@
 //! Integration tests: build small fixture sites with the real binary and
 //! assert on the HTML they produce.
 
-use crate::common::{article, SiteTest};
+use crate::common::{article, SiteTest, CONFIG};
 
 fn kb() -> SiteTest {
     SiteTest::new()
@@ -149,6 +149,32 @@ fn series_archive_groups_years_and_has_a_feed_and_navigation() {
     assert!(mid.contains("Next topic: Repair →"), "{mid}");
     let home = t.read("index.html");
     assert!(home.contains("Latest in Supervision topics"), "{home}");
+}
+
+#[test]
+fn an_article_on_no_series_or_path_has_previous_and_next_in_its_section() {
+    let t = SiteTest::new()
+        .file("haven.toml", CONFIG)
+        .file("content/topics/_index.md", "+++\ntitle = \"Topics <A-Z>\"\nsort_by = \"title\"\n+++\n")
+        .file("content/topics/b.md", &article("Bond", "", "Text."))
+        .file("content/topics/a.md", &article("Alliance", "", "Text."))
+        .file("content/topics/c.md", &article("Collaboration", "", "Text."))
+        .file("content/topics/s.md", &article("Series topic", "series = \"Talks\"\ndate = 2025-01-01", "Text."))
+        .file("content/root-page.md", &article("Root page", "", "Text."));
+    t.build();
+    let b = t.read("topics/b/index.html");
+    let nav =
+        &b[b.find("<nav class=\"section-nav\" aria-label=\"More in Topics &lt;A-Z&gt;\">").expect("section nav")..];
+    let nav = &nav[..nav.find("</nav>").unwrap()];
+    assert!(nav.contains("<a rel=\"prev\" href=\"/kb/topics/a/\"><span class=\"nav-label\">← Previous in Topics &lt;A-Z&gt;</span> Alliance</a>"), "{nav}");
+    assert!(nav.contains("<a rel=\"next\" href=\"/kb/topics/c/\"><span class=\"nav-label\">Next in Topics &lt;A-Z&gt; →</span> Collaboration</a>"), "{nav}");
+    let a = t.read("topics/a/index.html");
+    assert!(
+        a.contains("Next in Topics &lt;A-Z&gt; →</span> Bond</a>") && !a.contains("← Previous in"),
+        "the first has only a next"
+    );
+    assert!(!t.read("topics/s/index.html").contains("section-nav"), "a series topic keeps its series navigation only");
+    assert!(!t.read("root-page/index.html").contains("section-nav"), "pages at the root are not a sequence");
 }
 
 #[test]
