@@ -158,7 +158,8 @@ pub struct SearchArgs {
     #[command(flatten)]
     pub site: SiteArgs,
     /// What to search for. As in the browser, the last word also matches the
-    /// words it begins, unless the query ends with a space.
+    /// words it begins, unless the query ends with a space; words in double
+    /// quotes must appear in that order ('"secure base"').
     #[arg(required = true, num_args = 1..)]
     pub query: Vec<String>,
     /// Show at most this many pages.
@@ -173,6 +174,10 @@ pub struct SearchArgs {
     /// Only pages for this audience.
     #[arg(long)]
     pub audience: Option<String>,
+    /// Rank pages for this audience higher, without hiding the others (what
+    /// a search started from one of that audience's pages does).
+    #[arg(long)]
+    pub prefer: Option<String>,
 }
 
 /// A `YYYY-MM-DD` argument.

@@ -4,7 +4,7 @@
 // (a fresh engine, nothing cached), like a first visit.
 //
 // usage: node tests/search-engine.js SEARCH_DIR BASE_PATH LIMIT QUERY...
-//   QUERY is the text typed, or JSON {"q": "...", "tag": "...", "audience": "..."};
+//   QUERY is the text typed, or JSON {"q": "...", "tag": "...", "audience": "...", "prefer": "..."};
 //   LIMIT is the number of pages asked for ("all" for every page)
 // prints JSON: for each query, the top LIMIT pages (as `haven search --json`
 // prints them: url, score, matched, sections[].url/score) and every file the
@@ -35,7 +35,7 @@ function url(p, anchor) {
       return window.__havenSearch.unscript(bytes.toString("utf8"));
     });
     const n = limit === "all" ? Infinity : Number(limit);
-    const ranked = await engine.search(spec.q, { tag: spec.tag || "", audience: spec.audience || "" }, n);
+    const ranked = await engine.search(spec.q, { tag: spec.tag || "", audience: spec.audience || "", prefer: spec.prefer || "" }, n);
     const hits = await engine.describe(ranked, 0, n);
     out.push({
       query: spec.q,

@@ -37,7 +37,12 @@ pub fn run(args: SearchArgs, v: Verbosity) -> u8 {
         return 2;
     }
     let text = args.query.join(" ");
-    let query = Query { text: &text, tag: args.tag.as_deref(), audience: args.audience.as_deref() };
+    let query = Query {
+        text: &text,
+        tag: args.tag.as_deref(),
+        audience: args.audience.as_deref(),
+        prefer: args.prefer.as_deref(),
+    };
     let out = match search(&config.search_index, &query, args.limit as usize) {
         Ok(out) => out,
         Err(e) => {
@@ -278,6 +283,16 @@ fn terminal_safe(s: &str) -> String {
     s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
+/// The query in quotes, unless it has its own (a phrase search).
+fn quoted(query: &str) -> String {
+    let q = terminal_safe(query);
+    if query.contains(['"', '\u{201c}', '\u{201d}']) {
+        q
+    } else {
+        format!("\"{q}\"")
+    }
+}
+
 fn print_text(out: &Output, color: bool) -> std::io::Result<()> {
     let mut w = std::io::stdout().lock();
     let (b, r) = if color { ("\x1b[1m", "\x1b[0m") } else { ("**", "**") };
@@ -285,18 +300,18 @@ fn print_text(out: &Output, color: bool) -> std::io::Result<()> {
         writeln!(w, "Showing results for: {}", terminal_safe(c))?;
     }
     if out.results.is_empty() {
-        writeln!(w, "No results for \"{}\".", terminal_safe(&out.query))?;
+        writeln!(w, "No results for {}.", quoted(&out.query))?;
         return Ok(());
     }
     writeln!(
         w,
-        "{}{} page{} ({} section{}) match \"{}\"{}\n",
+        "{}{} page{} ({} section{}) match {}{}\n",
         if out.total_exact { "" } else { "At least " },
         out.total_pages,
         if out.total_pages == 1 { "" } else { "s" },
         out.total_sections,
         if out.total_sections == 1 { "" } else { "s" },
-        terminal_safe(&out.query),
+        quoted(&out.query),
         if out.results.len() < out.total_pages { format!("; showing {}", out.results.len()) } else { String::new() }
     )?;
     for (i, hit) in out.results.iter().enumerate() {

@@ -22,6 +22,10 @@ pub struct SearchPage {
     /// Extra words indexed like the title: glossary synonyms, an article's
     /// `keywords` (the words readers use for it, not shown).
     pub synonyms: Vec<String>,
+    /// The description and key points, which say what the page is about:
+    /// weighed over the body ([`crate::index::inverted::BOOSTS`]), never shown
+    /// from here (the description is also the start of the first section).
+    pub summary: String,
     /// A listing (the home page, a section's index): it ranks below the
     /// articles that hold the same words ([`crate::index::inverted::LISTING_WEIGHT`]).
     pub listing: bool,
@@ -112,6 +116,7 @@ fn page_of(site: &Site, p: &Page, glossary: &str) -> SearchPage {
             tags: p.meta.tags.clone(),
             audience: p.meta.audience.clone(),
             synonyms: p.meta.synonyms.clone(),
+            summary: p.meta.description.clone(),
             listing: false,
             sections: vec![SearchSection {
                 heading: String::new(),
@@ -129,6 +134,9 @@ fn page_of(site: &Site, p: &Page, glossary: &str) -> SearchPage {
             tags: p.meta.tags.clone(),
             audience: p.meta.audience.clone(),
             synonyms: p.meta.synonyms.iter().chain(&p.meta.keywords).cloned().collect(),
+            summary: std::iter::once(&p.meta.description)
+                .chain(&p.meta.key_points)
+                .fold(String::new(), |a, b| join(&a, b)),
             listing: p.is_section,
             sections,
         }

@@ -88,6 +88,9 @@ impl Ctx<'_> {
         c.insert("nav", &self.nav(section));
         c.insert("page_title", title);
         c.insert("canonical", &page.and_then(|p| self.site.absolute_url(&p.path)));
+        // A search started from a page for one audience ranks that
+        // audience's pages higher (`prefer`), hiding none.
+        c.insert("search_prefer", &page.and_then(|p| p.meta.audience.first()));
         fill(&mut c);
         self.theme.tera.render(template, &c).map_err(|e| {
             let d = Diagnostic::error(format!("template `{template}` failed: {}", tera_chain(&e)));

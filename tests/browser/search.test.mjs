@@ -98,6 +98,51 @@ test("the browser's top 10 equals `haven search --json` for each query", async (
   }
 });
 
+test("a search from a page for clients ranks client pages first, and the search page says so and can undo it", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems = watch(page);
+  const q = "what if i dont like my therapist";
+  const cli = (args) => JSON.parse(execFileSync(haven, ["search", "--root", repo, "--json", "--limit", "8", ...args, q], { encoding: "utf8" })).results.map((r) => r.url);
+  const plain = cli([]), clients = cli(["--prefer", "clients"]);
+  assert.notDeepEqual(plain, clients, "the preference changes this question's order");
+  // The header's dropdown on a client page ranks as `--prefer clients`.
+  await page.goto(origin + "/for-clients/the-first-weeks/");
+  assert.equal(await page.$eval('.site-search input[name="prefer"]', (e) => e.value), "clients");
+  await page.focus("#site-search-input");
+  await typeQuery(page, q);
+  const dropdown = await page.$$eval('#search-results [role="option"][data-kind="page"]', (els) => els.map((e) => e.dataset.url));
+  assert.deepEqual(dropdown, clients);
+  // Enter on no option submits the form: the search page keeps the preference.
+  await page.goto(origin + "/search/?q=" + encodeURIComponent(q) + "&prefer=clients");
+  await page.waitForSelector('#search-results[aria-busy="false"]');
+  const note = page.locator("#search-prefer");
+  assert.ok(await note.isVisible(), "the page says pages for clients come first");
+  assert.equal(await page.textContent("#search-prefer .search-prefer-name"), "clients");
+  const ranked = () => page.$$eval('#search-results [role="option"][data-kind="page"]', (els) => els.map((e) => e.dataset.url).slice(0, 8));
+  assert.deepEqual(await ranked(), clients);
+  await page.click("#search-prefer button");
+  await page.waitForFunction(() => !location.search.includes("prefer"));
+  await page.waitForSelector('#search-results[aria-busy="false"]');
+  assert.ok(!(await note.isVisible()));
+  assert.deepEqual(await ranked(), plain, "all pages ranked alike again");
+  // A page for no audience adds no preference.
+  await page.goto(origin + "/");
+  assert.equal(await page.$('.site-search input[name="prefer"]'), null);
+  assert.deepEqual(problems, []);
+});
+
+test("a phrase in quotes finds only sections that say it, in both engines", async () => {
+  const page = await browser.newPage();
+  for (const q of ['"secure base"', '"safe haven" therapy', "\u201cworking alliance\u201d"]) {
+    const cli = JSON.parse(execFileSync(haven, ["search", "--root", repo, "--json", "--limit", "10", q], { encoding: "utf8" }));
+    assert.ok(cli.results.length > 0, q);
+    await page.goto(origin + "/search/?q=" + encodeURIComponent(q));
+    await page.waitForSelector('#search-results[aria-busy="false"]');
+    const urls = await page.$$eval('#search-results [role="option"][data-kind="page"]', (els) => els.map((e) => e.dataset.url));
+    assert.deepEqual(urls.slice(0, 10), cli.results.map((r) => r.url), q);
+  }
+});
+
 test("the site opened from disk (file://) has styles, links and search", async () => {
   const out = path.join(repo, "target", "browser-file-site");
   fs.rmSync(out, { recursive: true, force: true });

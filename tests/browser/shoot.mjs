@@ -22,6 +22,8 @@ try {
     for (const [w, h] of [[390, 844], [1280, 900]]) {
       const page = await browser.newPage({ viewport: { width: w, height: h } });
       await page.goto(base + p, { waitUntil: "load" });
+      // The search page: its results, once shown.
+      if (p.includes("?q=")) await page.waitForSelector('#search-results[aria-busy="false"]', { timeout: 10000 }).catch(() => {});
       await page.screenshot({ path: path.join(outDir, `${name}-${w}.png`), fullPage: true });
       // The first screenful alone, readable at a glance.
       await page.screenshot({ path: path.join(outDir, `${name}-${w}-top.png`) });

@@ -294,6 +294,68 @@ fn the_browser_engine_ranks_exactly_like_haven_search() {
     }
 }
 
+#[test]
+fn phrases_in_quotes_and_a_preferred_audience_in_both_engines() {
+    let t = site();
+    t.build();
+    // "secure base" in a row: the heading and both sections that say it,
+    // not the page top ("a secure child … as a base").
+    let phrase = search_json(&t, &["\"secure base\""]);
+    assert_eq!(
+        urls(&phrase),
+        ["/kb/attachment/secure/#the-secure-base"],
+        "one page; its other section is listed under it: {phrase}"
+    );
+    let sections: Vec<&str> =
+        phrase["results"][0]["sections"].as_array().unwrap().iter().map(|s| s["url"].as_str().unwrap()).collect();
+    assert_eq!(sections, ["/kb/attachment/secure/#in-therapy"]);
+    assert_eq!(phrase["total_exact"], true);
+    assert!(urls(&search_json(&t, &["\"base secure\""])).is_empty(), "order matters");
+    // Typographic quotes, as phones type them, and a phrase with other words.
+    assert_eq!(
+        urls(&search_json(&t, &["\u{201c}the bond\u{201d} ruptures"])),
+        ["/kb/alliance/bond/#repairing-ruptures"]
+    );
+
+    // A preferred audience: the clinicians' page on goals comes first for
+    // clients only when searched without preference, and nothing is hidden.
+    let plain = urls(&search_json(&t, &["goals"]));
+    let clients = urls(&search_json(&t, &["--prefer", "clients", "goals"]));
+    let clinicians = urls(&search_json(&t, &["--prefer", "clinicians", "goals"]));
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(plain.clone()), sorted(clinicians.clone()), "the same pages: {plain:?} {clinicians:?}");
+    assert_eq!(sorted(plain.clone()), sorted(clients.clone()), "the same pages: {plain:?} {clients:?}");
+    assert!(clinicians[0].starts_with("/kb/alliance/bond/"), "{clinicians:?}");
+
+    let specs = [
+        r#"{"q": "\"secure base\""}"#,
+        r#"{"q": "\"secure base\" child"}"#,
+        r#"{"q": "\"base secure\""}"#,
+        "{\"q\": \"\u{201c}the bond\u{201d} ruptures\"}",
+        r#"{"q": "\"secure bas\""}"#,
+        r#"{"q": "goals", "prefer": "clients"}"#,
+        r#"{"q": "goals", "prefer": "clinicians"}"#,
+        r#"{"q": "attachment bond", "prefer": "clients"}"#,
+    ]
+    .map(String::from);
+    let Some(browser) = browser_engine(&t, "/kb/", 10, &specs) else { return };
+    for (spec, b) in specs.iter().zip(browser) {
+        let v: Value = serde_json::from_str(spec).unwrap();
+        let mut args = Vec::new();
+        if let Some(p) = v["prefer"].as_str() {
+            args.extend(["--prefer", p]);
+        }
+        args.push(v["q"].as_str().unwrap());
+        let cli = search_json(&t, &args);
+        assert_eq!(rows(&b), rows(&cli), "{spec}");
+        assert_eq!(b["total_pages"], cli["total_pages"], "{spec}");
+        assert_eq!(b["total_exact"], cli["total_exact"], "{spec}");
+    }
+}
+
 /// A site where common words have long postings lists (more than a term's
 /// head), so the ranking stops early and fetches blocks.
 fn big_site() -> SiteTest {

@@ -209,6 +209,37 @@ pub struct Query<'a> {
     pub text: &'a str,
     pub tag: Option<&'a str>,
     pub audience: Option<&'a str>,
+    /// An audience whose pages rank higher ([`PREFER`]); the others stay.
+    pub prefer: Option<&'a str>,
+}
+
+/// How much more a section of a page for the preferred audience counts:
+/// its total is multiplied by `PREFER.0`, every other section's by
+/// `PREFER.1` (whole numbers, so both engines compute the same).
+pub const PREFER: (u32, u32) = (3, 2);
+
+/// The phrases of a query: the words between each pair of double quotes
+/// (`"secure base"`, also typographic quotes), in order. A quote without
+/// its pair is ignored.
+pub fn phrases(text: &str) -> Vec<Vec<String>> {
+    let mut surface = analysis::surface();
+    let parts: Vec<&str> = text.split(['"', '\u{201c}', '\u{201d}', '\u{201e}']).collect();
+    // Parts 1, 3, 5… are inside quotes; the last part of an odd count of
+    // quotes is not closed.
+    let closed = if parts.len() % 2 == 1 { parts.len() } else { parts.len() - 1 };
+    parts[..closed]
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|p| analysis::words(&mut surface, p))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// Whether `text` says `phrase` (its words in a row).
+pub fn says(surface: &mut tantivy::tokenizer::TextAnalyzer, text: &str, phrase: &[String]) -> bool {
+    let words = analysis::words(surface, text);
+    words.windows(phrase.len()).any(|w| w == phrase)
 }
 
 /// A loaded static index, fetching files on demand and keeping them.
@@ -376,6 +407,63 @@ impl<S: Source> Engine<S> {
         }
     }
 
+    /// Whether section `section` of `page` says every phrase, each in its
+    /// title (the first section only), heading or text.
+    fn says_phrases(&mut self, page: u32, section: u32, phrases: &[Vec<String>]) -> Result<bool, SearchError> {
+        let meta = self.page(page)?;
+        let title = if section == 0 { meta.t.clone() } else { String::new() };
+        let heading = meta.section(section as usize).0;
+        let text = self.text(page, section)?.to_string();
+        let mut surface = analysis::surface();
+        Ok(phrases.iter().all(|p| [&title, &heading, &text].iter().any(|t| says(&mut surface, t, p))))
+    }
+
+    /// Step 6 for a query with phrases: the ranking of its words, keeping
+    /// only the sections that say every phrase (read from their pages'
+    /// files), in rank order, until `limit` pages are found or none is left.
+    fn rank_phrases(
+        &mut self,
+        groups: &[Vec<(u32, u32)>],
+        allowed: Option<&[u32]>,
+        prefer: Option<&[u32]>,
+        phrases: &[Vec<String>],
+        limit: usize,
+    ) -> Result<(Vec<PageHit>, Count), SearchError> {
+        let mut want = limit.max(1) * 2;
+        loop {
+            let (ranked, _) = self.rank(groups, allowed, prefer, want)?;
+            let more = ranked.len() == want;
+            // Every section of the prefix ranks above every section after
+            // it, so the kept ones are in their final order.
+            let mut docs: Vec<DocHit> = ranked.iter().flat_map(|p| p.docs.iter().copied()).collect();
+            docs.sort_by(|a, b| {
+                (b.matched, b.score).cmp(&(a.matched, a.score)).then((a.page, a.section).cmp(&(b.page, b.section)))
+            });
+            let mut pages: Vec<PageHit> = Vec::new();
+            let mut sections = 0;
+            for d in docs {
+                let known = pages.iter().position(|p| p.page == d.page);
+                if known.is_none() && pages.len() == limit {
+                    continue;
+                }
+                if !self.says_phrases(d.page, d.section, phrases)? {
+                    continue;
+                }
+                sections += 1;
+                match known {
+                    Some(i) => pages[i].docs.push(d),
+                    None => pages.push(PageHit { page: d.page, docs: vec![d] }),
+                }
+            }
+            if pages.len() == limit || !more {
+                // Exact only when every section found was read.
+                let count = Count { pages: pages.len(), sections, exact: !more && pages.len() < limit };
+                return Ok((pages, count));
+            }
+            want *= 4;
+        }
+    }
+
     /// Rank `q` and return its best `limit` pages (steps 1–6).
     pub fn search(&mut self, q: &Query<'_>, limit: usize) -> Result<Ranked, SearchError> {
         let words = analysis::words(&mut analysis::surface(), q.text);
@@ -385,11 +473,14 @@ impl<S: Source> Engine<S> {
         // A question's own words go when it has others ("what if i dont like
         // my therapist" → like, therapist).
         let subject = words.iter().any(|w| !self.stop.contains(w) && !self.question.contains(w));
+        // A phrase's words are found as typed: never prefixes, never corrected.
+        let phrases = phrases(q.text);
+        let quoted: HashSet<&String> = phrases.iter().flatten().collect();
         for (i, w) in words.iter().enumerate() {
             if !seen.insert(w.clone()) {
                 continue;
             }
-            let typing = typing_last && i + 1 == words.len();
+            let typing = typing_last && i + 1 == words.len() && !quoted.contains(w);
             if subject && !typing && self.question.contains(w) {
                 out.words.push(WordMatch {
                     word: w.clone(),
@@ -400,7 +491,7 @@ impl<S: Source> Engine<S> {
                 });
                 continue;
             }
-            out.words.push(self.match_word(w, typing)?);
+            out.words.push(self.match_word(w, typing, !quoted.contains(w))?);
         }
         let mut allowed: Option<Vec<u32>> = None;
         for (kind, value) in [("tag", q.tag), ("audience", q.audience)] {
@@ -412,10 +503,18 @@ impl<S: Source> Engine<S> {
                 });
             }
         }
+        let prefer = match q.prefer {
+            Some(v) => Some(self.facet_pages("audience", v)?),
+            None => None,
+        };
         let groups: Vec<Vec<(u32, u32)>> =
             out.words.iter().filter(|w| !w.terms.is_empty()).map(|w| w.terms.clone()).collect();
         self.load_records(groups.iter().flatten().map(|t| t.0))?;
-        let (pages, count) = self.rank(&groups, allowed.as_deref(), limit)?;
+        let (pages, count) = if phrases.is_empty() {
+            self.rank(&groups, allowed.as_deref(), prefer.as_deref(), limit)?
+        } else {
+            self.rank_phrases(&groups, allowed.as_deref(), prefer.as_deref(), &phrases, limit)?
+        };
         out.pages = pages;
         out.count = count;
         Ok(out)

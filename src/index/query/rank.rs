@@ -34,13 +34,23 @@ struct Open {
 
 impl<S: Source> Engine<S> {
     /// Steps 4–6: the exact best `limit` pages of `groups` (per word: its
-    /// (term, weight) pairs), restricted to the sorted page list `allowed`.
+    /// (term, weight) pairs), restricted to the sorted page list `allowed`,
+    /// the pages of the sorted list `prefer` counting more ([`PREFER`]).
     pub(super) fn rank(
         &mut self,
         groups: &[Vec<(u32, u32)>],
         allowed: Option<&[u32]>,
+        prefer: Option<&[u32]>,
         limit: usize,
     ) -> Result<(Vec<PageHit>, Count), SearchError> {
+        // A section's total is multiplied by its page's factor; none is
+        // more than `top`, the factor an unseen section is bounded with.
+        let factor = |page: u32| match prefer {
+            None => 1,
+            Some(p) if p.binary_search(&page).is_ok() => PREFER.0,
+            Some(_) => PREFER.1,
+        };
+        let top = if prefer.is_some() { PREFER.0 } else { 1 };
         let entries: Vec<(usize, u32, u32)> =
             groups.iter().enumerate().flat_map(|(g, ts)| ts.iter().map(move |&(t, w)| (g, t, w))).collect();
         let tids: BTreeSet<u32> = entries.iter().map(|e| e.1).collect();
@@ -93,7 +103,7 @@ impl<S: Source> Engine<S> {
                 best
             };
             // Bounds of every section seen.
-            let key = |v: &[u32]| (v.iter().filter(|&&s| s > 0).count() as u32, v.iter().sum::<u32>());
+            let key = |v: &[u32], f: u32| (v.iter().filter(|&&s| s > 0).count() as u32, v.iter().sum::<u32>() * f);
             let mut exact: Vec<(Key, SectionAt)> = Vec::new();
             let mut unsure: Vec<(SectionAt, Key)> = Vec::new();
             for (&(page, section), Known { best: lo, terms: found }) in &docs {
@@ -104,9 +114,9 @@ impl<S: Source> Engine<S> {
                     }
                 }
                 if hi == *lo {
-                    exact.push((key(lo), (page, section)));
+                    exact.push((key(lo, factor(page)), (page, section)));
                 } else {
-                    unsure.push(((page, section), key(&hi)));
+                    unsure.push(((page, section), key(&hi, factor(page))));
                 }
             }
             exact.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
@@ -124,7 +134,7 @@ impl<S: Source> Engine<S> {
             // lower bound of a page, so only sections that may reach it matter.
             let mut page_lower: HashMap<u32, Key> = HashMap::new();
             for (&(page, _), Known { best: lo, .. }) in &docs {
-                let k = key(lo);
+                let k = key(lo, factor(page));
                 let e = page_lower.entry(page).or_insert(k);
                 *e = (*e).max(k);
             }
@@ -142,7 +152,7 @@ impl<S: Source> Engine<S> {
                 let m = open.get(&tid).map_or(0, |bs| bs.iter().map(|b| b.max).max().unwrap_or(0));
                 best_unseen[g] = best_unseen[g].max(m * w);
             }
-            let unseen: Key = (best_unseen.iter().filter(|&&s| s > 0).count() as u32, best_unseen.iter().sum::<u32>());
+            let unseen: Key = key(&best_unseen, top);
             let mut wanted: BTreeSet<(u32, usize)> = BTreeSet::new();
             if limit > 0 {
                 // Threats: the sections that may still reach the bar, and

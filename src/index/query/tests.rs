@@ -102,10 +102,10 @@ fn a_wrong_missing_extra_or_swapped_first_letter_is_corrected() {
 #[test]
 fn filters_restrict_pages() {
     let mut e = engine();
-    let r = e.search(&Query { text: "attachment ", tag: Some("alliance"), audience: None }, 10).unwrap();
+    let r = e.search(&Query { text: "attachment ", tag: Some("alliance"), ..Query::default() }, 10).unwrap();
     assert_eq!(r.pages.len(), 1);
     assert_eq!(e.page(r.pages[0].page).unwrap().t, "The working alliance");
-    let err = e.search(&Query { text: "x", tag: Some("nope"), audience: None }, 10).unwrap_err();
+    let err = e.search(&Query { text: "x", tag: Some("nope"), ..Query::default() }, 10).unwrap_err();
     assert!(err.to_string().contains("known: Alliance, Attachment"), "{err}");
 }
 
@@ -155,6 +155,7 @@ fn synthetic(seed: u64, pages: usize, terms: usize) -> Synthetic {
             tags: if p % 7 == 0 { vec!["seven".into()] } else { vec![] },
             audience: vec![],
             synonyms: vec![],
+            summary: String::new(),
             listing: false,
             sections,
         });
@@ -176,8 +177,17 @@ fn synthetic(seed: u64, pages: usize, terms: usize) -> Synthetic {
 }
 
 /// The exhaustive ranking of a query of words (each: (term, weight)),
-/// cut like [`Engine::rank`] cuts it: sections until `limit` pages.
-fn reference(s: &Synthetic, groups: &[Vec<(u32, u32)>], allowed: Option<&[u32]>, limit: usize) -> Vec<PageHit> {
+/// cut like [`Engine::rank`] cuts it: sections until `limit` pages; the
+/// totals of `prefer`'s pages multiplied by `PREFER.0`, the others' by
+/// `PREFER.1`.
+fn reference(
+    s: &Synthetic,
+    groups: &[Vec<(u32, u32)>],
+    allowed: Option<&[u32]>,
+    prefer: Option<&[u32]>,
+    limit: usize,
+) -> Vec<PageHit> {
+    let factor = |page: u32| prefer.map_or(1, |p| if p.contains(&page) { PREFER.0 } else { PREFER.1 });
     let mut acc: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
     for (g, terms) in groups.iter().enumerate() {
         for &(t, w) in terms {
@@ -192,7 +202,7 @@ fn reference(s: &Synthetic, groups: &[Vec<(u32, u32)>], allowed: Option<&[u32]>,
         .map(|(d, v)| DocHit {
             page: s.docs[d as usize].0,
             section: s.docs[d as usize].1,
-            score: v.iter().sum(),
+            score: v.iter().sum::<u32>() * factor(s.docs[d as usize].0),
             matched: v.iter().filter(|&&x| x > 0).count() as u32,
         })
         .filter(|d| allowed.is_none_or(|a| a.contains(&d.page)))
@@ -235,6 +245,9 @@ fn stopping_early_gives_exactly_the_exhaustive_ranking() {
                 })
                 .collect();
             let allowed: Option<Vec<u32>> = (q % 5 == 4).then(|| (0..800).filter(|p| p % 7 == 0).collect());
+            // Some queries prefer a third of the pages (an audience).
+            let prefer: Option<Vec<u32>> = (q % 4 == 1).then(|| (0..800).filter(|p| p % 3 == 0).collect());
+            let prefer = prefer.as_deref();
             for limit in [1usize, 3, 10, 40] {
                 let mut e = open(&s.export);
                 for g in &groups {
@@ -243,8 +256,8 @@ fn stopping_early_gives_exactly_the_exhaustive_ranking() {
                     }
                 }
                 e.load_records(groups.iter().flatten().map(|t| t.0)).unwrap();
-                let (got, count) = e.rank(&groups, allowed.as_deref(), limit).unwrap();
-                let want = reference(&s, &groups, allowed.as_deref(), limit);
+                let (got, count) = e.rank(&groups, allowed.as_deref(), prefer, limit).unwrap();
+                let want = reference(&s, &groups, allowed.as_deref(), prefer, limit);
                 if got != want {
                     let i = got.iter().zip(&want).position(|(a, b)| a != b).unwrap_or(got.len().min(want.len()));
                     panic!(
@@ -255,14 +268,14 @@ fn stopping_early_gives_exactly_the_exhaustive_ranking() {
                         want.get(i)
                     );
                 }
-                let (all, full) = e.rank(&groups, allowed.as_deref(), usize::MAX).unwrap();
+                let (all, full) = e.rank(&groups, allowed.as_deref(), prefer, usize::MAX).unwrap();
                 assert!(full.exact);
                 assert!(count.pages <= full.pages && count.sections <= full.sections);
                 if count.exact {
                     assert_eq!(count, full);
                 }
                 assert_eq!(full.pages, all.len());
-                assert_eq!(all, reference(&s, &groups, allowed.as_deref(), usize::MAX));
+                assert_eq!(all, reference(&s, &groups, allowed.as_deref(), prefer, usize::MAX));
             }
         }
     }
@@ -280,4 +293,54 @@ fn a_common_word_costs_its_head_not_its_list() {
     assert_eq!(r.count.pages as u32, e.terms[&0].pf, "a single term's page count is known");
     let postings = e.source.1.iter().filter(|k| k.contains("/p")).count();
     assert!(postings <= 2, "{postings} of {all} postings files: {:?}", e.source.1);
+}
+
+#[test]
+fn phrases_are_the_words_between_pairs_of_quotes() {
+    let w = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    assert_eq!(phrases(r#"feel "Secure Base" now"#), vec![w(&["secure", "base"])]);
+    assert_eq!(phrases("\u{201c}safe haven\u{201d} and \"bond\""), vec![w(&["safe", "haven"]), w(&["bond"])]);
+    assert!(phrases(r#"an "unclosed quote"#).is_empty(), "a quote without its pair is ignored");
+    assert_eq!(phrases(r#""a b" "c"#), vec![w(&["a", "b"])]);
+    assert!(phrases(r#""" "  ""#).is_empty());
+}
+
+#[test]
+fn a_phrase_keeps_only_sections_that_say_it_in_order() {
+    let mut e = engine();
+    // Both pages have "secure" and "base" or "attachment"; only the secure
+    // page's section says "secure base" in a row.
+    let all = urls(&mut e, "base secure ");
+    let quoted = urls(&mut e, r#""secure base""#);
+    assert_eq!(quoted, ["attachment/secure/#a-secure-base"], "{all:?}");
+    // The words the other way round are not the phrase.
+    assert!(urls(&mut e, r#""base secure""#).is_empty());
+    // A phrase word is never corrected or taken as a prefix.
+    assert!(urls(&mut e, r#""secure bas""#).is_empty());
+    let r = e.search(&Query { text: r#""secure bas""#, ..Query::default() }, 10).unwrap();
+    assert!(r.words.iter().all(|w| w.kind != WordKind::Corrected && w.kind != WordKind::Prefix), "{:?}", r.words);
+    // The title counts for the top of the page.
+    assert_eq!(urls(&mut e, r#""working alliance" bond"#)[0], "alliance/what/");
+}
+
+#[test]
+fn a_preferred_audience_counts_more_without_hiding_the_others() {
+    let mut e = engine();
+    let scores = |e: &mut Engine<MemSource>, prefer| {
+        let r = e.search(&Query { text: "attachment ", prefer, ..Query::default() }, 10).unwrap();
+        let mut v: Vec<(String, u32)> =
+            r.pages.iter().map(|p| (e.page(p.page).unwrap().u.clone(), p.docs[0].score)).collect();
+        v.sort();
+        v
+    };
+    let plain = scores(&mut e, None);
+    assert_eq!(plain.len(), 2, "{plain:?}");
+    for (prefer, favoured) in [("clinicians", "alliance/what/"), ("Clients", "attachment/secure/")] {
+        let got = scores(&mut e, Some(prefer));
+        let want: Vec<(String, u32)> =
+            plain.iter().map(|(u, s)| (u.clone(), s * if u == favoured { PREFER.0 } else { PREFER.1 })).collect();
+        assert_eq!(got, want, "prefer {prefer}");
+    }
+    let err = e.search(&Query { text: "x", prefer: Some("nobody"), ..Query::default() }, 10).unwrap_err();
+    assert!(err.to_string().contains("unknown audience `nobody`"), "{err}");
 }

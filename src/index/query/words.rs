@@ -4,8 +4,9 @@
 use super::*;
 
 impl<S: Source> Engine<S> {
-    /// Analyse one word (step 2 and 3).
-    pub(super) fn match_word(&mut self, word: &str, typing: bool) -> Result<WordMatch, SearchError> {
+    /// Analyse one word (step 2 and 3; a word with no match is corrected
+    /// only when `correct`).
+    pub(super) fn match_word(&mut self, word: &str, typing: bool, correct: bool) -> Result<WordMatch, SearchError> {
         let chars = word.chars().count();
         let mut m = WordMatch {
             word: word.to_string(),
@@ -45,7 +46,7 @@ impl<S: Source> Engine<S> {
         }
         if !terms.is_empty() {
             m.kind = if typing && (terms.len() > 1 || !exact) { WordKind::Prefix } else { WordKind::Exact };
-        } else if !stop && !self.question.contains(word) && chars >= 3 {
+        } else if correct && !stop && !self.question.contains(word) && chars >= 3 {
             if let Some(w) = self.correct(word)? {
                 let tid = self.vocab_shard(&w)?.and_then(|s| s.words.iter().find(|x| x.word == w)).map(|x| x.tid);
                 if let Some(tid) = tid {

@@ -55,6 +55,7 @@
   var PREFIX = 1;
   var SUB_RESULTS = 2;
   var BATCH = 8;
+  var PREFER = [3, 2];
   var WORD = /[\p{Alphabetic}\p{N}]+/gu;
   var ENDS_IN_WORD = /[\p{Alphabetic}\p{N}]$/u;
 
@@ -68,6 +69,26 @@
     return (text.match(WORD) || []).map(lower);
   }
   function chars(w) { return Array.from(w); }
+  // The words between each pair of double quotes (phrases in query.rs).
+  function phrases(text) {
+    var parts = text.split(/["\u201c\u201d\u201e]/);
+    var closed = parts.length % 2 === 1 ? parts.length : parts.length - 1;
+    var out = [];
+    for (var i = 1; i < closed; i += 2) {
+      var w = words(parts[i]);
+      if (w.length) out.push(w);
+    }
+    return out;
+  }
+  function says(text, phrase) {
+    var w = words(text);
+    for (var i = 0; i + phrase.length <= w.length; i++) {
+      var j = 0;
+      while (j < phrase.length && w[i + j] === phrase[j]) j++;
+      if (j === phrase.length) return true;
+    }
+    return false;
+  }
   // Code-point order (Rust's String order), not UTF-16 order.
   function cmpCodePoints(a, b) {
     var x = chars(a), y = chars(b);
@@ -326,7 +347,7 @@
       return best.c ? best.c.w : null;
     }
 
-    async function matchWord(word, typing) {
+    async function matchWord(word, typing, fix) {
       var n = chars(word).length;
       var m = { word: word, kind: "none", corrected: null, terms: [], surfaces: [] };
       var isStop = stop.has(word);
@@ -349,7 +370,7 @@
       });
       if (found.size) {
         m.kind = typing && (found.size > 1 || !exact) ? "prefix" : "exact";
-      } else if (!isStop && !question.has(word) && n >= 3) {
+      } else if (fix && !isStop && !question.has(word) && n >= 3) {
         var c = await correct(word);
         var cs = c && await vocabShard(c);
         var hit = cs && cs.find(function (e) { return e[0] === c; });
@@ -400,8 +421,11 @@
     // Steps 4-6 of query.rs: the exact best `limit` pages of `groups` (per
     // word: its [term, weight] pairs), restricted to the sorted page list
     // `allowed` (or null).
-    async function rank(groups, allowed, limit) {
+    async function rank(groups, allowed, prefer, limit) {
       var entries = [];
+      var preferSet = prefer ? new Set(prefer) : null;
+      function factor(page) { return !preferSet ? 1 : preferSet.has(page) ? PREFER[0] : PREFER[1]; }
+      var top = preferSet ? PREFER[0] : 1;
       groups.forEach(function (ts, g) { ts.forEach(function (t) { entries.push([g, t[0], t[1]]); }); });
       var tids = Array.from(new Set(entries.map(function (e) { return e[1]; }))).sort(function (a, b) { return a - b; });
       var ng = groups.length;
@@ -412,10 +436,10 @@
         while (a < b) { var mid = (a + b) >> 1; if (allowed[mid] < lo) a = mid + 1; else b = mid; }
         return a < allowed.length && allowed[a] <= hi;
       }
-      function key(v) {
+      function key(v, f) {
         var m = 0, s = 0;
         for (var i = 0; i < v.length; i++) { if (v[i] > 0) m++; s += v[i]; }
-        return [m, s];
+        return [m, s * f];
       }
       function cmpKey(a, b) { return a[0] - b[0] || a[1] - b[1]; }
       var round = 0;
@@ -460,8 +484,8 @@
             if (open.has(e[1]) && d.found.indexOf(e[1]) < 0) hi[e[0]] = Math.max(hi[e[0]], ub(e[1], d.page)[0] * e[2]);
           });
           var same = hi.every(function (v, i) { return v === d.lo[i]; });
-          if (same) exact.push({ key: key(d.lo), d: d });
-          else unsure.push({ key: key(hi), d: d });
+          if (same) exact.push({ key: key(d.lo, factor(d.page)), d: d });
+          else unsure.push({ key: key(hi, factor(d.page)), d: d });
         });
         exact.sort(function (a, b) { return cmpKey(b.key, a.key) || a.d.page - b.d.page || a.d.section - b.d.section; });
         var shown = new Set(), cut = 0;
@@ -473,7 +497,7 @@
         // The bar: the limit-th best lower bound of a page.
         var pageLower = new Map();
         docs.forEach(function (d) {
-          var k = key(d.lo), cur = pageLower.get(d.page);
+          var k = key(d.lo, factor(d.page)), cur = pageLower.get(d.page);
           if (!cur || cmpKey(k, cur) > 0) pageLower.set(d.page, k);
         });
         var bar = null;
@@ -488,7 +512,7 @@
         entries.forEach(function (e) {
           if (openMax.has(e[1])) bestUnseen[e[0]] = Math.max(bestUnseen[e[0]], openMax.get(e[1]) * e[2]);
         });
-        var unseen = key(bestUnseen);
+        var unseen = key(bestUnseen, top);
         var wanted = new Set();
         if (limit > 0) {
           // Threats, strongest first (the unseen ones after sections of the
@@ -548,8 +572,52 @@
       }
     }
 
+    // Whether section `section` of `page` says every phrase, in its title
+    // (first section only), heading or text (says_phrases in query.rs).
+    async function saysPhrases(p, section, list) {
+      var m = await page(p);
+      var texts = await sectionTexts(p, m);
+      // No texts where the browser cannot inflate: nothing to check against.
+      if (!texts.length) return true;
+      var fields = [section === 0 ? m.t : "", (m.s[section] || [""])[0], texts[section] || ""];
+      return list.every(function (ph) { return fields.some(function (t) { return says(t, ph); }); });
+    }
+
+    // Step 6 with phrases (rank_phrases in query.rs): the sections that say
+    // every phrase, in rank order, until `limit` pages or none is left.
+    async function rankPhrases(groups, allowed, prefer, list, limit) {
+      var want = Math.max(limit, 1) * 2;
+      for (;;) {
+        var r = await rank(groups, allowed, prefer, want);
+        var more = r.pages.length === want;
+        var docs = [];
+        r.pages.forEach(function (p) { docs = docs.concat(p.docs); });
+        docs.sort(function (a, b) {
+          return b.matched - a.matched || b.score - a.score || a.page - b.page || a.section - b.section;
+        });
+        // The candidates' files in one round of requests, not one by one
+        // (query.rs reads them as it goes: a file there costs no round trip).
+        var candidates = Array.from(new Set(docs.map(function (d) { return d.page; })));
+        await Promise.all(candidates.map(function (p) { return page(p).then(function (m) { return sectionTexts(p, m); }); }));
+        var out = [], at = new Map(), sections = 0;
+        for (var i = 0; i < docs.length; i++) {
+          var d = docs[i];
+          if (!at.has(d.page) && out.length === limit) continue;
+          if (!(await saysPhrases(d.page, d.section, list))) continue;
+          sections++;
+          if (!at.has(d.page)) { at.set(d.page, out.length); out.push({ page: d.page, docs: [] }); }
+          out[at.get(d.page)].docs.push(d);
+        }
+        if (out.length === limit || !more) {
+          return { pages: out, count: { pages: out.length, sections: sections, exact: !more && out.length < limit } };
+        }
+        want *= 4;
+      }
+    }
+
     // Rank `text` (steps 1-6 of query.rs) and return its best `limit` pages;
-    // filters: {tag, audience} display names.
+    // filters: {tag, audience} display names, and `prefer`, an audience
+    // whose pages count more.
     async function search(text, filters, limit) {
       await open();
       filters = filters || {};
@@ -560,15 +628,19 @@
       var plan = [];
       // A question's own words go when it has others (src/index/query).
       var subject = ws.some(function (w) { return !stop.has(w) && !question.has(w); });
+      // A phrase's words are found as typed: never prefixes, never corrected.
+      var list = phrases(text);
+      var quoted = new Set();
+      list.forEach(function (ph) { ph.forEach(function (w) { quoted.add(w); }); });
       ws.forEach(function (w, i) {
         if (seen.has(w)) return;
         seen.add(w);
-        var typing = typingLast && i === ws.length - 1;
+        var typing = typingLast && i === ws.length - 1 && !quoted.has(w);
         if (subject && !typing && question.has(w)) {
           plan.push(Promise.resolve({ word: w, kind: "stop", corrected: null, terms: [], surfaces: [] }));
           return;
         }
-        plan.push(matchWord(w, typing));
+        plan.push(matchWord(w, typing, !quoted.has(w)));
       });
       var matched = await Promise.all(plan);
       var allowed = null;
@@ -579,11 +651,12 @@
         if (!pages) continue;
         allowed = allowed ? allowed.filter(function (p) { return pages.indexOf(p) >= 0; }) : pages;
       }
+      var prefer = filters.prefer ? await facetPages("audience", filters.prefer) : null;
       var groups = matched.filter(function (m) { return m.terms.length; }).map(function (m) { return m.terms; });
       var tids = [];
       groups.forEach(function (g) { g.forEach(function (t) { tids.push(t[0]); }); });
       await loadRecords(tids);
-      var r = await rank(groups, allowed, limit);
+      var r = list.length ? await rankPhrases(groups, allowed, prefer, list, limit) : await rank(groups, allowed, prefer, limit);
       var corrected = null;
       if (matched.some(function (m) { return m.kind === "corrected"; })) {
         corrected = matched.filter(function (m) { return m.kind !== "stop"; })
@@ -663,6 +736,11 @@
   var popup = pageMode ? null : list.closest(".search-popup");
   var tagSelect = document.getElementById("search-tag");
   var audienceSelect = document.getElementById("search-audience");
+  // An audience whose pages rank first: the header form's, from the page it
+  // is on; the search page's, from its address (`?prefer=`).
+  var preferNote = document.getElementById("search-prefer");
+  var prefer = pageMode ? new URLSearchParams(location.search).get("prefer") || ""
+    : form && form.elements.prefer ? form.elements.prefer.value : "";
   var moreButton = document.getElementById("search-more");
   var PAGE_SIZE = pageMode ? 10 : 8;
   var base = root + "search/";
@@ -813,6 +891,7 @@
     return {
       tag: tagSelect ? tagSelect.value : "",
       audience: audienceSelect ? audienceSelect.value : "",
+      prefer: prefer,
     };
   }
 
@@ -903,6 +982,7 @@
     if (q) params.set("q", q);
     if (f.tag) params.set("tag", f.tag);
     if (f.audience) params.set("audience", f.audience);
+    if (f.prefer) params.set("prefer", f.prefer);
     var s = params.toString();
     history.replaceState(null, "", location.pathname + (s ? "?" + s : "") + location.hash);
   }
@@ -974,6 +1054,18 @@
     var hit = chosen && entries.find(function (e) { return e[0].toLowerCase() === chosen.toLowerCase(); });
     if (hit) select.value = hit[0];
     select.addEventListener("change", function () { clearTimeout(debounce); run(); });
+  }
+
+  if (pageMode && preferNote && prefer) {
+    preferNote.querySelector(".search-prefer-name").textContent = prefer;
+    preferNote.hidden = false;
+    preferNote.querySelector("button").addEventListener("click", function () {
+      prefer = "";
+      preferNote.hidden = true;
+      clearTimeout(debounce);
+      run();
+      input.focus();
+    });
   }
 
   if (pageMode) {
