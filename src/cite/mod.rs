@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet};
 use rayon::prelude::*;
 
 use hayagriva::citationberg::json::Item;
-use hayagriva::citationberg::{taxonomy::Locator, IndependentStyle, Locale, Style};
+use hayagriva::citationberg::{taxonomy::Locator, IndependentStyle, Locale, LocaleCode, Style};
 use hayagriva::{
     BibliographyDriver, BibliographyRequest, CitationItem, CitationRequest, CitePurpose, ElemChild, ElemChildren,
     LocatorPayload, SpecificLocator,
@@ -58,12 +58,33 @@ pub struct Formatter {
     splittable: bool,
 }
 
-/// The bundled CSL locales, read once per process: decoding them takes
-/// longer than formatting a small site's citations, and `haven serve`
-/// and the fuzzer would pay it on every build.
-fn locales() -> &'static [Locale] {
-    static LOCALES: std::sync::OnceLock<Vec<Locale>> = std::sync::OnceLock::new();
-    LOCALES.get_or_init(hayagriva::archive::locales)
+/// The bundled CSL locales that formatting in `lang` can read, decoded
+/// once per process per language: hayagriva looks a term up in the locale
+/// of `lang`, then of its fallback (`en` → `en-US`), then in `en-US`
+/// (`StyleContext::lookup_locale`), so only those are decoded. Decoding all
+/// 60 took longer than formatting a small site's citations.
+fn locales(lang: &LocaleCode) -> &'static [Locale] {
+    type Cache = std::sync::Mutex<Vec<(LocaleCode, &'static [Locale])>>;
+    static DECODED: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let mut cache = DECODED.get_or_init(Default::default).lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, l)) = cache.iter().find(|(code, _)| code == lang) {
+        return l;
+    }
+    /// A locale file's language, without decoding its terms.
+    #[derive(serde::Deserialize)]
+    struct Lang {
+        #[serde(rename = "@xml:lang")]
+        lang: Option<LocaleCode>,
+    }
+    let wanted = [Some(lang.clone()), lang.fallback(), Some(LocaleCode::en_us())];
+    let picked: Vec<Locale> = hayagriva::archive::LOCALES
+        .iter()
+        .filter(|bytes| ciborium::de::from_reader::<Lang, _>(**bytes).is_ok_and(|l| wanted.contains(&l.lang)))
+        .filter_map(|bytes| ciborium::de::from_reader::<Locale, _>(*bytes).ok())
+        .collect();
+    let picked: &'static [Locale] = Box::leak(picked.into_boxed_slice());
+    cache.push((lang.clone(), picked));
+    picked
 }
 
 impl Formatter {
@@ -113,7 +134,9 @@ impl Formatter {
         // bibliography, which a split driver does not see.
         let splittable = position_free && !xml.contains("citation-number");
         let citations_only = IndependentStyle { bibliography: None, ..style.clone() };
-        Formatter { style, locales: locales(), position_free, citations_only, splittable }
+        // No locale is asked for: the style's own, or en-US.
+        let lang = style.default_locale.clone().unwrap_or_else(LocaleCode::en_us);
+        Formatter { style, locales: locales(&lang), position_free, citations_only, splittable }
     }
 
     /// Format every citation group (in order) and the bibliography of the cited
