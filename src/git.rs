@@ -26,7 +26,11 @@ pub fn last_changed(site_root: &Path, rel_paths: &[&str]) -> HashMap<String, Dat
 }
 
 fn read(site_root: &Path, rel_paths: &[&str]) -> Option<HashMap<String, Date>> {
-    let repo = gix::discover(site_root).ok()?;
+    let mut repo = gix::discover(site_root).ok()?;
+    // Every page's path is looked up in two trees of each commit that
+    // changed content/: the folders on the way are the same objects, decoded
+    // once with a cache.
+    repo.object_cache_size_if_unset(4 << 20);
     let workdir = repo.workdir()?.canonicalize().ok()?;
     let content = site_root.join("content").canonicalize().ok()?;
     let prefix = content.strip_prefix(&workdir).ok()?.to_string_lossy().replace('\\', "/");

@@ -94,7 +94,7 @@ pub fn build(dir: &Path, pages: &[SearchPage]) -> tantivy::Result<Scores> {
     // One indexing thread, no merges: documents are written in order. A big
     // site may still get several segments; scores below are computed across
     // all of them, so the export does not depend on the segment layout.
-    let mut writer: IndexWriter = index.writer_with_num_threads(1, 64 << 20)?;
+    let mut writer: IndexWriter = index.writer_with_num_threads(1, memory_budget(pages))?;
     writer.set_merge_policy(Box::new(NoMergePolicy));
     let mut id = 0u64;
     // Each document's weight (by Haven id): listings count less.
@@ -133,6 +133,17 @@ pub fn build(dir: &Path, pages: &[SearchPage]) -> tantivy::Result<Scores> {
     writer.wait_merging_threads()?;
     let reader = reader(&index)?;
     scores(&reader, &f, &weights)
+}
+
+/// The indexing memory for `pages`: tantivy zeroes a third of it for its
+/// term table before the first document, which cost a small site more than
+/// indexing it; ~3 bytes per byte of text, between tantivy's least (15 MB)
+/// and 64 MiB.
+fn memory_budget(pages: &[SearchPage]) -> usize {
+    let text: usize =
+        pages.iter().flat_map(|p| &p.sections).map(|s| s.text.len() + s.heading.len() + s.extra.len()).sum();
+    // tantivy refuses less than 15 MB per thread (MEMORY_BUDGET_NUM_BYTES_MIN).
+    (text * 3).clamp(15_000_000, 64 << 20)
 }
 
 /// `path#anchor`, or `path` for the top of a page.
