@@ -164,6 +164,7 @@ pub fn ends_in_word(query: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tantivy::tokenizer::{Language, Stemmer};
 
     #[test]
     fn words_split_on_non_alphanumerics_and_lowercase() {
@@ -197,6 +198,33 @@ mod tests {
                      there these they this to was will with we you";
         assert_eq!(words(&mut a, probe), words(&mut b, probe));
         assert_eq!(words(&mut a, probe), ["we", "you"]);
+    }
+
+    #[test]
+    fn the_cached_stemmer_stems_as_tantivys_stemmer_does() {
+        let tantivys = || {
+            TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
+                .filter(LowerCaser)
+                .filter(StopWordFilter::remove(STOP_WORDS.iter().map(|w| w.to_string())))
+                .filter(Stemmer::new(Language::English))
+                .build()
+        };
+        let (mut ours, mut theirs) = (stemming(), tantivys());
+        let text = "Therapists attaching, attached; relationships RELATIONAL running runner ran ünïcode \
+                    generously generous generosity 42x caring cares cared carefully";
+        // Twice through the same analyzer: the second pass reads the memo.
+        for _ in 0..2 {
+            assert_eq!(words(&mut ours, text), words(&mut theirs, text));
+        }
+        let ours_tokens: Vec<(usize, usize, usize)> = {
+            let mut v = Vec::new();
+            ours.token_stream(text).process(&mut |t| v.push((t.offset_from, t.offset_to, t.position)));
+            v
+        };
+        let mut theirs_tokens = Vec::new();
+        theirs.token_stream(text).process(&mut |t| theirs_tokens.push((t.offset_from, t.offset_to, t.position)));
+        assert_eq!(ours_tokens, theirs_tokens, "offsets and positions too");
     }
 
     #[test]
