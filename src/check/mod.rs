@@ -420,6 +420,10 @@ impl Claims {
         let mut out = Vec::new();
         let mut search_from = p.body_offset;
         for block in p.text.lines() {
+            // Most blocks hold no claim: one look at the whole block first.
+            if !self.may_match(block) {
+                continue;
+            }
             for r in crate::parse::sentence_ranges(block) {
                 let sentence = crate::parse::tidy(&block[r]);
                 if sentence.is_empty() || !self.matches(&sentence) {
@@ -440,6 +444,14 @@ impl Claims {
             }
         }
         out
+    }
+
+    /// Whether some sentence of `block` may read like a claim: every claim
+    /// has one of the phrases or a digit, and a sentence's tidied text is
+    /// part of its block's.
+    fn may_match(&self, block: &str) -> bool {
+        let lower = crate::parse::tidy(block).to_lowercase();
+        lower.bytes().any(|b| b.is_ascii_digit()) || self.phrases.as_ref().is_some_and(|ac| ac.is_match(&lower))
     }
 
     /// Whether `sentence` reads like an empirical claim.
