@@ -22,10 +22,9 @@ pub struct SearchPage {
     /// Extra words indexed like the title: glossary synonyms, an article's
     /// `keywords` (the words readers use for it, not shown).
     pub synonyms: Vec<String>,
-    /// The description and key points, which say what the page is about:
-    /// weighed over the body ([`crate::index::inverted::BOOSTS`]), never shown
-    /// from here (the description is also the start of the first section).
-    pub summary: String,
+    /// The page's key points (front matter), searched with its first
+    /// section's body (which starts with the description), never shown.
+    pub key_points: String,
     /// A listing (the home page, a section's index): it ranks below the
     /// articles that hold the same words ([`crate::index::inverted::LISTING_WEIGHT`]).
     pub listing: bool,
@@ -66,9 +65,13 @@ fn page_with(site: &Site, p: &Page, glossary: &str) -> SearchPage {
     if !groups.is_empty() {
         let synonyms = Synonyms::new(groups);
         for (i, section) in page.sections.iter_mut().enumerate() {
-            let title = if i == 0 { page.title.as_str() } else { "" };
-            section.extra = synonyms.expand(&[title, &section.heading, &section.text]);
+            let (title, points) = if i == 0 { (page.title.as_str(), page.key_points.as_str()) } else { ("", "") };
+            section.extra = synonyms.expand(&[title, &section.heading, &section.text, points]);
         }
+    }
+    // The key points say what the page is about: searched with its top.
+    if let Some(top) = page.sections.first_mut().filter(|_| !page.key_points.is_empty()) {
+        top.extra = join(&page.key_points, &top.extra);
     }
     page
 }
@@ -116,7 +119,7 @@ fn page_of(site: &Site, p: &Page, glossary: &str) -> SearchPage {
             tags: p.meta.tags.clone(),
             audience: p.meta.audience.clone(),
             synonyms: p.meta.synonyms.clone(),
-            summary: p.meta.description.clone(),
+            key_points: String::new(),
             listing: false,
             sections: vec![SearchSection {
                 heading: String::new(),
@@ -134,9 +137,7 @@ fn page_of(site: &Site, p: &Page, glossary: &str) -> SearchPage {
             tags: p.meta.tags.clone(),
             audience: p.meta.audience.clone(),
             synonyms: p.meta.synonyms.iter().chain(&p.meta.keywords).cloned().collect(),
-            summary: std::iter::once(&p.meta.description)
-                .chain(&p.meta.key_points)
-                .fold(String::new(), |a, b| join(&a, b)),
+            key_points: p.meta.key_points.join(" "),
             listing: p.is_section,
             sections,
         }
@@ -284,6 +285,17 @@ mod tests {
         let s = flatten(&Site::new(test_config()), &p, true);
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].text, "Intro. Part Body.");
+    }
+
+    #[test]
+    fn key_points_are_searched_with_the_top_of_the_page_never_shown() {
+        let src = "+++\ntitle = \"T\"\ndescription = \"Desc.\"\nkey_points = [\"Clingy feelings are common.\", \"Ask.\"]\n+++\nIntro.\n\n## Part\n\nBody.\n";
+        let mut p = Page { source: src.into(), rel_path: "a/b.md".into(), path: "a/b/".into(), ..Page::default() };
+        assert!(crate::parse::parse_page(&mut p).is_empty());
+        let doc = page_with(&Site::new(test_config()), &p, "glossary/");
+        assert_eq!(doc.sections[0].extra, "Clingy feelings are common. Ask.");
+        assert_eq!(doc.sections[0].text, "Desc. Intro.", "shown text unchanged");
+        assert_eq!(doc.sections[1].extra, "");
     }
 
     pub fn test_config() -> crate::config::Config {

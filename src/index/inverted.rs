@@ -28,8 +28,6 @@ pub struct Fields {
     /// Page title and glossary synonyms (on the page's first section only).
     pub title: Field,
     pub heading: Field,
-    /// The page's description and key points (on its first section only).
-    pub summary: Field,
     pub body: Field,
     /// Page tags (on the page's first section only).
     pub tags: Field,
@@ -45,11 +43,7 @@ pub struct Fields {
 pub const LISTING_WEIGHT: f32 = 0.5;
 
 /// How much a match in each field counts, relative to the body.
-/// The summary (description and key points) says what the page is about:
-/// a word there scores in this short field on top of the body (where the
-/// description is too), so it counts over a passing mention. (1.5 and 2.5
-/// ranked worse on tests/relevance than 1.0.)
-pub const BOOSTS: [(&str, f32); 5] = [("title", 3.0), ("heading", 2.0), ("summary", 1.0), ("tags", 1.5), ("body", 1.0)];
+pub const BOOSTS: [(&str, f32); 4] = [("title", 3.0), ("heading", 2.0), ("tags", 1.5), ("body", 1.0)];
 
 /// The schema, defined once.
 pub fn schema() -> (Schema, Fields) {
@@ -63,7 +57,6 @@ pub fn schema() -> (Schema, Fields) {
         doc: b.add_u64_field("doc", INDEXED | FAST | STORED),
         title: b.add_text_field("title", text.clone()),
         heading: b.add_text_field("heading", text.clone()),
-        summary: b.add_text_field("summary", text.clone()),
         body: b.add_text_field("body", text.clone()),
         tags: b.add_text_field("tags", text),
         audience: b.add_text_field("audience", STRING | STORED),
@@ -110,9 +103,6 @@ pub fn build(dir: &Path, pages: &[SearchPage]) -> tantivy::Result<Scores> {
                 }
                 for t in &page.tags {
                     d.add_text(f.tags, t);
-                }
-                if !page.summary.is_empty() {
-                    d.add_text(f.summary, &page.summary);
                 }
             }
             for a in &page.audience {
@@ -172,7 +162,6 @@ fn scores(reader: &IndexReader, f: &Fields, weights: &[f32]) -> tantivy::Result<
         let field = match name {
             "title" => f.title,
             "heading" => f.heading,
-            "summary" => f.summary,
             "tags" => f.tags,
             _ => f.body,
         };
@@ -242,7 +231,7 @@ pub(crate) mod tests {
                 tags: vec!["Attachment".into()],
                 audience: vec!["clients".into()],
                 synonyms: vec![],
-                summary: "How a secure base feels. A caregiver who responds.".into(),
+                key_points: "How a secure base feels. A caregiver who responds.".into(),
                 listing: false,
                 sections: vec![
                     sec("", "", "Secure attachment grows from a responsive caregiver."),
@@ -255,7 +244,7 @@ pub(crate) mod tests {
                 tags: vec!["Alliance".into()],
                 audience: vec!["clinicians".into()],
                 synonyms: vec![],
-                summary: String::new(),
+                key_points: String::new(),
                 listing: false,
                 sections: vec![
                     sec("", "", "The alliance is the collaborative bond between client and therapist."),
@@ -277,7 +266,7 @@ pub(crate) mod tests {
         for (tid, term) in scores.terms.iter().enumerate() {
             // What tantivy's QueryParser builds for one term over boosted fields.
             let clauses: Vec<(Occur, Box<dyn Query>)> =
-                [(f.title, 3.0), (f.heading, 2.0), (f.summary, 1.0), (f.tags, 1.5), (f.body, 1.0)]
+                [(f.title, 3.0), (f.heading, 2.0), (f.tags, 1.5), (f.body, 1.0)]
                     .into_iter()
                     .map(|(field, boost)| {
                         let q = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::WithFreqs);

@@ -139,7 +139,6 @@ fn word_terms(pages: &[docs::SearchPage]) -> HashMap<String, Option<String>> {
                 let texts = std::iter::once(&p.title)
                     .chain(&p.synonyms)
                     .chain(&p.tags)
-                    .chain(std::iter::once(&p.summary))
                     .chain(p.sections.iter().flat_map(|s| [&s.heading, &s.text, &s.extra]));
                 for text in texts {
                     // Most words were seen before: look up, allocate only new ones.

@@ -94,7 +94,7 @@ fn pages(n: usize, sections: usize) -> Vec<SearchPage> {
             tags: vec![],
             audience: vec![],
             synonyms: vec![],
-            summary: String::new(),
+            key_points: String::new(),
             listing: false,
             sections: (0..sections)
                 .map(|s| crate::index::docs::SearchSection {

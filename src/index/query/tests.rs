@@ -155,7 +155,7 @@ fn synthetic(seed: u64, pages: usize, terms: usize) -> Synthetic {
             tags: if p % 7 == 0 { vec!["seven".into()] } else { vec![] },
             audience: vec![],
             synonyms: vec![],
-            summary: String::new(),
+            key_points: String::new(),
             listing: false,
             sections,
         });
