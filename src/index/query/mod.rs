@@ -429,7 +429,7 @@ impl<S: Source> Engine<S> {
         phrases: &[Vec<String>],
         limit: usize,
     ) -> Result<(Vec<PageHit>, Count), SearchError> {
-        let mut want = limit.max(1) * 2;
+        let mut want = limit.max(1).saturating_mul(2);
         loop {
             let (ranked, _) = self.rank(groups, allowed, prefer, want)?;
             let more = ranked.len() == want;
@@ -460,7 +460,7 @@ impl<S: Source> Engine<S> {
                 let count = Count { pages: pages.len(), sections, exact: !more && pages.len() < limit };
                 return Ok((pages, count));
             }
-            want *= 4;
+            want = want.saturating_mul(4);
         }
     }
 
