@@ -250,12 +250,12 @@ pub fn parse_csl_json(text: &str) -> Result<Vec<Parsed>, Vec<Diagnostic>> {
     })?;
     // Entry start lines: each top-level `{` of the array, in order.
     let starts = top_level_object_lines(text);
-    let line_starts = LineStarts::new(text);
+    let line_index = crate::diag::LineIndex::new(text);
     let mut out = Vec::new();
     let mut errs = Vec::new();
     for (i, mut v) in values.into_iter().enumerate() {
         let line = starts.get(i).copied().unwrap_or(1);
-        let range = line_starts.range(line, starts.get(i + 1).copied());
+        let range = line_index.lines(text, line, starts.get(i + 1).copied());
         let id = v.get("id").and_then(|x| x.as_str().map(String::from).or_else(|| x.as_i64().map(|n| n.to_string())));
         let Some(id) = id else {
             errs.push(
@@ -288,30 +288,6 @@ pub fn parse_csl_json(text: &str) -> Result<Vec<Parsed>, Vec<Diagnostic>> {
         Ok(out)
     } else {
         Err(errs)
-    }
-}
-
-/// The byte offset where each line of a text starts (line 1 at index 0).
-struct LineStarts {
-    starts: Vec<usize>,
-    len: usize,
-}
-
-impl LineStarts {
-    fn new(text: &str) -> LineStarts {
-        let mut starts = vec![0];
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        LineStarts { starts, len: text.len() }
-    }
-
-    /// The byte range of lines `from` (1-based) up to `to` (exclusive; the
-    /// end of the text when `None`). A bibliography of 12,500 entries scanned
-    /// its text from the top for each one before.
-    fn range(&self, from: usize, to: Option<usize>) -> std::ops::Range<usize> {
-        let start_of = |line: usize| self.starts.get(line.saturating_sub(1)).copied().unwrap_or(self.len);
-        let start = start_of(from).min(self.len);
-        let end = to.map_or(self.len, start_of).clamp(start, self.len);
-        start..end
     }
 }
 
@@ -568,9 +544,9 @@ pub fn parse_bibtex(text: &str) -> Result<Vec<Parsed>, Vec<Diagnostic>> {
     let mut out = Vec::new();
     let mut errs = Vec::new();
     let lines = entry_lines(text, bib.iter().map(|e| e.key.as_str()));
-    let line_starts = LineStarts::new(text);
+    let line_index = crate::diag::LineIndex::new(text);
     for ((entry, &line), next) in bib.iter().zip(&lines).zip(next_lines(&lines)) {
-        let range = line_starts.range(line, next);
+        let range = line_index.lines(text, line, next);
         let field = |name: &str| entry.get(name).map(biblatex::ChunksExt::format_verbatim);
         let fields: Vec<(&str, Raw)> =
             evidence::FIELDS.iter().filter_map(|&f| field(f).map(|v| (f, Raw::Text(v)))).collect();
@@ -735,10 +711,10 @@ pub fn parse_hayagriva_yaml(text: &str) -> Result<Vec<Parsed>, Vec<Diagnostic>> 
         }
     }
     let lines: Vec<usize> = lib.iter().map(|e| key_lines.get(e.key()).copied().unwrap_or(1)).collect();
-    let line_starts = LineStarts::new(text);
+    let line_index = crate::diag::LineIndex::new(text);
     for ((entry, &line), next) in lib.iter().zip(&lines).zip(next_lines(&lines)) {
         let key = entry.key().to_string();
-        let range = line_starts.range(line, next);
+        let range = line_index.lines(text, line, next);
         let fields_of = raw.get(key.as_str()).and_then(serde_yaml::Value::as_mapping);
         let get = |name: &str| fields_of.and_then(|m| m.get(name));
         let fields: Vec<(&str, Raw)> =

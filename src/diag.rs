@@ -309,9 +309,6 @@ impl LineIndex {
         LineIndex { starts, last: std::cell::Cell::new(None) }
     }
 
-    /// The [`Location`] of byte range `span` of `text` (the text this index
-    /// was made of), in time that does not grow with the line's length when
-    /// calls come in source order.
     /// The byte range of 1-based `line` of `text` (without its newline).
     pub fn line_span(&self, text: &str, line: usize) -> std::ops::Range<usize> {
         let start = self.starts.get(line.saturating_sub(1)).copied().unwrap_or(text.len()).min(text.len());
@@ -319,6 +316,18 @@ impl LineIndex {
         start..end
     }
 
+    /// The byte range of lines `from` (1-based) up to line `to` (exclusive;
+    /// the end of `text` when `None`), newlines included.
+    pub fn lines(&self, text: &str, from: usize, to: Option<usize>) -> std::ops::Range<usize> {
+        let start_of = |line: usize| self.starts.get(line.saturating_sub(1)).copied().unwrap_or(text.len());
+        let start = start_of(from).min(text.len());
+        let end = to.map_or(text.len(), start_of).clamp(start, text.len());
+        start..end
+    }
+
+    /// The [`Location`] of byte range `span` of `text` (the text this index
+    /// was made of), in time that does not grow with the line's length when
+    /// calls come in source order.
     pub fn locate(&self, text: &str, span: std::ops::Range<usize>) -> Location {
         let start = clamp_to_char_boundary(text, span.start);
         let line = self.starts.partition_point(|&s| s <= start).max(1);

@@ -193,7 +193,7 @@ impl Ctx<'_> {
             let list = site.series.get(name)?;
             let pos = list.iter().position(|&x| x == p.id)?;
             // Lists are newest first: "previous" is older (pos + 1).
-            Some(SeriesNav {
+            Some(Neighbours {
                 name: name.clone(),
                 prev: list.get(pos + 1).map(|&x| self.page_ref(x)),
                 next: pos.checked_sub(1).and_then(|i| list.get(i)).map(|&x| self.page_ref(x)),
@@ -224,7 +224,7 @@ impl Ctx<'_> {
     /// Previous and next in the section's listing order, for an article in a
     /// section (not the root) that is on no series or reading path (`on_trail`):
     /// those have their own previous and next.
-    fn section_nav(&self, p: &Page, on_trail: bool) -> Option<SectionNav> {
+    fn section_nav(&self, p: &Page, on_trail: bool) -> Option<Neighbours> {
         let site = self.site;
         if on_trail || p.is_section || p.is_glossary_term() || p.section.is_empty() {
             return None;
@@ -233,7 +233,7 @@ impl Ctx<'_> {
         let pos = s.pages.iter().position(|&x| x == p.id)?;
         let prev = pos.checked_sub(1).map(|i| self.page_ref(s.pages[i]));
         let next = s.pages.get(pos + 1).map(|&x| self.page_ref(x));
-        (prev.is_some() || next.is_some()).then(|| SectionNav { title: s.title.clone(), prev, next })
+        (prev.is_some() || next.is_some()).then(|| Neighbours { name: s.title.clone(), prev, next })
     }
 
     /// The glossary's terms, grouped by first letter, for `glossary.html`.

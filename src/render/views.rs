@@ -158,18 +158,12 @@ pub(super) struct SectionRef {
     pub(super) url: String,
 }
 
+/// The previous and next page of a sequence named `name`: a series
+/// (older and newer topic) or a section (its listing order, for an article
+/// on no series or reading path).
 #[derive(Serialize)]
-pub(super) struct SeriesNav {
+pub(super) struct Neighbours {
     pub(super) name: String,
-    pub(super) prev: Option<PageRef>,
-    pub(super) next: Option<PageRef>,
-}
-
-/// Previous and next article in its section's listing order, for an
-/// article on no series or reading path.
-#[derive(Serialize)]
-pub(super) struct SectionNav {
-    pub(super) title: String,
     pub(super) prev: Option<PageRef>,
     pub(super) next: Option<PageRef>,
 }
