@@ -286,7 +286,7 @@ fn terminal_safe(s: &str) -> String {
 /// The query in quotes, unless it has its own (a phrase search).
 fn quoted(query: &str) -> String {
     let q = terminal_safe(query);
-    if query.contains(['"', '\u{201c}', '\u{201d}']) {
+    if query.contains(crate::index::query::QUOTES) {
         q
     } else {
         format!("\"{q}\"")

@@ -231,7 +231,7 @@ pub(crate) mod tests {
                 tags: vec!["Attachment".into()],
                 audience: vec!["clients".into()],
                 synonyms: vec![],
-                key_points: "How a secure base feels. A caregiver who responds.".into(),
+                key_points: String::new(),
                 listing: false,
                 sections: vec![
                     sec("", "", "Secure attachment grows from a responsive caregiver."),

@@ -218,12 +218,15 @@ pub struct Query<'a> {
 /// `PREFER.1` (whole numbers, so both engines compute the same).
 pub const PREFER: (u32, u32) = (3, 2);
 
-/// The phrases of a query: the words between each pair of double quotes
-/// (`"secure base"`, also typographic quotes), in order. A quote without
-/// its pair is ignored.
+/// The marks that open or close a phrase: the double quote and the
+/// typographic ones phones type (`search.js` splits on the same).
+pub const QUOTES: [char; 4] = ['"', '\u{201c}', '\u{201d}', '\u{201e}'];
+
+/// The phrases of a query: the words between each pair of [`QUOTES`]
+/// (`"secure base"`), in order. A quote without its pair is ignored.
 pub fn phrases(text: &str) -> Vec<Vec<String>> {
     let mut surface = analysis::surface();
-    let parts: Vec<&str> = text.split(['"', '\u{201c}', '\u{201d}', '\u{201e}']).collect();
+    let parts: Vec<&str> = text.split(QUOTES).collect();
     // Parts 1, 3, 5… are inside quotes; the last part of an odd count of
     // quotes is not closed.
     let closed = if parts.len() % 2 == 1 { parts.len() } else { parts.len() - 1 };

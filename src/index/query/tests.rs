@@ -11,6 +11,14 @@ fn search_js_shares_the_engines_constants() {
         format!("var EXACT = {EXACT};"),
         format!("var BATCH = {BATCH};"),
         format!("var GROUP_CHARS = {};", crate::index::export::GROUP_CHARS),
+        format!("var PREFER = [{}, {}];", PREFER.0, PREFER.1),
+        format!(
+            "text.split(/[{}]/);",
+            QUOTES
+                .iter()
+                .map(|&c| if c.is_ascii() { c.to_string() } else { format!("\\u{:04x}", c as u32) })
+                .collect::<String>()
+        ),
     ] {
         assert_eq!(js.matches(line.as_str()).count(), 1, "search.js must say `{line}` once");
     }
