@@ -375,7 +375,10 @@ fn issue_20_interface_serves_the_network_with_a_warning_and_open_starts_a_browse
     let bin = tempfile::tempdir().unwrap();
     let opened = bin.path().join("opened.txt");
     let opener = bin.path().join("xdg-open");
-    std::fs::write(&opener, format!("#!/bin/sh\necho \"$1\" > '{}'\n", opened.display())).unwrap();
+    // It writes beside the file and renames, so the test never reads a file the shell
+    // has created but not yet written.
+    std::fs::write(&opener, format!("#!/bin/sh\necho \"$1\" > '{0}.part' && mv '{0}.part' '{0}'\n", opened.display()))
+        .unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
