@@ -164,7 +164,11 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
     // staging folders beside them (which also proves their parents writable).
     let outputs = prepare_outputs(config, &mut run.diags);
     let (writer, index_staging) = run.or_stop(outputs, Cause::Environment)?;
-    let Some(mut site) = analyse_timed(config, &mut run.diags, &mut run.watch) else {
+    // The theme depends on the site's files alone: its templates compile
+    // beside the analysis.
+    let (analysed, theme) =
+        rayon::join(|| analyse_timed(config, &mut run.diags, &mut run.watch), || theme::resolve(&config.root));
+    let Some(mut site) = analysed else {
         return Err(run.failed(Cause::Content));
     };
     // `haven check`'s lints, counted so the build can say there is more to see.
@@ -178,7 +182,7 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
             p.text = String::new();
         }
     }
-    let theme = run.or_stop(theme::resolve(&config.root), Cause::Content)?;
+    let theme = run.or_stop(theme, Cause::Content)?;
     let index = render_and_index(&site, &theme, &writer, index_staging, &mut run);
     let index = run.or_stop(index, Cause::Content)?;
     run.stop_on_errors()?;

@@ -70,21 +70,38 @@ fn locales(lang: &LocaleCode) -> &'static [Locale] {
     if let Some((_, l)) = cache.iter().find(|(code, _)| code == lang) {
         return l;
     }
-    /// A locale file's language, without decoding its terms.
-    #[derive(serde::Deserialize)]
-    struct Lang {
-        #[serde(rename = "@xml:lang")]
-        lang: Option<LocaleCode>,
-    }
     let wanted = [Some(lang.clone()), lang.fallback(), Some(LocaleCode::en_us())];
     let picked: Vec<Locale> = hayagriva::archive::LOCALES
         .iter()
-        .filter(|bytes| ciborium::de::from_reader::<Lang, _>(**bytes).is_ok_and(|l| wanted.contains(&l.lang)))
+        .filter(|bytes| wanted.contains(&locale_lang(bytes)))
         .filter_map(|bytes| ciborium::de::from_reader::<Locale, _>(*bytes).ok())
         .collect();
     let picked: &'static [Locale] = Box::leak(picked.into_boxed_slice());
     cache.push((lang.clone(), picked));
     picked
+}
+
+/// A CBOR-encoded locale's language. Every bundled locale opens with its
+/// `@xml:lang` (a map whose first key it is), read here from the first bytes;
+/// a locale laid out otherwise is decoded, which skips over all its terms.
+fn locale_lang(bytes: &[u8]) -> Option<LocaleCode> {
+    const KEY: &[u8] = b"\x69@xml:lang"; // a CBOR text of 9 bytes
+    let sniffed = bytes.get(..64).and_then(|head| {
+        let at = head.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
+        let len = usize::from(head.get(at)?.checked_sub(0x60).filter(|&n| n < 24)?); // a short text
+        std::str::from_utf8(head.get(at + 1..at + 1 + len)?).ok()
+    });
+    match sniffed {
+        Some(code) => Some(LocaleCode(code.to_string())),
+        None => {
+            #[derive(serde::Deserialize)]
+            struct Lang {
+                #[serde(rename = "@xml:lang")]
+                lang: Option<LocaleCode>,
+            }
+            ciborium::de::from_reader::<Lang, _>(bytes).ok().and_then(|l| l.lang)
+        }
+    }
 }
 
 impl Formatter {

@@ -322,3 +322,31 @@ proptest::proptest! {
         proptest::prop_assert_eq!(escape(&s), expected);
     }
 }
+
+#[test]
+fn every_bundled_locale_language_is_read_from_its_first_bytes_as_a_full_decode_reads_it() {
+    #[derive(serde::Deserialize)]
+    struct Full {
+        #[serde(rename = "@xml:lang")]
+        lang: Option<LocaleCode>,
+    }
+    assert!(hayagriva::archive::LOCALES.len() > 50);
+    for bytes in hayagriva::archive::LOCALES {
+        let full = ciborium::de::from_reader::<Full, _>(*bytes).unwrap().lang;
+        assert!(full.is_some());
+        assert_eq!(locale_lang(bytes), full);
+    }
+    // A locale whose language is not among its first bytes is decoded.
+    let mut late = Vec::new();
+    ciborium::ser::into_writer(
+        &std::collections::BTreeMap::from([
+            ("#a-key-sorted-before-the-language".repeat(3), "x"),
+            ("@xml:lang".into(), "de-AT"),
+        ]),
+        &mut late,
+    )
+    .unwrap();
+    assert!(late.windows(9).position(|w| w == b"@xml:lang").unwrap() > 64);
+    assert_eq!(locale_lang(&late), Some(LocaleCode("de-AT".into())));
+    assert_eq!(locale_lang(b"\xa0"), None, "an empty map has no language");
+}
