@@ -146,6 +146,10 @@ pub fn unbase64(s: &str) -> Result<Vec<u8>, DecodeError> {
 /// The compression level of [`deflate`]: zlib's default. At the 10,000-article
 /// benchmark the best level (9) wrote 8.6 KB less of 79.8 MB of static search
 /// files and spent 2.57 against 2.14 CPU-seconds compressing.
+///
+/// flate2 runs on its zlib-rs backend (a port of zlib-ng; `Cargo.toml`): on
+/// the long-article corpus it compressed at 73 against miniz_oxide's 32 MB/s
+/// at this level, and the output was 0.2% larger (smaller on the shipped site).
 const LEVEL: flate2::Compression = flate2::Compression::new(6);
 
 /// Raw DEFLATE of `text`.
