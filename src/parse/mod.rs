@@ -63,12 +63,14 @@ fn parse_page_with(page: &mut Page, guard: bool) -> Vec<Diagnostic> {
         }
     }
     page.body_offset = body_offset;
-    let source = page.source.clone();
+    // Lent out while the body is parsed (the page's other fields are filled in).
+    let source = std::mem::take(&mut page.source);
     let result = if guard {
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse_body(&source, body_offset)))
     } else {
         Ok(parse_body(&source, body_offset))
     };
+    page.source = source;
     match result {
         Ok((doc, ds)) => {
             page.nodes = doc.nodes;

@@ -146,3 +146,18 @@ fn issue_1110_input_does_not_crash() {
     let (_d, diags) = doc("a  2\n:<\n  {}\n -\n");
     assert!(diags.is_empty());
 }
+
+proptest::proptest! {
+    #[test]
+    fn tidy_is_the_join_and_replace_it_was(s in "[ \t\n\u{a0}\u{2003}.,;:()aZé]{0,40}") {
+        let was = s.split_whitespace().collect::<Vec<_>>().join(" ")
+            .replace(" .", ".")
+            .replace(" ,", ",")
+            .replace(" ;", ";")
+            .replace(" :", ":")
+            .replace("( )", "")
+            .trim()
+            .to_string();
+        proptest::prop_assert_eq!(crate::parse::tidy(&s), was);
+    }
+}
