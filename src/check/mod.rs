@@ -499,6 +499,8 @@ pub fn fk_grade(text: &str) -> f64 {
     let mut sentences = 0usize;
     let mut words = 0usize;
     let mut syllables = 0usize;
+    // The letters of the current word (one buffer for the whole text).
+    let mut letters = String::new();
     for block in text.lines() {
         let n = crate::parse::sentence_ranges(block).len();
         if n == 0 {
@@ -506,12 +508,13 @@ pub fn fk_grade(text: &str) -> f64 {
         }
         sentences += n;
         for w in block.split_whitespace() {
-            let w: String = w.chars().filter(|c| c.is_alphabetic()).collect();
-            if w.is_empty() {
+            letters.clear();
+            letters.extend(w.chars().filter(|c| c.is_alphabetic()));
+            if letters.is_empty() {
                 continue;
             }
             words += 1;
-            syllables += count_syllables(&w);
+            syllables += count_syllables(&letters);
         }
     }
     if words == 0 || sentences == 0 {
@@ -522,6 +525,21 @@ pub fn fk_grade(text: &str) -> f64 {
 
 /// Vowel groups, minus a silent final `e`, at least one.
 pub fn count_syllables(word: &str) -> usize {
+    if word.is_ascii() {
+        // Most words: the same count without allocating a lower-cased copy.
+        let vowel = |b: u8| matches!(b.to_ascii_lowercase(), b'a' | b'e' | b'i' | b'o' | b'u' | b'y');
+        let (mut count, mut prev) = (0, false);
+        for &b in word.as_bytes() {
+            let v = vowel(b);
+            count += usize::from(v && !prev);
+            prev = v;
+        }
+        let lower_end = |s: &str| word.len() >= s.len() && word[word.len() - s.len()..].eq_ignore_ascii_case(s);
+        if lower_end("e") && !lower_end("le") && count > 1 {
+            count -= 1;
+        }
+        return count.max(1);
+    }
     let w = word.to_lowercase();
     let chars: Vec<char> = w.chars().collect();
     let vowel = |c: char| "aeiouy".contains(c);
@@ -569,5 +587,32 @@ mod tests {
             "Contemporary psychotherapeutic conceptualizations emphasize multidimensional collaborative relationships.",
         );
         assert!(easy < 2.0 && hard > 15.0, "{easy} {hard}");
+        assert_eq!(count_syllables("TABLE"), 2, "upper case, ending in -le");
+        assert_eq!(count_syllables("Cake"), 1);
+    }
+
+    /// The count as it was before the ASCII fast path: lower-cased copy, chars.
+    fn syllables_was(word: &str) -> usize {
+        let w = word.to_lowercase();
+        let mut count = 0;
+        let mut prev = false;
+        for c in w.chars() {
+            let v = "aeiouy".contains(c);
+            if v && !prev {
+                count += 1;
+            }
+            prev = v;
+        }
+        if w.ends_with('e') && !w.ends_with("le") && count > 1 {
+            count -= 1;
+        }
+        count.max(1)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_ascii_syllable_count_is_the_general_one(w in "[a-zA-Z]{1,12}|[a-zA-ZÉéİ]{1,8}") {
+            proptest::prop_assert_eq!(count_syllables(&w), syllables_was(&w));
+        }
     }
 }

@@ -34,35 +34,39 @@ const ABBREVIATIONS: &[&str] = &[
 ];
 
 /// Byte ranges of the sentences in `text`.
+///
+/// A sentence ends at `.`, `?` or `!` (and the closing quotes or brackets
+/// after it) followed by whitespace and then an upper-case letter, a digit,
+/// an opening quote or bracket, or the end; a `.` that ends an abbreviation
+/// or an initial does not end one.
 pub fn sentence_ranges(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    for (i, &(pos, c)) in chars.iter().enumerate() {
+    for (pos, c) in text.char_indices() {
         if !matches!(c, '.' | '?' | '!') {
             continue;
         }
-        // Skip closing quotes/brackets after the terminator.
-        let mut j = i + 1;
-        while j < chars.len() && matches!(chars[j].1, '"' | '\'' | ')' | '”' | '’' | ']') {
-            j += 1;
-        }
-        if j >= chars.len() || !chars[j].1.is_whitespace() {
-            continue;
-        }
-        let mut k = j;
-        while k < chars.len() && chars[k].1.is_whitespace() {
-            k += 1;
-        }
-        if k < chars.len()
-            && !(chars[k].1.is_uppercase()
-                || chars[k].1.is_numeric()
-                || matches!(chars[k].1, '"' | '“' | '(' | NARRATIVE_OPEN))
-        {
-            continue;
+        let after = pos + c.len_utf8();
+        // Skip closing quotes/brackets after the terminator; whitespace must follow.
+        let mut rest =
+            text[after..].char_indices().skip_while(|&(_, ch)| matches!(ch, '"' | '\'' | ')' | '”' | '’' | ']'));
+        let end = match rest.next() {
+            Some((j, ch)) if ch.is_whitespace() => after + j,
+            _ => continue,
+        };
+        let next = rest.find(|&(_, ch)| !ch.is_whitespace());
+        if let Some((_, ch)) = next {
+            if !(ch.is_uppercase() || ch.is_numeric() || matches!(ch, '"' | '“' | '(' | NARRATIVE_OPEN)) {
+                continue;
+            }
         }
         if c == '.' {
-            let word_start = text[..pos].rfind(char::is_whitespace).map_or(0, |w| w + 1);
+            // After the whitespace before the word, however many bytes it takes.
+            let word_start = text[..pos]
+                .char_indices()
+                .rev()
+                .find(|&(_, ch)| ch.is_whitespace())
+                .map_or(0, |(w, ch)| w + ch.len_utf8());
             let word = text[word_start..=pos].to_lowercase();
             if ABBREVIATIONS.contains(&word.as_str())
                 || (word.len() == 2 && word.chars().next().is_some_and(char::is_alphabetic))
@@ -70,9 +74,8 @@ pub fn sentence_ranges(text: &str) -> Vec<Range<usize>> {
                 continue;
             }
         }
-        let end = chars.get(j).map_or(text.len(), |c| c.0);
         out.push(start..end);
-        start = chars.get(k).map_or(text.len(), |c| c.0);
+        start = next.map_or(text.len(), |(k, _)| after + k);
     }
     if start < text.len() {
         out.push(start..text.len());

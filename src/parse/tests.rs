@@ -161,3 +161,76 @@ proptest::proptest! {
         proptest::prop_assert_eq!(crate::parse::tidy(&s), was);
     }
 }
+
+/// `sentence_ranges` as it was, collecting the characters first (with the
+/// word-start fix: it sliced inside a multi-byte space before a `.`).
+fn sentence_ranges_was(text: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (i, &(pos, c)) in chars.iter().enumerate() {
+        if !matches!(c, '.' | '?' | '!') {
+            continue;
+        }
+        // Skip closing quotes/brackets after the terminator.
+        let mut j = i + 1;
+        while j < chars.len() && matches!(chars[j].1, '"' | '\'' | ')' | '”' | '’' | ']') {
+            j += 1;
+        }
+        if j >= chars.len() || !chars[j].1.is_whitespace() {
+            continue;
+        }
+        let mut k = j;
+        while k < chars.len() && chars[k].1.is_whitespace() {
+            k += 1;
+        }
+        if k < chars.len()
+            && !(chars[k].1.is_uppercase()
+                || chars[k].1.is_numeric()
+                || matches!(chars[k].1, '"' | '“' | '(' | crate::parse::body::NARRATIVE_OPEN))
+        {
+            continue;
+        }
+        if c == '.' {
+            // After the whitespace before the word, however many bytes it takes.
+            let word_start = text[..pos]
+                .char_indices()
+                .rev()
+                .find(|&(_, ch)| ch.is_whitespace())
+                .map_or(0, |(w, ch)| w + ch.len_utf8());
+            let word = text[word_start..=pos].to_lowercase();
+            if [
+                "e.g.", "i.e.", "al.", "p.", "pp.", "ch.", "vs.", "dr.", "mr.", "mrs.", "ms.", "cf.", "etc.", "vol.",
+                "no.", "fig.",
+            ]
+            .contains(&word.as_str())
+                || (word.len() == 2 && word.chars().next().is_some_and(char::is_alphabetic))
+            {
+                continue;
+            }
+        }
+        let end = chars.get(j).map_or(text.len(), |c| c.0);
+        out.push(start..end);
+        start = chars.get(k).map_or(text.len(), |c| c.0);
+    }
+    if start < text.len() {
+        out.push(start..text.len());
+    }
+    out
+}
+
+proptest::proptest! {
+    #[test]
+    fn sentence_ranges_are_what_they_were(s in r#"[aegpAÉé1 \n\u{a0}.?!"')”’\]“(\u{E000}]{0,60}"#) {
+        proptest::prop_assert_eq!(crate::parse::sentence_ranges(&s), sentence_ranges_was(&s));
+    }
+}
+
+#[test]
+fn a_sentence_after_a_no_break_space_ends_at_its_full_stop() {
+    // The word before a `.` started one byte after the space, inside a
+    // two-byte no-break space: the slice panicked and the page failed to parse.
+    let text = "Take 10\u{a0}mg. Then rest.";
+    let ranges = crate::parse::sentence_ranges(text);
+    assert_eq!(ranges.iter().map(|r| &text[r.clone()]).collect::<Vec<_>>(), ["Take 10\u{a0}mg.", "Then rest."]);
+}

@@ -317,3 +317,19 @@ fn regression_citation_in_a_heading_builds_and_keeps_references() {
     assert!(t.read("topics/heading-cite/index.html").contains("<li id=\"ref-levy2018\">"));
     assert!(t.read("sources/index.html").contains("id=\"source-levy2018\""));
 }
+
+#[test]
+fn text_with_a_no_break_space_before_a_full_stop_builds_and_is_checked() {
+    // "10 mg." with a no-break space: parsing crashed on the sentence split.
+    let t = kb().file(
+        "content/topics/dose.md",
+        &article("Dose", "", "Take 10\u{a0}mg. Then rest, as 40% of people do. See [[alliance]] and [[rupture]].\n"),
+    );
+    t.build();
+    let page = t.read("topics/dose/index.html");
+    assert!(page.contains("Take 10\u{a0}mg. Then rest"), "{page}");
+    let out = t.run(&["check"]);
+    let text = String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("crashed"), "{text}");
+    assert!(text.contains("cites no source: \"Then rest, as 40% of people do.\""), "{text}");
+}
