@@ -48,17 +48,19 @@ pub const BOOSTS: [(&str, f32); 4] = [("title", 3.0), ("heading", 2.0), ("tags",
 /// The schema, defined once.
 pub fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let text = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default().set_tokenizer(TOKENIZER).set_index_option(IndexRecordOption::WithFreqs),
-        )
-        .set_stored();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default().set_tokenizer(TOKENIZER).set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let stored = text.clone().set_stored();
     let fields = Fields {
         doc: b.add_u64_field("doc", INDEXED | FAST | STORED),
-        title: b.add_text_field("title", text.clone()),
-        heading: b.add_text_field("heading", text.clone()),
-        body: b.add_text_field("body", text.clone()),
-        tags: b.add_text_field("tags", text),
+        title: b.add_text_field("title", stored.clone()),
+        heading: b.add_text_field("heading", stored.clone()),
+        // Indexed, not stored: the section texts are in the static index's
+        // page files, which `haven search` reads its snippets from; storing
+        // them again doubled the index and was most of its writer's work.
+        body: b.add_text_field("body", text),
+        tags: b.add_text_field("tags", stored),
         audience: b.add_text_field("audience", STRING | STORED),
         url: b.add_text_field("url", STORED),
     };
@@ -253,6 +255,24 @@ pub(crate) mod tests {
                 ],
             },
         ]
+    }
+
+    #[test]
+    fn a_section_found_by_its_text_gives_its_title_heading_and_url_but_not_the_text_again() {
+        let dir = tempfile::tempdir().unwrap();
+        build(dir.path(), &sample()).unwrap();
+        let index = Index::open_in_dir(dir.path()).unwrap();
+        register(&index);
+        let (_, f) = schema();
+        let searcher = reader(&index).unwrap().searcher();
+        let q = TermQuery::new(Term::from_field_text(f.body, "explor"), IndexRecordOption::WithFreqs);
+        let top = searcher.search(&q, &TopDocs::with_limit(10)).unwrap();
+        assert_eq!(top.len(), 1);
+        let doc: TantivyDocument = searcher.doc(top[0].1).unwrap();
+        let text = |field| doc.get_first(field).and_then(|v| v.as_str().map(str::to_string));
+        assert_eq!(text(f.heading).as_deref(), Some("A secure base"));
+        assert_eq!(text(f.url).as_deref(), Some("attachment/secure/#a-secure-base"));
+        assert_eq!(text(f.body), None, "the text is in the static index's page file");
     }
 
     #[test]
