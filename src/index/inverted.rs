@@ -156,7 +156,8 @@ pub fn reader(index: &Index) -> tantivy::Result<IndexReader> {
 fn scores(reader: &IndexReader, f: &Fields, weights: &[f32]) -> tantivy::Result<Scores> {
     let searcher = reader.searcher();
     let num_docs = searcher.num_docs();
-    let mut combined: BTreeMap<String, BTreeMap<u32, f32>> = BTreeMap::new();
+    // term → (doc, boosted score) of every field, field by field (BOOSTS order).
+    let mut combined: BTreeMap<String, Vec<(u32, f32)>> = BTreeMap::new();
     if num_docs == 0 {
         return Ok(Scores::default());
     }
@@ -196,18 +197,34 @@ fn scores(reader: &IndexReader, f: &Fields, weights: &[f32]) -> tantivy::Result<
             let text = String::from_utf8(term)
                 .map_err(|e| tantivy::TantivyError::InternalError(format!("term is not UTF-8: {e}")))?;
             let weight = Bm25Weight::for_one_term_without_explain(list.len() as u64, num_docs, average_fieldnorm);
-            let acc = combined.entry(text).or_default();
-            for (doc, norm, tf) in list {
-                *acc.entry(doc).or_default() += boost * weight.score(norm, tf);
-            }
+            combined
+                .entry(text)
+                .or_default()
+                .extend(list.into_iter().map(|(doc, norm, tf)| (doc, boost * weight.score(norm, tf))));
         }
     }
     let weight = |doc: u32| weights.get(doc as usize).copied().unwrap_or(1.0);
-    let (terms, postings) = combined
-        .into_iter()
-        .map(|(t, docs)| (t, docs.into_iter().map(|(doc, score)| (doc, score * weight(doc))).collect()))
-        .unzip();
+    let (terms, postings) = combined.into_iter().map(|(t, fields)| (t, sum_by_doc(fields, weight))).unzip();
     Ok(Scores { terms, postings })
+}
+
+/// A term's (doc, score) pairs of every field, listed field by field, as one
+/// score per document (by doc id) scaled by the document's weight. A field
+/// lists a document once; the stable sort keeps a document's fields in their
+/// listed order, so each sum adds in the same order every build.
+fn sum_by_doc(mut fields: Vec<(u32, f32)>, weight: impl Fn(u32) -> f32) -> Vec<(u32, f32)> {
+    fields.sort_by_key(|&(doc, _)| doc);
+    let mut out: Vec<(u32, f32)> = Vec::with_capacity(fields.len());
+    for (doc, score) in fields {
+        match out.last_mut() {
+            Some((last, sum)) if *last == doc => *sum += score,
+            _ => out.push((doc, score)),
+        }
+    }
+    for (doc, score) in &mut out {
+        *score *= weight(*doc);
+    }
+    out
 }
 
 #[cfg(test)]
