@@ -6,7 +6,7 @@
 //! which is exactly what a tantivy `BooleanQuery` of boosted `TermQuery`s
 //! over those fields scores (tested below against tantivy's searcher).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use tantivy::merge_policy::NoMergePolicy;
@@ -168,17 +168,33 @@ fn scores(reader: &IndexReader, f: &Fields, weights: &[f32]) -> tantivy::Result<
             "tags" => f.tags,
             _ => f.body,
         };
+        // Each term's document frequency across segments (BM25's idf), then
+        // its postings scored straight into `combined`.
         let mut total_tokens = 0u64;
-        // term → (doc, fieldnorm id, term frequency)
-        let mut per_term: BTreeMap<Vec<u8>, Vec<(u32, u8, u32)>> = BTreeMap::new();
+        let mut doc_freq: HashMap<Vec<u8>, u64> = HashMap::new();
         for segment in searcher.segment_readers() {
             let inverted = segment.inverted_index(field)?;
             total_tokens += inverted.total_num_tokens();
+            let mut stream = inverted.terms().stream()?;
+            while stream.advance() {
+                *doc_freq.entry(stream.key().to_vec()).or_default() += u64::from(stream.value().doc_freq);
+            }
+        }
+        let average_fieldnorm = total_tokens as f32 / num_docs as f32;
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(field)?;
             let norms = segment.get_fieldnorms_reader(field)?;
             let ids = segment.fast_fields().u64("doc")?;
             let mut stream = inverted.terms().stream()?;
             while stream.advance() {
-                let list = per_term.entry(stream.key().to_vec()).or_default();
+                let text = std::str::from_utf8(stream.key())
+                    .map_err(|e| tantivy::TantivyError::InternalError(format!("term is not UTF-8: {e}")))?;
+                let df = doc_freq.get(stream.key()).copied().unwrap_or(1);
+                let weight = Bm25Weight::for_one_term_without_explain(df, num_docs, average_fieldnorm);
+                let list = match combined.get_mut(text) {
+                    Some(list) => list,
+                    None => combined.entry(text.to_string()).or_default(),
+                };
                 let mut postings =
                     inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)?;
                 let mut d = postings.doc();
@@ -187,20 +203,10 @@ fn scores(reader: &IndexReader, f: &Fields, weights: &[f32]) -> tantivy::Result<
                         .first(d)
                         .and_then(|v| u32::try_from(v).ok())
                         .ok_or_else(|| tantivy::TantivyError::InternalError(format!("document {d} has no Haven id")))?;
-                    list.push((ours, norms.fieldnorm_id(d), postings.term_freq()));
+                    list.push((ours, boost * weight.score(norms.fieldnorm_id(d), postings.term_freq())));
                     d = postings.advance();
                 }
             }
-        }
-        let average_fieldnorm = total_tokens as f32 / num_docs as f32;
-        for (term, list) in per_term {
-            let text = String::from_utf8(term)
-                .map_err(|e| tantivy::TantivyError::InternalError(format!("term is not UTF-8: {e}")))?;
-            let weight = Bm25Weight::for_one_term_without_explain(list.len() as u64, num_docs, average_fieldnorm);
-            combined
-                .entry(text)
-                .or_default()
-                .extend(list.into_iter().map(|(doc, norm, tf)| (doc, boost * weight.score(norm, tf))));
         }
     }
     let weight = |doc: u32| weights.get(doc as usize).copied().unwrap_or(1.0);

@@ -118,10 +118,10 @@ pub fn build_export(dir: &Path, pages: &[docs::SearchPage]) -> tantivy::Result<e
         || inverted::build(dir, pages),
         || rayon::join(|| word_terms(pages), || export::page_shards(pages)),
     );
-    let scores = scores?;
-    let vocab = term_ids(words, &scores.terms);
-    let quantized = export::quantize(&scores.postings);
-    Ok(export::build(pages, &quantized, &vocab, page_shards))
+    let inverted::Scores { terms, postings } = scores?;
+    let vocab = term_ids(words, &terms);
+    let quantized = export::quantize(postings);
+    Ok(export::build(pages, quantized, &vocab, page_shards))
 }
 
 /// Every word of the site with the term it is indexed as (`None`: a stop

@@ -5,13 +5,16 @@
 use super::*;
 
 /// Quantize scores to 1..=65535 on one scale (the largest score → 65535).
-pub fn quantize(postings: &[Vec<(u32, f32)>]) -> Vec<Vec<(u32, u32)>> {
+///
+/// The lists are converted where they lie (a score and its quantized value
+/// take the same room): the index stage holds one copy of the postings.
+pub fn quantize(postings: Vec<Vec<(u32, f32)>>) -> Vec<Vec<(u32, u32)>> {
     let max = postings.iter().flatten().map(|&(_, s)| s).fold(0.0f32, f32::max);
     postings
-        .iter()
+        .into_iter()
         .map(|list| {
-            list.iter()
-                .map(|&(d, s)| {
+            list.into_iter()
+                .map(|(d, s)| {
                     let q = if max > 0.0 { (f64::from(s) / f64::from(max) * 65535.0).round() } else { 0.0 };
                     (d, q.clamp(1.0, 65535.0) as u32)
                 })
@@ -141,10 +144,11 @@ pub fn page_shards(pages: &[SearchPage]) -> Vec<(String, Payload)> {
 /// beside tantivy by [`crate::index::build_export`]).
 pub fn build(
     pages: &[SearchPage],
-    postings: &[Vec<(u32, u32)>],
+    postings: Vec<Vec<(u32, u32)>>,
     vocab: &BTreeMap<String, u32>,
     page_shards: Vec<(String, Payload)>,
 ) -> Export {
+    let terms = postings.len();
     let mut shards: Vec<(String, Payload)> = Vec::new();
     // Section number → (page, section within the page).
     let mut sections: Vec<(u32, u32)> = Vec::new();
@@ -165,12 +169,13 @@ pub fn build(
         /// (tier, first page, last page, best score, encoded block)
         blocks: Vec<(u32, u32, u32, u32, Vec<u8>)>,
     }
+    // Each term's postings are dropped once its blocks are encoded.
     let prepared: Vec<TermBlocks> = postings
-        .par_iter()
+        .into_par_iter()
         .map(|list| {
             let list: Vec<Posting> = list
-                .iter()
-                .filter_map(|&(d, score)| {
+                .into_iter()
+                .filter_map(|(d, score)| {
                     sections.get(d as usize).map(|&(page, section)| Posting { page, section, score })
                 })
                 .collect();
@@ -190,7 +195,7 @@ pub fn build(
             TermBlocks { df, pf, head, blocks }
         })
         .collect();
-    let mut records: Vec<TermRecord> = Vec::with_capacity(postings.len());
+    let mut records: Vec<TermRecord> = Vec::with_capacity(terms);
     let mut file: Vec<u8> = Vec::new();
     let mut files: Vec<Vec<u8>> = Vec::new();
     let mut own_files: Vec<(usize, usize, Vec<u8>)> = Vec::new();

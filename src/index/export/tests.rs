@@ -4,7 +4,7 @@ use super::*;
 
 /// [`build`] with the page shards made here.
 fn build_all(pages: &[SearchPage], postings: &[Vec<(u32, u32)>], vocab: &BTreeMap<String, u32>) -> Export {
-    build(pages, postings, vocab, page_shards(pages))
+    build(pages, postings.to_vec(), vocab, page_shards(pages))
 }
 
 fn shard<'a>(e: &'a Export, name: &str) -> &'a [u8] {
@@ -15,7 +15,7 @@ fn shard<'a>(e: &'a Export, name: &str) -> &'a [u8] {
 
 #[test]
 fn quantization_keeps_order_and_range() {
-    let q = quantize(&[vec![(0, 0.5), (3, 2.0)], vec![(1, 0.000_001), (2, 1.0)]]);
+    let q = quantize(vec![vec![(0, 0.5), (3, 2.0)], vec![(1, 0.000_001), (2, 1.0)]]);
     assert_eq!(q, [vec![(0, 16384), (3, 65535)], vec![(1, 1), (2, 32768)]]);
 }
 
@@ -33,7 +33,7 @@ fn sixteen_bit_quantization_keeps_the_top_five_of_random_sums() {
     for _ in 0..300 {
         let lists: Vec<Vec<(u32, f32)>> =
             (0..2).map(|_| (0..200).map(|d| (d, (rnd() * 20.0) as f32)).collect()).collect();
-        let q = quantize(&lists);
+        let q = quantize(lists.clone());
         let top = |sum: &dyn Fn(usize) -> f64| {
             let mut d: Vec<usize> = (0..200).collect();
             d.sort_by(|&a, &b| sum(b).total_cmp(&sum(a)).then(a.cmp(&b)));

@@ -180,7 +180,7 @@ fn synthetic(seed: u64, pages: usize, terms: usize) -> Synthetic {
         })
         .collect();
     let vocab: BTreeMap<String, u32> = (0..terms as u32).map(|t| (format!("w{t:03}"), t)).collect();
-    let export = export::build(&search_pages, &postings, &vocab, export::page_shards(&search_pages));
+    let export = export::build(&search_pages, postings.clone(), &vocab, export::page_shards(&search_pages));
     Synthetic { export, docs, postings }
 }
 
