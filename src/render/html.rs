@@ -33,6 +33,19 @@ impl RefTarget {
     }
 }
 
+/// `e` reading its text from the page instead of a copy of it (text events
+/// are most of a page; starts and ends are cloned, few of them hold text).
+fn borrowed<'a>(e: &'a Event<'static>) -> Event<'a> {
+    let b = |s: &'a CowStr<'static>| CowStr::Borrowed(s.as_ref());
+    match e {
+        Event::Text(s) => Event::Text(b(s)),
+        Event::Code(s) => Event::Code(b(s)),
+        Event::Html(s) => Event::Html(b(s)),
+        Event::InlineHtml(s) => Event::InlineHtml(b(s)),
+        other => other.clone(),
+    }
+}
+
 /// Render `page`'s body to HTML.
 pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>, refs: RefTarget) -> String {
     let mut events: Vec<Event<'_>> = Vec::with_capacity(page.nodes.len());
@@ -86,7 +99,7 @@ pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>, refs: RefTar
                     escape(dest_url)
                 ))));
             }
-            Node::Md(e) => events.push(e.clone()),
+            Node::Md(e) => events.push(borrowed(e)),
             Node::Text(t) => match glossary_by_node.get(&ni) {
                 None => events.push(Event::Text(CowStr::Borrowed(t))),
                 Some(hits) => {
