@@ -48,22 +48,23 @@ pub struct SearchSection {
 
 /// Every searchable page, sorted by URL so document ids are stable.
 pub fn collect(site: &Site) -> Vec<SearchPage> {
+    use rayon::prelude::*;
     let glossary = crate::render::html::glossary_path(site);
-    let mut pages: Vec<SearchPage> = site.pages.iter().map(|p| page_with(site, p, &glossary)).collect();
+    let synonyms = Synonyms::of(site);
+    let mut pages: Vec<SearchPage> =
+        site.pages.par_iter().map(|p| page_with(site, p, &glossary, synonyms.as_ref())).collect();
     pages.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
     pages
 }
 
 /// The search document of one page, as [`collect`] makes it.
 pub fn page(site: &Site, p: &Page) -> SearchPage {
-    page_with(site, p, &crate::render::html::glossary_path(site))
+    page_with(site, p, &crate::render::html::glossary_path(site), Synonyms::of(site).as_ref())
 }
 
-fn page_with(site: &Site, p: &Page, glossary: &str) -> SearchPage {
+fn page_with(site: &Site, p: &Page, glossary: &str, synonyms: Option<&Synonyms>) -> SearchPage {
     let mut page = page_of(site, p, glossary);
-    let groups = &site.config.site.search.synonyms;
-    if !groups.is_empty() {
-        let synonyms = Synonyms::new(groups);
+    if let Some(synonyms) = synonyms {
         for (i, section) in page.sections.iter_mut().enumerate() {
             let (title, points) = if i == 0 { (page.title.as_str(), page.key_points.as_str()) } else { ("", "") };
             section.extra = synonyms.expand(&[title, &section.heading, &section.text, points]);
@@ -83,6 +84,12 @@ struct Synonyms {
 }
 
 impl Synonyms {
+    /// The site's groups, or `None` when it has none.
+    fn of(site: &Site) -> Option<Synonyms> {
+        let groups = &site.config.site.search.synonyms;
+        (!groups.is_empty()).then(|| Synonyms::new(groups))
+    }
+
     fn new(groups: &[Vec<String>]) -> Synonyms {
         let mut surface = crate::index::analysis::surface();
         let groups = groups
@@ -292,7 +299,7 @@ mod tests {
         let src = "+++\ntitle = \"T\"\ndescription = \"Desc.\"\nkey_points = [\"Clingy feelings are common.\", \"Ask.\"]\n+++\nIntro.\n\n## Part\n\nBody.\n";
         let mut p = Page { source: src.into(), rel_path: "a/b.md".into(), path: "a/b/".into(), ..Page::default() };
         assert!(crate::parse::parse_page(&mut p).is_empty());
-        let doc = page_with(&Site::new(test_config()), &p, "glossary/");
+        let doc = page_with(&Site::new(test_config()), &p, "glossary/", None);
         assert_eq!(doc.sections[0].extra, "Clingy feelings are common. Ask.");
         assert_eq!(doc.sections[0].text, "Desc. Intro.", "shown text unchanged");
         assert_eq!(doc.sections[1].extra, "");
