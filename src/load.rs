@@ -37,6 +37,18 @@ pub fn run(config: Config, diags: &mut Diagnostics) -> Site {
         }
     };
     let bib_files: Vec<PathBuf> = site.config.site.citations.bibliography.iter().map(|b| root.join(b)).collect();
+    // Where a file really is: `content/` resolved once, then the file's path
+    // below it, unless the file or a folder on the way is a symlink (those
+    // are resolved one by one). Resolving every file cost a system call per
+    // folder of its path.
+    let canonical_content = match content.canonicalize() {
+        Ok(p) => p,
+        Err(e) => {
+            diags.push(Diagnostic::error(format!("cannot resolve {}: {e}", content.display())));
+            return site;
+        }
+    };
+    let mut linked_dirs: Vec<PathBuf> = Vec::new();
 
     let mut files: Vec<(String, PathBuf)> = Vec::new();
     let mut assets: Vec<(String, PathBuf)> = Vec::new();
@@ -57,6 +69,9 @@ pub fn run(config: Config, diags: &mut Diagnostics) -> Site {
         };
         let path = entry.path();
         let name = entry.file_name().to_string_lossy();
+        if entry.file_type().is_dir() && entry.path_is_symlink() {
+            linked_dirs.push(path.to_path_buf());
+        }
         if name.starts_with('.') || entry.file_type().is_dir() {
             continue;
         }
@@ -70,7 +85,12 @@ pub fn run(config: Config, diags: &mut Diagnostics) -> Site {
             continue;
         }
         // A symlink may point anywhere; only files inside the site root are read.
-        match path.canonicalize() {
+        let linked = entry.path_is_symlink() || linked_dirs.iter().any(|d| path.starts_with(d));
+        let real = match (linked, path.strip_prefix(&content)) {
+            (false, Ok(rel)) => Ok(canonical_content.join(rel)),
+            _ => path.canonicalize(),
+        };
+        match real {
             Ok(real) if real.starts_with(&canonical_root) => {}
             Ok(real) => {
                 diags.push(

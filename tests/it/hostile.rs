@@ -93,6 +93,31 @@ fn bibliography_and_symlinks_cannot_escape_the_site() {
     assert!(e.contains("resolves outside the site root") && e.contains("content/leak.md"), "{e}");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_symlinked_folder_or_content_folder_cannot_escape_the_site() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir(outside.path().join("notes")).unwrap();
+    std::fs::write(outside.path().join("notes/secret.md"), "+++\ntitle = \"secret\"\n+++\nSecret.\n").unwrap();
+    // A folder of content/ that is a link to a folder elsewhere.
+    let t = base().file("content/a.md", &article("Alpha", "", "Text."));
+    std::os::unix::fs::symlink(outside.path().join("notes"), t.root().join("content/notes")).unwrap();
+    let e = t.build_fails();
+    assert!(e.contains("resolves outside the site root") && e.contains("content/notes/secret.md"), "{e}");
+    // content/ itself a link to a folder elsewhere.
+    let t = base();
+    std::fs::remove_dir_all(t.root().join("content")).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("notes"), t.root().join("content")).unwrap();
+    let e = t.build_fails();
+    assert!(e.contains("resolves outside the site root") && e.contains("content/secret.md"), "{e}");
+    // A link inside the site to another folder of it is followed.
+    let t =
+        base().file("content/a.md", &article("Alpha", "", "Text.")).file("shared/b.md", &article("Beta", "", "Text."));
+    std::os::unix::fs::symlink(t.root().join("shared"), t.root().join("content/shared")).unwrap();
+    t.build();
+    assert!(t.read("shared/b/index.html").contains("Beta"));
+}
+
 fn timed_build(name: &str, t: &SiteTest) -> std::process::Output {
     let started = Instant::now();
     let out = t.run(&["build"]);
