@@ -84,12 +84,11 @@ pub fn run(config: Config, diags: &mut Diagnostics) -> Site {
             );
             continue;
         }
+        // Every entry of the walk lies below `content/`.
+        let Ok(below) = path.strip_prefix(&content) else { continue };
         // A symlink may point anywhere; only files inside the site root are read.
         let linked = entry.path_is_symlink() || linked_dirs.iter().any(|d| path.starts_with(d));
-        let real = match (linked, path.strip_prefix(&content)) {
-            (false, Ok(rel)) => Ok(canonical_content.join(rel)),
-            _ => path.canonicalize(),
-        };
+        let real = if linked { path.canonicalize() } else { Ok(canonical_content.join(below)) };
         match real {
             Ok(real) if real.starts_with(&canonical_root) => {}
             Ok(real) => {
@@ -105,10 +104,7 @@ pub fn run(config: Config, diags: &mut Diagnostics) -> Site {
                 continue;
             }
         }
-        let rel = match path.strip_prefix(&content) {
-            Ok(r) => r.to_string_lossy().replace('\\', "/"),
-            Err(_) => continue,
-        };
+        let rel = below.to_string_lossy().replace('\\', "/");
         if name.ends_with(".md") {
             files.push((rel, path.to_path_buf()));
         } else if !bib_files.iter().any(|b| b == path) {
