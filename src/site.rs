@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use pulldown_cmark::Event;
+use pulldown_cmark::{BlockQuoteKind, CowStr, Event, Tag, TagEnd};
 
 use crate::config::Config;
 
@@ -261,9 +261,11 @@ pub struct Claim {
 }
 
 /// The parsed document: markdown events plus Haven's own inline nodes.
+/// 32 bytes a node: a long article has hundreds, and every page's nodes are
+/// kept from parse to render.
 #[derive(Debug, Clone)]
 pub enum Node {
-    Md(Event<'static>),
+    Md(Md),
     /// Index into `Page::links`; the link's label nodes follow until `LinkEnd`.
     LinkStart(usize),
     LinkEnd,
@@ -275,12 +277,130 @@ pub enum Node {
     /// Candidate text for glossary linking: a text run outside links, code, headings.
     Text(String),
     /// A fenced or indented code block, highlighted at render time.
-    Code {
-        lang: String,
-        code: String,
-    },
+    Code(Box<CodeBlock>),
     /// A heading's closing self-link (index into `Page::headings`).
     HeadingAnchor(usize),
+}
+
+/// A fenced or indented code block: its language (`""` for none) and code.
+#[derive(Debug, Clone)]
+pub struct CodeBlock {
+    pub lang: String,
+    pub code: String,
+}
+
+/// A markdown event as a page keeps it. The events most of a page is made
+/// of (text, breaks, starts and ends of tags that carry no strings) take 32
+/// bytes; the rest (headings, links, images, tables, rules, footnotes …) a
+/// box. pulldown-cmark's own [`Event`] takes 80 bytes for every one of them.
+#[derive(Debug, Clone)]
+pub enum Md {
+    Text(CowStr<'static>),
+    Code(CowStr<'static>),
+    Html(CowStr<'static>),
+    InlineHtml(CowStr<'static>),
+    SoftBreak,
+    HardBreak,
+    Start(PlainTag),
+    End(TagEnd),
+    Other(Box<Event<'static>>),
+}
+
+/// A tag that carries no strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlainTag {
+    Paragraph,
+    BlockQuote(Option<BlockQuoteKind>),
+    HtmlBlock,
+    List(Option<u64>),
+    Item,
+    TableHead,
+    TableRow,
+    TableCell,
+    Emphasis,
+    Strong,
+    Strikethrough,
+    Superscript,
+    Subscript,
+}
+
+impl PlainTag {
+    fn tag(self) -> Tag<'static> {
+        match self {
+            PlainTag::Paragraph => Tag::Paragraph,
+            PlainTag::BlockQuote(kind) => Tag::BlockQuote(kind),
+            PlainTag::HtmlBlock => Tag::HtmlBlock,
+            PlainTag::List(start) => Tag::List(start),
+            PlainTag::Item => Tag::Item,
+            PlainTag::TableHead => Tag::TableHead,
+            PlainTag::TableRow => Tag::TableRow,
+            PlainTag::TableCell => Tag::TableCell,
+            PlainTag::Emphasis => Tag::Emphasis,
+            PlainTag::Strong => Tag::Strong,
+            PlainTag::Strikethrough => Tag::Strikethrough,
+            PlainTag::Superscript => Tag::Superscript,
+            PlainTag::Subscript => Tag::Subscript,
+        }
+    }
+
+    fn of(tag: &Tag<'_>) -> Option<PlainTag> {
+        Some(match tag {
+            Tag::Paragraph => PlainTag::Paragraph,
+            Tag::BlockQuote(kind) => PlainTag::BlockQuote(*kind),
+            Tag::HtmlBlock => PlainTag::HtmlBlock,
+            Tag::List(start) => PlainTag::List(*start),
+            Tag::Item => PlainTag::Item,
+            Tag::TableHead => PlainTag::TableHead,
+            Tag::TableRow => PlainTag::TableRow,
+            Tag::TableCell => PlainTag::TableCell,
+            Tag::Emphasis => PlainTag::Emphasis,
+            Tag::Strong => PlainTag::Strong,
+            Tag::Strikethrough => PlainTag::Strikethrough,
+            Tag::Superscript => PlainTag::Superscript,
+            Tag::Subscript => PlainTag::Subscript,
+            _ => return None,
+        })
+    }
+}
+
+impl From<Event<'static>> for Md {
+    fn from(event: Event<'static>) -> Md {
+        match event {
+            Event::Text(s) => Md::Text(s),
+            Event::Code(s) => Md::Code(s),
+            Event::Html(s) => Md::Html(s),
+            Event::InlineHtml(s) => Md::InlineHtml(s),
+            Event::SoftBreak => Md::SoftBreak,
+            Event::HardBreak => Md::HardBreak,
+            Event::End(end) => Md::End(end),
+            Event::Start(tag) => match PlainTag::of(&tag) {
+                Some(plain) => Md::Start(plain),
+                None => Md::Other(Box::new(Event::Start(tag))),
+            },
+            other => Md::Other(Box::new(other)),
+        }
+    }
+}
+
+impl Md {
+    /// The event, reading its text from the page instead of a copy of it
+    /// (text events are most of a page; boxed tags are cloned, few hold text).
+    pub fn event(&self) -> Event<'_> {
+        fn b<'a>(s: &'a CowStr<'static>) -> CowStr<'a> {
+            CowStr::Borrowed(s.as_ref())
+        }
+        match self {
+            Md::Text(s) => Event::Text(b(s)),
+            Md::Code(s) => Event::Code(b(s)),
+            Md::Html(s) => Event::Html(b(s)),
+            Md::InlineHtml(s) => Event::InlineHtml(b(s)),
+            Md::SoftBreak => Event::SoftBreak,
+            Md::HardBreak => Event::HardBreak,
+            Md::Start(plain) => Event::Start(plain.tag()),
+            Md::End(end) => Event::End(*end),
+            Md::Other(event) => (**event).clone(),
+        }
+    }
 }
 
 /// Element ids the default theme gives a page beside its headings, and
@@ -556,6 +676,37 @@ fn own_or<'a>(own: &'a str, default: &'a str) -> &'a str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_node_is_32_bytes_and_keeps_every_markdown_event_as_it_was() {
+        assert!(std::mem::size_of::<Node>() <= 32, "{} bytes", std::mem::size_of::<Node>());
+        let md = "# Title {#id}\n\nText *em* **strong** ~~gone~~ `code` <b>x</b> [a](https://x.org \"t\") ![i](p.png)\\\nnext\n\n\
+                  > [!NOTE]\n> quoted\n\n3. three\n4. four\n\n- [x] done\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n\n\
+                  ---\n\n<div>\nhtml\n</div>\n\nA note[^n].\n\n[^n]: The note.\n\n```rust\nfn x() {}\n```\n\n[[Wiki link]]\n\nsoft\nbreak\n";
+        let options = crate::parse::body::markdown_options() | pulldown_cmark::Options::ENABLE_GFM;
+        let events: Vec<Event<'static>> =
+            pulldown_cmark::Parser::new_ext(md, options).map(|e| e.into_static()).collect();
+        for kind in [
+            "Start(Paragraph",
+            "Start(List(Some(3",
+            "Start(BlockQuote(Some",
+            "Start(Table",
+            "TaskListMarker",
+            "Rule",
+            "FootnoteReference",
+            "Start(Heading",
+            "SoftBreak",
+            "HardBreak",
+            "Start(Strikethrough",
+            "InlineHtml",
+            "Html(",
+        ] {
+            assert!(events.iter().any(|e| format!("{e:?}").starts_with(kind)), "the sample has no {kind}");
+        }
+        for e in events {
+            assert_eq!(Md::from(e.clone()).event(), e);
+        }
+    }
 
     #[test]
     fn days_since_epoch_round_trips_and_counts_leap_days() {

@@ -183,8 +183,12 @@ fn flatten(site: &Site, p: &Page, one_section: bool) -> Vec<SearchSection> {
     // without a label show the target's title).
     let mut labels: Vec<Option<String>> = Vec::new();
     for node in &p.nodes {
-        match node {
-            Node::Md(Event::Start(Tag::Heading { id, .. })) if !one_section => {
+        let event = match node {
+            Node::Md(m) => Some(m.event()),
+            _ => None,
+        };
+        match (node, event) {
+            (_, Some(Event::Start(Tag::Heading { id, .. }))) if !one_section => {
                 finish(&mut out, &mut buf);
                 // Headings are in page order: the next one is this one (a
                 // search over all of them per heading was quadratic).
@@ -202,38 +206,41 @@ fn flatten(site: &Site, p: &Page, one_section: bool) -> Vec<SearchSection> {
                 });
                 in_heading = true;
             }
-            Node::Md(Event::End(TagEnd::Heading(_))) if !one_section => in_heading = false,
+            (_, Some(Event::End(TagEnd::Heading(_)))) if !one_section => in_heading = false,
             _ if in_heading => {}
-            Node::Md(Event::Start(Tag::Image { .. })) => in_image += 1,
-            Node::Md(Event::End(TagEnd::Image)) => in_image = in_image.saturating_sub(1),
+            (_, Some(Event::Start(Tag::Image { .. }))) => in_image += 1,
+            (_, Some(Event::End(TagEnd::Image))) => in_image = in_image.saturating_sub(1),
             _ if in_image > 0 => {}
-            Node::Md(Event::Text(t)) | Node::Md(Event::Code(t)) => buf.push_str(t),
-            Node::Md(Event::SoftBreak | Event::HardBreak) => buf.push(' '),
-            Node::Md(Event::End(
-                TagEnd::Paragraph
-                | TagEnd::Heading(_)
-                | TagEnd::Item
-                | TagEnd::TableCell
-                | TagEnd::BlockQuote(_)
-                | TagEnd::List(_)
-                | TagEnd::FootnoteDefinition,
-            )) => buf.push(' '),
-            Node::Text(t) => buf.push_str(t),
-            Node::Code { code, .. } => {
+            (_, Some(Event::Text(t) | Event::Code(t))) => buf.push_str(&t),
+            (_, Some(Event::SoftBreak | Event::HardBreak)) => buf.push(' '),
+            (
+                _,
+                Some(Event::End(
+                    TagEnd::Paragraph
+                    | TagEnd::Heading(_)
+                    | TagEnd::Item
+                    | TagEnd::TableCell
+                    | TagEnd::BlockQuote(_)
+                    | TagEnd::List(_)
+                    | TagEnd::FootnoteDefinition,
+                )),
+            ) => buf.push(' '),
+            (Node::Text(t), _) => buf.push_str(t),
+            (Node::Code(c), _) => {
                 buf.push(' ');
-                buf.push_str(code);
+                buf.push_str(&c.code);
                 buf.push(' ');
             }
-            Node::LinkStart(i) => labels.push(p.links.get(*i).and_then(|l| match (l.kind, &l.resolved) {
+            (Node::LinkStart(i), _) => labels.push(p.links.get(*i).and_then(|l| match (l.kind, &l.resolved) {
                 (LinkKind::Wiki { has_label: false }, Some(r)) => Some(site.pages[r.page].meta.title.clone()),
                 _ => None,
             })),
-            Node::LinkEnd => {
+            (Node::LinkEnd, _) => {
                 if let Some(label) = labels.pop().flatten() {
                     buf.push_str(&label);
                 }
             }
-            Node::Cite(i) => {
+            (Node::Cite(i), _) => {
                 if let Some(g) = p.cites.get(*i) {
                     let narrative = g.narrative;
                     if !narrative {

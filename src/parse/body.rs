@@ -11,7 +11,7 @@ use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag
 use super::citation::{find_span, looks_like_citation, parse_citation, split_narrative, Piece};
 use super::sentences::{sentence_ranges, tidy};
 use crate::diag::Diagnostic;
-use crate::site::{slugify, CiteGroup, CiteItem, Claim, Heading, LinkKind, LinkRef, Node};
+use crate::site::{slugify, CiteGroup, CiteItem, Claim, CodeBlock, Heading, LinkKind, LinkRef, Md, Node};
 
 /// What the markdown walk produces.
 pub struct Doc {
@@ -148,6 +148,10 @@ impl<'s> Walk<'s> {
         self.doc.nodes.push(node);
     }
 
+    fn push_md(&mut self, event: Event<'static>) {
+        self.push(Node::Md(Md::from(event)));
+    }
+
     /// One event, at `abs` (a range of the whole file).
     fn event(&mut self, event: Event<'_>, abs: Range<usize>) {
         let swallowing = matches!(self.link_stack.last(), Some(LinkFrame::Swallow { .. }));
@@ -165,7 +169,7 @@ impl<'s> Walk<'s> {
                 if let Some((lang, body)) = self.code.take() {
                     self.doc.text.push_str(&body);
                     self.doc.text.push('\n');
-                    self.push(Node::Code { lang, code: body });
+                    self.push(Node::Code(Box::new(CodeBlock { lang, code: body })));
                 }
             }
             Event::Text(t) if self.code.is_some() => {
@@ -177,27 +181,27 @@ impl<'s> Walk<'s> {
             Event::End(TagEnd::Heading(level)) => self.heading_end(level),
             Event::Start(Tag::Paragraph) => {
                 self.open_block(BlockKind::Paragraph);
-                self.push(Node::Md(Event::Start(Tag::Paragraph)));
+                self.push_md(Event::Start(Tag::Paragraph));
             }
             Event::End(TagEnd::Paragraph) => {
-                self.push(Node::Md(Event::End(TagEnd::Paragraph)));
+                self.push_md(Event::End(TagEnd::Paragraph));
                 self.close_claim_block();
             }
             Event::Start(Tag::Item) => {
-                self.push(Node::Md(Event::Start(Tag::Item)));
+                self.push_md(Event::Start(Tag::Item));
                 self.open_block(BlockKind::Item);
             }
             Event::End(TagEnd::Item) => {
                 self.close_claim_block();
-                self.push(Node::Md(Event::End(TagEnd::Item)));
+                self.push_md(Event::End(TagEnd::Item));
             }
             Event::Start(Tag::TableCell) => {
-                self.push(Node::Md(Event::Start(Tag::TableCell)));
+                self.push_md(Event::Start(Tag::TableCell));
                 self.open_block(BlockKind::Cell);
             }
             Event::End(TagEnd::TableCell) => {
                 self.close_claim_block();
-                self.push(Node::Md(Event::End(TagEnd::TableCell)));
+                self.push_md(Event::End(TagEnd::TableCell));
             }
             Event::Start(Tag::Link { link_type, dest_url, title, id }) => {
                 if swallowing {
@@ -207,7 +211,7 @@ impl<'s> Walk<'s> {
                 }
             }
             Event::End(TagEnd::Link) => match self.link_stack.pop() {
-                Some(LinkFrame::Plain) => self.push(Node::Md(Event::End(TagEnd::Link))),
+                Some(LinkFrame::Plain) => self.push_md(Event::End(TagEnd::Link)),
                 Some(LinkFrame::Internal) | Some(LinkFrame::Swallow { internal: true })
                     if !matches!(self.link_stack.last(), Some(LinkFrame::Swallow { .. })) =>
                 {
@@ -231,11 +235,11 @@ impl<'s> Walk<'s> {
                     });
                 }
                 self.in_image += 1;
-                self.push(Node::Md(event.into_static()));
+                self.push_md(event.into_static());
             }
             Event::End(TagEnd::Image) => {
                 self.in_image = self.in_image.saturating_sub(1);
-                self.push(Node::Md(event.into_static()));
+                self.push_md(event.into_static());
             }
             Event::Text(t) => self.text(t, abs),
             Event::Code(t) => {
@@ -243,11 +247,11 @@ impl<'s> Walk<'s> {
                     h.text.push_str(&t);
                 }
                 self.push_text(&t);
-                self.push(Node::Md(Event::Code(t.into_static())));
+                self.push_md(Event::Code(t.into_static()));
             }
             Event::SoftBreak | Event::HardBreak => {
                 self.push_text(" ");
-                self.push(Node::Md(event.into_static()));
+                self.push_md(event.into_static());
             }
             Event::Html(ref h) | Event::InlineHtml(ref h) => {
                 // Raw HTML: the event's text is the source's, from the span's start.
@@ -257,16 +261,16 @@ impl<'s> Walk<'s> {
                         .into_iter()
                         .map(|e| crate::privacy::Embed { span: e.span.start + base..e.span.end + base, ..e }),
                 );
-                self.push(Node::Md(event.into_static()));
+                self.push_md(event.into_static());
             }
-            other => self.push(Node::Md(other.into_static())),
+            other => self.push_md(other.into_static()),
         }
     }
 
     /// A heading's start node goes in now; its id once its text is known.
     fn heading_start(&mut self, level: HeadingLevel) {
         self.heading = Some(OpenHeading { at: self.doc.nodes.len(), text: String::new() });
-        self.push(Node::Md(Event::Start(Tag::Heading { level, id: None, classes: vec![], attrs: vec![] })));
+        self.push_md(Event::Start(Tag::Heading { level, id: None, classes: vec![], attrs: vec![] }));
         self.open_block(BlockKind::Heading);
     }
 
@@ -274,13 +278,15 @@ impl<'s> Walk<'s> {
         self.close_block();
         if let Some(h) = self.heading.take() {
             let id = unique_id(&slugify(&h.text), &mut self.used_ids, &mut self.next_suffix);
-            if let Some(Node::Md(Event::Start(Tag::Heading { id: slot, .. }))) = self.doc.nodes.get_mut(h.at) {
-                *slot = Some(CowStr::from(id.clone()));
+            if let Some(Node::Md(Md::Other(start))) = self.doc.nodes.get_mut(h.at) {
+                if let Event::Start(Tag::Heading { id: slot, .. }) = &mut **start {
+                    *slot = Some(CowStr::from(id.clone()));
+                }
             }
             self.push(Node::HeadingAnchor(self.doc.headings.len()));
             self.doc.headings.push(Heading { level: level as u8, text: h.text.trim().to_string(), id });
         }
-        self.push(Node::Md(Event::End(TagEnd::Heading(level))));
+        self.push_md(Event::End(TagEnd::Heading(level)));
     }
 
     fn link_start(
@@ -304,12 +310,12 @@ impl<'s> Walk<'s> {
                 self.doc.path_links.push((dest_url.to_string(), abs.clone()));
             }
             self.link_stack.push(LinkFrame::Plain);
-            self.push(Node::Md(Event::Start(Tag::Link {
+            self.push_md(Event::Start(Tag::Link {
                 link_type,
                 dest_url: dest_url.into_static(),
                 title: title.into_static(),
                 id: id.into_static(),
-            })));
+            }));
             return;
         }
         let has_label = match link_type {
@@ -371,7 +377,7 @@ impl<'s> Walk<'s> {
             if self.in_image == 0 {
                 self.push_text(&t);
             }
-            self.push(Node::Md(Event::Text(t.into_static())));
+            self.push_md(Event::Text(t.into_static()));
             return;
         }
         // Each narrative `@key` is looked for after the previous one.

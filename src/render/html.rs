@@ -33,19 +33,6 @@ impl RefTarget {
     }
 }
 
-/// `e` reading its text from the page instead of a copy of it (text events
-/// are most of a page; starts and ends are cloned, few of them hold text).
-fn borrowed<'a>(e: &'a Event<'static>) -> Event<'a> {
-    let b = |s: &'a CowStr<'static>| CowStr::Borrowed(s.as_ref());
-    match e {
-        Event::Text(s) => Event::Text(b(s)),
-        Event::Code(s) => Event::Code(b(s)),
-        Event::Html(s) => Event::Html(b(s)),
-        Event::InlineHtml(s) => Event::InlineHtml(b(s)),
-        other => other.clone(),
-    }
-}
-
 /// Render `page`'s body to HTML.
 pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>, refs: RefTarget) -> String {
     let mut events: Vec<Event<'_>> = Vec::with_capacity(page.nodes.len());
@@ -59,47 +46,49 @@ pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>, refs: RefTar
     let mut cell = 0usize;
     for (ni, node) in page.nodes.iter().enumerate() {
         match node {
-            Node::Md(Event::Start(Tag::Table(a))) => {
-                aligns = a.clone();
-                events.push(Event::Start(Tag::Table(Vec::new())));
-            }
-            Node::Md(Event::Start(Tag::TableHead)) => {
-                in_head = true;
-                cell = 0;
-                events.push(Event::Start(Tag::TableHead));
-            }
-            Node::Md(Event::End(TagEnd::TableHead)) => {
-                in_head = false;
-                events.push(Event::End(TagEnd::TableHead));
-            }
-            Node::Md(Event::Start(Tag::TableRow)) => {
-                cell = 0;
-                events.push(Event::Start(Tag::TableRow));
-            }
-            Node::Md(Event::Start(Tag::TableCell)) => {
-                let tag = if in_head { "th" } else { "td" };
-                let class = match aligns.get(cell) {
-                    Some(Alignment::Left) => " class=\"align-left\"",
-                    Some(Alignment::Center) => " class=\"align-center\"",
-                    Some(Alignment::Right) => " class=\"align-right\"",
-                    _ => "",
-                };
-                events.push(Event::Html(CowStr::from(format!("<{tag}{class}>"))));
-            }
-            Node::Md(Event::End(TagEnd::TableCell)) => {
-                events.push(Event::Html(CowStr::Borrowed(if in_head { "</th>" } else { "</td>" })));
-                cell += 1;
-            }
-            // A link to another site tells it nothing about the page it came
-            // from, and gets no handle on it.
-            Node::Md(Event::Start(Tag::Link { dest_url, title, .. })) if crate::privacy::origin(dest_url).is_some() => {
-                let title = if title.is_empty() { String::new() } else { format!(" title=\"{}\"", escape(title)) };
-                events.push(Event::InlineHtml(CowStr::from(format!(
-                    "<a href=\"{}\"{title} rel=\"noopener noreferrer\">",
-                    escape(dest_url)
-                ))));
-            }
-            Node::Md(e) => events.push(borrowed(e)),
+            Node::Md(m) => match m.event() {
+                Event::Start(Tag::Table(a)) => {
+                    aligns = a;
+                    events.push(Event::Start(Tag::Table(Vec::new())));
+                }
+                Event::Start(Tag::TableHead) => {
+                    in_head = true;
+                    cell = 0;
+                    events.push(Event::Start(Tag::TableHead));
+                }
+                Event::End(TagEnd::TableHead) => {
+                    in_head = false;
+                    events.push(Event::End(TagEnd::TableHead));
+                }
+                Event::Start(Tag::TableRow) => {
+                    cell = 0;
+                    events.push(Event::Start(Tag::TableRow));
+                }
+                Event::Start(Tag::TableCell) => {
+                    let tag = if in_head { "th" } else { "td" };
+                    let class = match aligns.get(cell) {
+                        Some(Alignment::Left) => " class=\"align-left\"",
+                        Some(Alignment::Center) => " class=\"align-center\"",
+                        Some(Alignment::Right) => " class=\"align-right\"",
+                        _ => "",
+                    };
+                    events.push(Event::Html(CowStr::from(format!("<{tag}{class}>"))));
+                }
+                Event::End(TagEnd::TableCell) => {
+                    events.push(Event::Html(CowStr::Borrowed(if in_head { "</th>" } else { "</td>" })));
+                    cell += 1;
+                }
+                // A link to another site tells it nothing about the page it came
+                // from, and gets no handle on it.
+                Event::Start(Tag::Link { dest_url, title, .. }) if crate::privacy::origin(&dest_url).is_some() => {
+                    let title = if title.is_empty() { String::new() } else { format!(" title=\"{}\"", escape(&title)) };
+                    events.push(Event::InlineHtml(CowStr::from(format!(
+                        "<a href=\"{}\"{title} rel=\"noopener noreferrer\">",
+                        escape(&dest_url)
+                    ))));
+                }
+                e => events.push(e),
+            },
             Node::Text(t) => match glossary_by_node.get(&ni) {
                 None => events.push(Event::Text(CowStr::Borrowed(t))),
                 Some(hits) => {
@@ -177,9 +166,7 @@ pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>, refs: RefTar
                 h.push_str("</ul></details>\n");
                 events.push(Event::Html(CowStr::from(h)));
             }
-            Node::Code { lang, code } => {
-                events.push(Event::Html(CowStr::from(super::highlight::code_block(lang, code))))
-            }
+            Node::Code(c) => events.push(Event::Html(CowStr::from(super::highlight::code_block(&c.lang, &c.code)))),
             Node::HeadingAnchor(h) => {
                 let hd = &page.headings[*h];
                 events.push(Event::InlineHtml(CowStr::from(format!(
