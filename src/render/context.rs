@@ -3,6 +3,7 @@
 use super::*;
 use crate::evidence::Kind;
 use crate::site::Taxonomy;
+use std::collections::HashMap;
 
 pub(super) struct Ctx<'a> {
     pub(super) site: &'a Site,
@@ -10,6 +11,28 @@ pub(super) struct Ctx<'a> {
     pub(super) assets: Assets,
     /// Bibliography key → index into `Site::sources`, built once for all pages.
     pub(super) source_index: html::SourceIndex<'a>,
+    /// Each page's place in its section's list and in its series' list,
+    /// found once (a search per page was quadratic in a large section).
+    pub(super) section_pos: HashMap<PageId, usize>,
+    pub(super) series_pos: HashMap<PageId, usize>,
+}
+
+impl<'a> Ctx<'a> {
+    pub(super) fn new(site: &'a Site, theme: &'a Theme, assets: Assets) -> Ctx<'a> {
+        let source_index = site.sources.iter().enumerate().map(|(i, s)| (s.key.as_str(), i)).collect();
+        let places = |lists: &mut dyn Iterator<Item = &Vec<PageId>>| {
+            let mut pos = HashMap::new();
+            for list in lists {
+                for (i, &id) in list.iter().enumerate() {
+                    pos.entry(id).or_insert(i);
+                }
+            }
+            pos
+        };
+        let section_pos = places(&mut site.sections.values().map(|s| &s.pages));
+        let series_pos = places(&mut site.series.values());
+        Ctx { site, theme, assets, source_index, section_pos, series_pos }
+    }
 }
 
 impl Ctx<'_> {
@@ -106,18 +129,22 @@ impl Ctx<'_> {
     pub(super) fn article(&self, p: &Page) -> Result<OutputFile, Diagnostic> {
         let site = self.site;
         let body = html::body(site, p, &self.source_index, html::RefTarget::OnPage);
+        // Each source's citations on the page (numbered from 1), in one pass.
+        let mut cites_of: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, g) in p.cites.iter().enumerate() {
+            for it in &g.items {
+                let list = cites_of.entry(it.key.as_str()).or_default();
+                if list.last() != Some(&(i + 1)) {
+                    list.push(i + 1);
+                }
+            }
+        }
         let references = p
             .cited_keys
             .iter()
             .filter_map(|k| self.source_index.get(k.as_str()).map(|&i| &site.sources[i]))
             .map(|s| {
-                let cites: Vec<usize> = p
-                    .cites
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, g)| g.items.iter().any(|it| it.key == s.key))
-                    .map(|(i, _)| i + 1)
-                    .collect();
+                let cites = cites_of.get(s.key.as_str()).map_or(&[][..], Vec::as_slice);
                 RefView {
                     key: s.key.clone(),
                     html: s.html.clone(),
@@ -162,7 +189,7 @@ impl Ctx<'_> {
             next_review_human: next_review.map(|d| d.human()),
             review_overdue: site.config.site.check.overdue_notice && next_review.is_some_and(|d| d < site.config.today),
             report_url: report_url(site, p),
-            json_ld: json_ld(site, p),
+            json_ld: json_ld(site, p, &self.source_index),
             disclosure: p.meta.disclosure.clone(),
             reading_minutes: p.reading_minutes(),
             audience: p.meta.audience.clone(),
@@ -191,7 +218,7 @@ impl Ctx<'_> {
             .map(|s| SectionRef { title: s.title.clone(), url: site.url(&dir(&s.key)) });
         let series_nav = p.meta.series.as_ref().and_then(|name| {
             let list = site.series.get(name)?;
-            let pos = list.iter().position(|&x| x == p.id)?;
+            let pos = *self.series_pos.get(&p.id).filter(|&&i| list.get(i) == Some(&p.id))?;
             // Lists are newest first: "previous" is older (pos + 1).
             Some(Neighbours {
                 name: name.clone(),
@@ -230,7 +257,7 @@ impl Ctx<'_> {
             return None;
         }
         let s = site.sections.get(&p.section)?;
-        let pos = s.pages.iter().position(|&x| x == p.id)?;
+        let pos = *self.section_pos.get(&p.id).filter(|&&i| s.pages.get(i) == Some(&p.id))?;
         let prev = pos.checked_sub(1).map(|i| self.page_ref(s.pages[i]));
         let next = s.pages.get(pos + 1).map(|&x| self.page_ref(x));
         (prev.is_some() || next.is_some()).then(|| Neighbours { name: s.title.clone(), prev, next })
@@ -566,7 +593,7 @@ fn report_url(site: &Site, p: &crate::site::Page) -> Option<String> {
 /// publisher, and the works it cites (with their DOIs). Escaped so that it
 /// cannot end its `<script type="application/ld+json">` block (a data block,
 /// which a strict CSP does not execute).
-fn json_ld(site: &Site, p: &crate::site::Page) -> String {
+fn json_ld(site: &Site, p: &crate::site::Page, source_index: &html::SourceIndex<'_>) -> String {
     use serde_json::{json, Map, Value};
     let cfg = &site.config.site;
     let author = site.author_of(p);
@@ -630,7 +657,7 @@ fn json_ld(site: &Site, p: &crate::site::Page) -> String {
     let cited: Vec<Value> = p
         .cited_keys
         .iter()
-        .filter_map(|k| site.sources.iter().find(|s| &s.key == k))
+        .filter_map(|k| source_index.get(k.as_str()).map(|&i| &site.sources[i]))
         .map(|s| {
             let field = |name: &str| s.entry.0.get(name).and_then(|v| v.to_str()).map(|v| v.into_owned());
             let mut work = Map::new();

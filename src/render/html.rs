@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use pulldown_cmark::{html::push_html, Alignment, CowStr, Event, Tag, TagEnd};
 
 use crate::cite::escape;
-use crate::site::{Node, Page, Site};
+use crate::site::{Claim, Node, Page, Site};
 
 /// Bibliography key → index into `Site::sources` (built once per build).
 pub type SourceIndex<'a> = HashMap<&'a str, usize>;
@@ -37,6 +37,12 @@ impl RefTarget {
 pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>, refs: RefTarget) -> String {
     let mut events: Vec<Event<'_>> = Vec::with_capacity(page.nodes.len());
     let glossary_by_node = group_glossary(page);
+    // Each block's claims, found once (a search per block was quadratic on
+    // a page with thousands of cited sentences).
+    let mut claims_of: HashMap<usize, Vec<&Claim>> = HashMap::new();
+    for c in &page.claims {
+        claims_of.entry(c.block).or_default().push(c);
+    }
     let mut wiki_label: Vec<Option<String>> = Vec::new();
     let mut tip = 0usize;
     // Tables: cells are written here with alignment classes, because
@@ -142,9 +148,10 @@ pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>, refs: RefTar
                 ))));
             }
             Node::ClaimBlockStart(b) => {
-                let sources = block_sources(site, page, *b, key_source, refs);
+                let claims = claims_of.get(b).map_or(&[][..], Vec::as_slice);
+                let sources = block_sources(site, page, claims, key_source, refs);
                 let mut h = String::new();
-                for c in page.claims.iter().filter(|c| c.block == *b) {
+                for c in claims {
                     h.push_str(&format!("<span class=\"claim-anchor\" id=\"{}\"></span>", c.id));
                 }
                 h.push_str("<aside class=\"margin-sources\" aria-label=\"Sources\">");
@@ -155,7 +162,8 @@ pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>, refs: RefTar
                 events.push(Event::Html(CowStr::from(h)));
             }
             Node::ClaimBlockEnd(b) => {
-                let sources = block_sources(site, page, *b, key_source, refs);
+                let claims = claims_of.get(b).map_or(&[][..], Vec::as_slice);
+                let sources = block_sources(site, page, claims, key_source, refs);
                 let mut h = format!(
                     "<details class=\"claim-sources\"><summary>Sources <span class=\"count\">({})</span></summary><ul>",
                     sources.len()
@@ -236,10 +244,16 @@ pub fn evidence_badge(s: &crate::site::Source) -> String {
 }
 
 /// The formatted references cited by the claims of one block, in citation order.
-fn block_sources(site: &Site, page: &Page, block: usize, key_source: &SourceIndex<'_>, refs: RefTarget) -> Vec<String> {
+fn block_sources(
+    site: &Site,
+    page: &Page,
+    claims: &[&Claim],
+    key_source: &SourceIndex<'_>,
+    refs: RefTarget,
+) -> Vec<String> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
-    for c in page.claims.iter().filter(|c| c.block == block) {
+    for c in claims {
         for &ci in &c.cites {
             for it in &page.cites[ci].items {
                 if seen.insert(it.key.as_str()) {

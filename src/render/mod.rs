@@ -64,8 +64,7 @@ fn prepare<'a>(site: &'a Site, theme: &'a Theme) -> (Ctx<'a>, Vec<OutputFile>) {
     }
     // Browsers ask for an icon by a fixed name; it is not content-hashed.
     files.push(OutputFile { path: "favicon.svg".into(), bytes: theme_static("favicon.svg").into_bytes() });
-    let source_index = site.sources.iter().enumerate().map(|(i, s)| (s.key.as_str(), i)).collect();
-    (Ctx { site, theme, assets, source_index }, files)
+    (Ctx::new(site, theme, assets), files)
 }
 
 /// The page's own file: an article, or a section's listing for `_index.md`.

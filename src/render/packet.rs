@@ -16,6 +16,7 @@ impl Ctx<'_> {
         let mut out = Vec::new();
         for rp in &site.reading_paths {
             let mut keys: Vec<&str> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
             let steps: Vec<serde_json::Value> = rp
                 .pages
                 .iter()
@@ -23,7 +24,7 @@ impl Ctx<'_> {
                 .map(|(n, &id)| {
                     let p = &site.pages[id];
                     for k in &p.cited_keys {
-                        if !keys.contains(&k.as_str()) {
+                        if seen.insert(k.as_str()) {
                             keys.push(k);
                         }
                     }

@@ -333,3 +333,17 @@ fn text_with_a_no_break_space_before_a_full_stop_builds_and_is_checked() {
     assert!(!text.contains("crashed"), "{text}");
     assert!(text.contains("cites no source: \"Then rest, as 40% of people do.\""), "{text}");
 }
+
+#[test]
+fn a_source_cited_twice_in_one_group_gets_one_backref_per_citation() {
+    let t = kb().file(
+        "content/topics/twice.md",
+        "+++\ntitle = \"Twice\"\n+++\nFirst claim [@levy2018; @levy2018].\n\nSecond claim [@bordin1979].\n\nThird claim [@levy2018].\n",
+    );
+    t.build();
+    let html = t.read("topics/twice/index.html");
+    let li = html.find("<li id=\"ref-levy2018\"").map(|i| &html[i..]).expect("levy2018 in the references");
+    let li = &li[..li.find("</li>").unwrap()];
+    let backrefs: Vec<&str> = li.match_indices("href=\"#cite-").map(|(i, _)| &li[i + 12..i + 13]).collect();
+    assert_eq!(backrefs, ["1", "3"], "{li}");
+}
