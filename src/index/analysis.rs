@@ -55,25 +55,42 @@ pub const QUESTION_WORDS: &[&str] = &[
 
 /// The index analyzer: words → stemmed terms, stop words removed.
 pub fn stemming() -> TextAnalyzer {
+    stemming_with(None)
+}
+
+/// [`stemming`], noting every word it stems, with its term, in `log`: what
+/// an index built with it maps each of its words to, without analysing the
+/// site's text a second time.
+pub fn stemming_logged(log: StemLog) -> TextAnalyzer {
+    stemming_with(Some(log))
+}
+
+fn stemming_with(log: Option<StemLog>) -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
         .filter(LowerCaser)
         .filter(StopWordFilter::remove(STOP_WORDS.iter().map(|w| w.to_string())))
-        .filter(CachedStemmer)
+        .filter(CachedStemmer { log })
         .build()
 }
+
+/// Words (lower-cased) and the terms they were indexed as, shared by every
+/// copy of an analyzer made with [`stemming_logged`].
+pub type StemLog = std::sync::Arc<std::sync::Mutex<HashMap<String, String>>>;
 
 /// The English Snowball stemmer (as tantivy's `Stemmer` runs it), each
 /// word stemmed once per analyzer: a site says the same words again and
 /// again, and stemming was most of tantivy's indexing time.
-#[derive(Clone, Copy, Default)]
-pub struct CachedStemmer;
+#[derive(Clone, Default)]
+pub struct CachedStemmer {
+    log: Option<StemLog>,
+}
 
 impl TokenFilter for CachedStemmer {
     type Tokenizer<T: Tokenizer> = CachedStemmerFilter<T>;
 
     fn transform<T: Tokenizer>(self, inner: T) -> CachedStemmerFilter<T> {
-        CachedStemmerFilter { inner, stems: HashMap::new() }
+        CachedStemmerFilter { inner, stems: HashMap::new(), log: self.log }
     }
 }
 
@@ -82,16 +99,18 @@ impl TokenFilter for CachedStemmer {
 pub struct CachedStemmerFilter<T> {
     inner: T,
     stems: HashMap<String, String>,
+    log: Option<StemLog>,
 }
 
 impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
     type TokenStream<'a> = CachedStemStream<'a, T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        let CachedStemmerFilter { inner, stems } = self;
+        let CachedStemmerFilter { inner, stems, log } = self;
         CachedStemStream {
             tail: inner.token_stream(text),
             stems,
+            log: log.as_ref(),
             stemmer: rust_stemmers::Stemmer::create(rust_stemmers::Algorithm::English),
         }
     }
@@ -100,6 +119,7 @@ impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
 pub struct CachedStemStream<'a, S> {
     tail: S,
     stems: &'a mut HashMap<String, String>,
+    log: Option<&'a StemLog>,
     stemmer: rust_stemmers::Stemmer,
 }
 
@@ -117,6 +137,13 @@ impl<S: TokenStream> TokenStream for CachedStemStream<'_, S> {
             None => {
                 let stem = self.stemmer.stem(&token.text).into_owned();
                 let word = std::mem::replace(&mut token.text, stem.clone());
+                // Once per word and copy of the analyzer: a lock only for a new word.
+                if let Some(log) = self.log {
+                    let mut log = log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if !log.contains_key(&word) {
+                        log.insert(word.clone(), stem.clone());
+                    }
+                }
                 self.stems.insert(word, stem);
             }
         }

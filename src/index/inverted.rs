@@ -74,6 +74,9 @@ pub struct Scores {
     pub terms: Vec<String>,
     /// For each term: (doc id, boosted BM25 summed over fields), by doc id.
     pub postings: Vec<Vec<(u32, f32)>>,
+    /// Every word indexed (lower-cased) and the term it was indexed as;
+    /// stop words and over-long words are not indexed and not here.
+    pub words: HashMap<String, String>,
 }
 
 /// Register Haven's analyzer on an index (needed after every open).
@@ -85,7 +88,8 @@ pub fn register(index: &Index) {
 pub fn build(dir: &Path, pages: &[SearchPage]) -> tantivy::Result<Scores> {
     let (schema, f) = schema();
     let index = Index::create_in_dir(dir, schema)?;
-    register(&index);
+    let log = analysis::StemLog::default();
+    index.tokenizers().register(TOKENIZER, analysis::stemming_logged(log.clone()));
     // One indexing thread, no merges: documents are written in order. A big
     // site may still get several segments; scores below are computed across
     // all of them, so the export does not depend on the segment layout.
@@ -124,7 +128,8 @@ pub fn build(dir: &Path, pages: &[SearchPage]) -> tantivy::Result<Scores> {
     writer.commit()?;
     writer.wait_merging_threads()?;
     let reader = reader(&index)?;
-    scores(&reader, &f, &weights)
+    let words = std::mem::take(&mut *log.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+    Ok(Scores { words, ..scores(&reader, &f, &weights)? })
 }
 
 /// The indexing memory for `pages`: tantivy zeroes a third of it for its
@@ -211,7 +216,7 @@ fn scores(reader: &IndexReader, f: &Fields, weights: &[f32]) -> tantivy::Result<
     }
     let weight = |doc: u32| weights.get(doc as usize).copied().unwrap_or(1.0);
     let (terms, postings) = combined.into_iter().map(|(t, fields)| (t, sum_by_doc(fields, weight))).unzip();
-    Ok(Scores { terms, postings })
+    Ok(Scores { terms, postings, words: HashMap::new() })
 }
 
 /// A term's (doc, score) pairs of every field, listed field by field, as one

@@ -112,58 +112,21 @@ pub fn run_docs(config: &Config, staging: Staging, pages: &[docs::SearchPage]) -
 
 /// Steps 2–4: the tantivy index in `dir` and the static export.
 pub fn build_export(dir: &Path, pages: &[docs::SearchPage]) -> tantivy::Result<export::Export> {
-    // tantivy indexes on one thread; what needs only the pages (each word's
-    // term, the page files) is made beside it.
-    let (scores, (words, page_shards)) = rayon::join(
-        || inverted::build(dir, pages),
-        || rayon::join(|| word_terms(pages), || export::page_shards(pages)),
-    );
-    let inverted::Scores { terms, postings } = scores?;
+    // tantivy indexes on one thread; the page files, which need only the
+    // pages, are made beside it.
+    let (scores, page_shards) = rayon::join(|| inverted::build(dir, pages), || export::page_shards(pages));
+    let inverted::Scores { terms, postings, words } = scores?;
     let vocab = term_ids(words, &terms);
     let quantized = export::quantize(postings);
     Ok(export::build(pages, quantized, &vocab, page_shards))
 }
 
-/// Every word of the site with the term it is indexed as (`None`: a stop
-/// word or too long). A word's term depends on the word alone, so chunks of
-/// pages are analysed in parallel.
-fn word_terms(pages: &[docs::SearchPage]) -> HashMap<String, Option<String>> {
-    use rayon::prelude::*;
-    let chunks: Vec<HashMap<String, Option<String>>> = pages
-        .par_chunks(256)
-        .map(|chunk| {
-            let mut surface = analysis::surface();
-            let mut stemmer = analysis::stemming();
-            let mut terms: HashMap<String, Option<String>> = HashMap::new();
-            for p in chunk {
-                let texts = std::iter::once(&p.title)
-                    .chain(&p.synonyms)
-                    .chain(&p.tags)
-                    .chain(p.sections.iter().flat_map(|s| [&s.heading, &s.text, &s.extra]));
-                for text in texts {
-                    // Most words were seen before: look up, allocate only new ones.
-                    analysis::each_word(&mut surface, text, |w| {
-                        if !terms.contains_key(w) {
-                            let term = analysis::term_of(&mut stemmer, w);
-                            terms.insert(w.to_string(), term);
-                        }
-                    });
-                }
-            }
-            terms
-        })
-        .collect();
-    let mut all = HashMap::new();
-    for chunk in chunks {
-        all.extend(chunk);
-    }
-    all
-}
-
-/// The words whose term is in the index (`terms`, sorted), with its id.
-fn term_ids(words: HashMap<String, Option<String>>, terms: &[String]) -> BTreeMap<String, u32> {
+/// The words whose term is in the index (`terms`, sorted), with its id. Each
+/// word's term is the one the index's analyzer gave it
+/// ([`inverted::Scores::words`]): the browser never stems.
+fn term_ids(words: HashMap<String, String>, terms: &[String]) -> BTreeMap<String, u32> {
     let ids: HashMap<&str, u32> = terms.iter().enumerate().map(|(i, t)| (t.as_str(), i as u32)).collect();
-    words.into_iter().filter_map(|(w, t)| Some((w, *ids.get(t?.as_str())?))).collect()
+    words.into_iter().filter_map(|(w, t)| Some((w, *ids.get(t.as_str())?))).collect()
 }
 
 #[cfg(test)]
@@ -175,7 +138,7 @@ mod tests {
         let pages = inverted::tests::sample();
         let dir = tempfile::tempdir().unwrap();
         let scores = inverted::build(dir.path(), &pages).unwrap();
-        let vocab = term_ids(word_terms(&pages), &scores.terms);
+        let vocab = term_ids(scores.words.clone(), &scores.terms);
         let term = |w: &str| vocab.get(w).map(|&i| scores.terms[i as usize].as_str());
         assert_eq!(term("attachment"), Some("attach"));
         assert_eq!(term("repaired"), Some("repair"));
@@ -184,6 +147,31 @@ mod tests {
         // Every term is reachable from at least one word.
         let reached: std::collections::HashSet<u32> = vocab.values().copied().collect();
         assert_eq!(reached.len(), scores.terms.len());
+    }
+
+    #[test]
+    fn the_indexed_words_are_every_word_of_the_site_with_its_term() {
+        // What analysing each word of the pages again gives (how the
+        // vocabulary was made before the index's analyzer noted its words).
+        let pages = inverted::tests::sample();
+        let scores = inverted::build(tempfile::tempdir().unwrap().path(), &pages).unwrap();
+        let (mut surface, mut stemmer) = (analysis::surface(), analysis::stemming());
+        let mut expected: HashMap<String, String> = HashMap::new();
+        for p in &pages {
+            let texts = std::iter::once(&p.title)
+                .chain(&p.synonyms)
+                .chain(&p.tags)
+                .chain(p.sections.iter().flat_map(|s| [&s.heading, &s.text, &s.extra]));
+            for text in texts {
+                for w in analysis::words(&mut surface, text) {
+                    if let Some(t) = analysis::term_of(&mut stemmer, &w) {
+                        expected.insert(w, t);
+                    }
+                }
+            }
+        }
+        assert!(expected.len() > 20, "the sample has words");
+        assert_eq!(scores.words, expected);
     }
 
     #[test]
