@@ -33,6 +33,20 @@ pub fn write(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
     std::fs::write(path, bytes).map_err(wrap("cannot write", path))
 }
 
+/// `to` as a second name of the file `from` (a hard link), or a copy of it
+/// where the two cannot share the file (another filesystem, or one without
+/// hard links). For a file Haven wrote and writes nowhere else; the caller
+/// must not change either name's bytes afterwards.
+pub fn link_or_copy(from: &Path, to: &Path) -> Result<(), FsError> {
+    if let Some(parent) = to.parent() {
+        create_dir_all(parent)?;
+    }
+    match std::fs::hard_link(from, to) {
+        Ok(()) => Ok(()),
+        Err(_) => std::fs::copy(from, to).map(drop).map_err(wrap("cannot copy to", to)),
+    }
+}
+
 pub fn create_dir_all(path: &Path) -> Result<(), FsError> {
     std::fs::create_dir_all(path).map_err(wrap("cannot create directory", path))
 }
@@ -121,6 +135,31 @@ pub fn decode(bytes: &[u8]) -> Result<String, crate::diag::Diagnostic> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn link_or_copy_shares_the_file_or_copies_it_where_it_cannot() {
+        let tmp = tempfile::tempdir().unwrap();
+        let from = tmp.path().join("a/search/x.js");
+        write(&from, b"shard").unwrap();
+        // A new name, in a folder that does not exist yet: one file, two names.
+        let to = tmp.path().join("b/search/x.js");
+        link_or_copy(&from, &to).unwrap();
+        assert_eq!(std::fs::read(&to).unwrap(), b"shard");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let (a, b) = (std::fs::metadata(&from).unwrap(), std::fs::metadata(&to).unwrap());
+            assert_eq!((a.dev(), a.ino()), (b.dev(), b.ino()), "a hard link");
+        }
+        // Where a link cannot be made (here: the name is taken), a copy.
+        let taken = tmp.path().join("c.js");
+        std::fs::write(&taken, b"older").unwrap();
+        link_or_copy(&from, &taken).unwrap();
+        assert_eq!(std::fs::read(&taken).unwrap(), b"shard");
+        // A missing source is an error that names the target.
+        let err = link_or_copy(&tmp.path().join("missing.js"), &tmp.path().join("d.js")).unwrap_err();
+        assert!(err.to_string().contains("d.js"), "{err}");
+    }
 
     #[test]
     fn remove_dir_all_removes_deep_trees_and_never_follows_symlinks() {

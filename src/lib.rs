@@ -45,7 +45,6 @@ use config::Config;
 pub use diag::{Cause, Failed};
 use diag::{Diagnostic, Diagnostics};
 use site::Site;
-use write::Sink;
 
 /// What a finished build reports.
 #[derive(Debug)]
@@ -252,9 +251,9 @@ fn render_and_index(
         },
         || {
             let t = Instant::now();
-            let index = index_staging.map(|s| index::run(site, s)).transpose().and_then(|mut i| {
-                if let Some(i) = &mut i {
-                    std::mem::take(&mut i.files).into_par_iter().try_for_each(|f| writer.put(f))?;
+            let index = index_staging.map(|s| index::run(site, s)).transpose().and_then(|i| {
+                if let Some(i) = &i {
+                    i.files.par_iter().try_for_each(|(path, len)| writer.link(path, &i.file(path), *len))?;
                 }
                 Ok(i)
             });

@@ -281,8 +281,7 @@ pub fn prepare_index(config: &Config, docs: &[SearchPage]) -> Result<PreparedInd
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let err = |e: fsx::FsError| Diagnostic::error(e.to_string());
     let (staging, _already_shown) = crate::output::stage(config, crate::output::Kind::SearchIndex)?;
-    let mut index = crate::index::run_docs(config, staging, docs)?;
-    let files = std::mem::take(&mut index.files);
+    let index = crate::index::run_docs(config, staging, docs)?;
     let name = config.output.file_name().unwrap_or_default().to_string_lossy().into_owned();
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let dir = config.output.with_file_name(format!(".{name}.haven-search-{}-{n}", std::process::id()));
@@ -292,14 +291,17 @@ pub fn prepare_index(config: &Config, docs: &[SearchPage]) -> Result<PreparedInd
         PreparedIndex { dir, version: String::new(), manifest: None, output: config.output.clone(), index: None };
     let prefix = format!("{}/", crate::index::STATIC_DIR);
     let mut shards = Vec::new();
-    for f in &files {
-        let rel = f.path.strip_prefix(&prefix).unwrap_or(&f.path);
+    for (path, _) in &index.files {
+        let rel = path.strip_prefix(&prefix).unwrap_or(path);
         match rel.split_once('/') {
             Some((version, _)) => {
                 prepared.version = version.to_string();
-                shards.push((rel, &f.bytes));
+                shards.push((rel, index.file(path)));
             }
-            None => prepared.manifest = Some(f.clone()),
+            None => {
+                let bytes = fsx::read(&index.file(path)).map_err(err)?;
+                prepared.manifest = Some(OutputFile { path: path.clone(), bytes });
+            }
         }
     }
     if prepared.manifest.is_none() {
@@ -307,7 +309,7 @@ pub fn prepare_index(config: &Config, docs: &[SearchPage]) -> Result<PreparedInd
     }
     shards
         .par_iter()
-        .try_for_each(|(rel, bytes)| fsx::write(&prepared.dir.join(rel), bytes))
+        .try_for_each(|(rel, from)| fsx::link_or_copy(from, &prepared.dir.join(rel)))
         .map_err(|e| Diagnostic::error(e.to_string()))?;
     prepared.index = Some(index);
     Ok(prepared)

@@ -57,6 +57,20 @@ impl Writer {
     }
 }
 
+impl Writer {
+    /// Put the file `from`, which Haven wrote elsewhere and will not change
+    /// (the search index's copy of the static index), at `path` as well: a
+    /// hard link, or a copy where that cannot be ([`fsx::link_or_copy`]).
+    /// `len` is its size, for the build's totals.
+    pub fn link(&self, path: &str, from: &Path, len: u64) -> Result<(), Diagnostic> {
+        let rel = inside(path)?;
+        fsx::link_or_copy(from, &self.staging.path().join(rel)).map_err(|e| Diagnostic::error(e.to_string()))?;
+        self.files.fetch_add(1, Ordering::Relaxed);
+        self.bytes.fetch_add(len, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
 impl Sink for Writer {
     fn put(&self, f: OutputFile) -> Result<(), Diagnostic> {
         let rel = inside(&f.path)?;

@@ -34,7 +34,6 @@ use crate::diag::Diagnostic;
 use crate::fsx::{self, FsError};
 use crate::output::Staging;
 use crate::site::Site;
-use crate::write::OutputFile;
 
 /// Folder of the site (and of `search-index/`) that holds the static index.
 pub const STATIC_DIR: &str = "search";
@@ -45,8 +44,12 @@ const README: &str = crate::output::SEARCH_INDEX_README;
 
 /// A built index, not yet published.
 pub struct SearchIndex {
-    /// The static index for the site's `search/` folder.
-    pub files: Vec<OutputFile>,
+    /// The static index for the site's `search/` folder: each file's path
+    /// in the site (`search/manifest.js`, `search/VERSION/v0.js` …) and
+    /// size. The files are in the staging folder at the same paths
+    /// ([`SearchIndex::file`]), written once: the site gets them by
+    /// [`crate::write::Writer::link`].
+    pub files: Vec<(String, u64)>,
     pub sections: usize,
     pub pages: usize,
     staging: Staging,
@@ -61,6 +64,11 @@ impl SearchIndex {
     /// The staging folder, for [`crate::write::Writer::publish`] to swap in.
     pub fn into_staging(self) -> Staging {
         self.staging
+    }
+
+    /// Where the file `path` of [`SearchIndex::files`] is, until published.
+    pub fn file(&self, path: &str) -> std::path::PathBuf {
+        self.staging.path().join(path)
     }
 }
 
@@ -103,10 +111,8 @@ pub fn run_docs(config: &Config, staging: Staging, pages: &[docs::SearchPage]) -
     let info_json = serde_json::to_vec_pretty(&info).map_err(|e| Diagnostic::error(e.to_string()))?;
     fsx::write(&staging.path().join(INFO_FILE), &info_json).map_err(fs)?;
     fsx::write(&staging.path().join("README.md"), README.as_bytes()).map_err(fs)?;
-    let files = site_files
-        .into_iter()
-        .map(|(name, bytes)| OutputFile { path: format!("{STATIC_DIR}/{name}"), bytes })
-        .collect();
+    let files =
+        site_files.into_iter().map(|(name, bytes)| (format!("{STATIC_DIR}/{name}"), bytes.len() as u64)).collect();
     Ok(SearchIndex { files, sections: info.sections, pages: info.pages, staging })
 }
 
