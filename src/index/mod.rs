@@ -26,6 +26,7 @@ pub mod export;
 pub mod inverted;
 pub mod query;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
@@ -85,21 +86,27 @@ pub struct Info {
 /// Build both indexes into `staging`, a staging folder beside the claimed
 /// `search-index/` ([`crate::output`]).
 pub fn run(site: &Site, staging: Staging) -> Result<SearchIndex, Diagnostic> {
-    run_docs(&site.config, staging, &docs::collect(site))
+    run_pages(&site.config, staging, Cow::Owned(docs::collect(site)))
 }
 
 /// [`run`] from search documents already collected (`haven serve` keeps
 /// them and replaces only an edited page's).
 pub fn run_docs(config: &Config, staging: Staging, pages: &[docs::SearchPage]) -> Result<SearchIndex, Diagnostic> {
+    run_pages(config, staging, Cow::Borrowed(pages))
+}
+
+/// [`run_docs`], with pages that may be its own ([`export_pages`]).
+fn run_pages(config: &Config, staging: Staging, pages: Cow<'_, [docs::SearchPage]>) -> Result<SearchIndex, Diagnostic> {
     let fs = |e: FsError| Diagnostic::error(e.to_string());
-    let export = build_export(staging.path(), pages).map_err(|e| {
+    let page_count = pages.len();
+    let export = export_pages(staging.path(), pages).map_err(|e| {
         Diagnostic::error(format!("cannot build the search index in {}: {e}", staging.path().display()))
     })?;
     let info = Info {
         format: export::FORMAT,
         // Relative sites print site-absolute paths in the terminal.
         base_path: if config.relative { "/".into() } else { config.base_path.clone() },
-        pages: pages.len(),
+        pages: page_count,
         sections: export.manifest.docs as usize,
     };
     let dir = staging.path().join(STATIC_DIR);
@@ -118,13 +125,25 @@ pub fn run_docs(config: &Config, staging: Staging, pages: &[docs::SearchPage]) -
 
 /// Steps 2–4: the tantivy index in `dir` and the static export.
 pub fn build_export(dir: &Path, pages: &[docs::SearchPage]) -> tantivy::Result<export::Export> {
+    export_pages(dir, Cow::Borrowed(pages))
+}
+
+/// [`build_export`]. Pages of its own lose their texts once they are
+/// indexed and in their page files: the export needs only their sections'
+/// number, and a big site's texts are hundreds of MB.
+fn export_pages(dir: &Path, mut pages: Cow<'_, [docs::SearchPage]>) -> tantivy::Result<export::Export> {
     // tantivy indexes on one thread; the page files, which need only the
     // pages, are made beside it.
-    let (scores, page_shards) = rayon::join(|| inverted::build(dir, pages), || export::page_shards(pages));
+    let (scores, page_shards) = rayon::join(|| inverted::build(dir, &pages), || export::page_shards(&pages));
+    if let Cow::Owned(own) = &mut pages {
+        for s in own.iter_mut().flat_map(|p| &mut p.sections) {
+            (s.text, s.extra) = (String::new(), String::new());
+        }
+    }
     let inverted::Scores { terms, postings, words } = scores?;
     let vocab = term_ids(words, &terms);
     let quantized = export::quantize(postings);
-    Ok(export::build(pages, quantized, &vocab, page_shards))
+    Ok(export::build(&pages, quantized, &vocab, page_shards))
 }
 
 /// The words whose term is in the index (`terms`, sorted), with its id. Each
