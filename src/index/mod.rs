@@ -200,6 +200,14 @@ mod tests {
     }
 
     #[test]
+    fn pages_that_drop_their_texts_export_the_same_index() {
+        let pages = inverted::tests::sample();
+        let own = export_pages(tempfile::tempdir().unwrap().path(), Cow::Owned(pages.clone())).unwrap();
+        let lent = build_export(tempfile::tempdir().unwrap().path(), &pages).unwrap();
+        assert_eq!(own.site_files(), lent.site_files());
+    }
+
+    #[test]
     fn the_static_index_is_deterministic() {
         let pages = inverted::tests::sample();
         let a = build_export(tempfile::tempdir().unwrap().path(), &pages).unwrap();
