@@ -82,6 +82,8 @@ fn parse_page_with(page: &mut Page, guard: bool) -> Vec<Diagnostic> {
             page.claims = doc.claims;
             page.word_count = doc.text.split_whitespace().count();
             page.text = doc.text;
+            // Kept until lint, for every page at once: no room to grow.
+            page.text.shrink_to_fit();
             out.extend(ds.into_iter().map(|d| d.in_file(&page.file)));
         }
         Err(_) => out.push(
