@@ -347,3 +347,24 @@ fn a_source_cited_twice_in_one_group_gets_one_backref_per_citation() {
     let backrefs: Vec<&str> = li.match_indices("href=\"#cite-").map(|(i, _)| &li[i + 12..i + 13]).collect();
     assert_eq!(backrefs, ["1", "3"], "{li}");
 }
+
+#[test]
+fn related_articles_rank_by_shared_links_and_tags() {
+    // Scores for a: c shares a link target (3) and a tag (1) = 4; b is
+    // linked from a (3); e is linked from both a and c (3); d shares the tag (1).
+    let page = |title: &str, tags: &str, body: &str| {
+        format!("+++\ntitle = \"{title}\"\ntags = [{tags}]\nlast_reviewed = 2026-01-01\n+++\n{body}\n")
+    };
+    let t = kb()
+        .file("content/rel/a.md", &page("Rel A", "\"zzq\"", "See [[rel/b]] and [[rel/e]]."))
+        .file("content/rel/b.md", &page("Rel B", "", "B."))
+        .file("content/rel/c.md", &page("Rel C", "\"zzq\"", "See [[rel/e]]."))
+        .file("content/rel/d.md", &page("Rel D", "\"zzq\"", "D."))
+        .file("content/rel/e.md", &page("Rel E", "", "E."));
+    t.build();
+    let html = t.read("rel/a/index.html");
+    let block = &html[html.find("<section class=\"related\"").expect("a related section")..];
+    let block = &block[..block.find("</section>").unwrap()];
+    let titles: Vec<&str> = block.split("\">Rel ").skip(1).map(|s| &s[..1]).collect();
+    assert_eq!(titles, ["C", "B", "E", "D"], "{block}");
+}
