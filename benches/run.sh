@@ -12,6 +12,10 @@
 #   BUILD_ONLY=1 bash benches/run.sh    # full builds and rebuilds only (no Pagefind,
 #                                       # search queries or serve)
 #   NO_ZOLA=1 bash benches/run.sh       # without Zola (for information only: see below)
+#   MACHINE="quiet: nothing else running" bash benches/run.sh
+#                                       # how the machine was, for the results file
+#                                       # (a script cannot tell; the load average it
+#                                       # prints includes its own earlier runs)
 #
 # The search part needs Debian's chromium and tests/browser's playwright-core
 # (npm ci there); without chromium it is reported as missing. To rerun only the
@@ -328,7 +332,7 @@ EOF
   else
     echo "- peers: hugo $hv; zola $ZOLA_VERSION${ZOLA_FROM:+ ($ZOLA_FROM)}; pagefind $pv"
   fi
-  echo "- load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER (machine shared with other jobs)"
+  echo "- machine state: ${MACHINE:-not stated (set MACHINE)}; load average (1/5/15 min) before: $LOAD_BEFORE, after: $LOAD_AFTER (the load includes this script's own build and any run just before it)"
   echo "- each cell: median [min–max] over $ITER runs; full builds and no-change rebuilds run in rounds (Haven, then each peer); ratios are Haven ÷ peer medians, and the row \"full build wall ÷ hugo, paired\" is each round's own ratio (median [min–max])"
   echo "- Zola is for information only (the registries offer it only as a Node native module, not how its users run it)"
   echo
