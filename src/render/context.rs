@@ -338,12 +338,8 @@ impl Ctx<'_> {
         let audiences: Vec<serde_json::Value> = site
             .audiences
             .iter()
-            .map(|(key, pages)| {
-                let name = pages
-                    .first()
-                    .and_then(|&i| site.pages[i].meta.audience.iter().find(|a| crate::site::slugify(a) == *key))
-                    .cloned()
-                    .unwrap_or_else(|| key.clone());
+            .zip(self.term_names(Taxonomy::Audience))
+            .map(|((key, pages), name)| {
                 let articles = pages.iter().filter(|&&i| !site.pages[i].is_glossary_term()).count();
                 serde_json::json!({
                     "name": name,
@@ -416,6 +412,33 @@ impl Ctx<'_> {
             .find(|(_, list)| !list.is_empty() && list.iter().all(|&i| self.site.pages[i].section == key))
     }
 
+    /// Each term of `tax` (in [`Taxonomy::terms`] order), by the name it
+    /// is shown with: its first spelling on the first of its pages that has
+    /// one. A page's spellings are read once (a page with thousands of tags
+    /// made this quadratic).
+    fn term_names(&self, tax: Taxonomy) -> Vec<String> {
+        let site = self.site;
+        let mut spellings: HashMap<PageId, HashMap<String, &String>> = HashMap::new();
+        tax.terms(site)
+            .iter()
+            .map(|(key, pages)| {
+                pages
+                    .iter()
+                    .find_map(|&p| {
+                        let of_page = spellings.entry(p).or_insert_with(|| {
+                            let mut m = HashMap::new();
+                            for t in tax.of(&site.pages[p].meta) {
+                                m.entry(crate::site::slugify(t)).or_insert(t);
+                            }
+                            m
+                        });
+                        of_page.get(key).map(|t| (*t).clone())
+                    })
+                    .unwrap_or_else(|| key.clone())
+            })
+            .collect()
+    }
+
     pub(super) fn taxonomies(&self) -> Result<Vec<OutputFile>, Diagnostic> {
         let site = self.site;
         let mut out = Vec::new();
@@ -424,25 +447,17 @@ impl Ctx<'_> {
             if map.is_empty() {
                 continue;
             }
-            let display = |key: &str, pages: &[PageId]| -> String {
-                // The first spelling used by any page, for display.
-                pages
-                    .iter()
-                    .flat_map(|&p| tax.of(&site.pages[p].meta))
-                    .find(|t| crate::site::slugify(t) == key)
-                    .cloned()
-                    .unwrap_or_else(|| key.to_string())
-            };
+            let names = self.term_names(tax);
             let terms: Vec<serde_json::Value> = map
                 .iter()
-                .map(|(k, pages)| serde_json::json!({ "name": display(k, pages), "url": site.url(&tax.term_path(k)), "count": pages.len() }))
+                .zip(&names)
+                .map(|((k, pages), name)| serde_json::json!({ "name": name, "url": site.url(&tax.term_path(k)), "count": pages.len() }))
                 .collect();
             let html = self.render("taxonomy.html", title, "", None, |c| {
                 c.insert("taxonomy", &serde_json::json!({ "title": title, "terms": terms }));
             })?;
             out.push(OutputFile { path: format!("{}index.html", tax.index_path()), bytes: html.into_bytes() });
-            for (k, pages) in map {
-                let name = display(k, pages);
+            for ((k, pages), name) in map.iter().zip(names) {
                 let heading = if tax == Taxonomy::Tags { format!("Topic: {name}") } else { format!("For {name}") };
                 let term = serde_json::json!({
                     "title": heading,

@@ -368,3 +368,18 @@ fn related_articles_rank_by_shared_links_and_tags() {
     let titles: Vec<&str> = block.split("\">Rel ").skip(1).map(|s| &s[..1]).collect();
     assert_eq!(titles, ["C", "B", "E", "D"], "{block}");
 }
+
+#[test]
+fn a_tag_is_shown_as_first_spelled_on_its_first_page() {
+    let page = |title: &str, tags: &str| format!("+++\ntitle = \"{title}\"\ntags = [{tags}]\n+++\nBody.\n");
+    // Both spellings are one tag; its first page spells it "Zq Alliance"
+    // (after a tag of another slug), its second "ZQ-alliance".
+    let t = kb()
+        .file("content/tt/a.md", &page("TT A", "\"Zq Other\", \"Zq Alliance\", \"zq alliance\""))
+        .file("content/tt/b.md", &page("TT B", "\"ZQ-alliance\""));
+    t.build();
+    let term = t.read("tags/zq-alliance/index.html");
+    assert!(term.contains("Topic: Zq Alliance"), "{term}");
+    let index = t.read("tags/index.html");
+    assert!(index.contains(">Zq Alliance<") && index.contains(">Zq Other<"), "{index}");
+}
