@@ -7,6 +7,8 @@
 //! Glossary terms are one section each, anchored at their entry on the
 //! glossary page.
 
+use std::collections::{HashMap, HashSet};
+
 use pulldown_cmark::{Event, Tag, TagEnd};
 
 use crate::site::{LinkKind, Node, Page, Site};
@@ -81,6 +83,9 @@ fn page_with(site: &Site, p: &Page, glossary: &str, synonyms: Option<&Synonyms>)
 /// a phrase, as lower-case word sequences.
 struct Synonyms {
     groups: Vec<Vec<Vec<String>>>,
+    /// Each member's first word → (group, member) of every member that
+    /// starts with it: a text is read once, not once per member.
+    first: HashMap<String, Vec<(usize, usize)>>,
 }
 
 impl Synonyms {
@@ -92,25 +97,55 @@ impl Synonyms {
 
     fn new(groups: &[Vec<String>]) -> Synonyms {
         let mut surface = crate::index::analysis::surface();
-        let groups = groups
+        let groups: Vec<Vec<Vec<String>>> = groups
             .iter()
             .map(|g| {
                 g.iter().map(|m| crate::index::analysis::words(&mut surface, m)).filter(|w| !w.is_empty()).collect()
             })
             .collect();
-        Synonyms { groups }
+        let mut first: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for (g, group) in groups.iter().enumerate() {
+            for (m, member) in group.iter().enumerate() {
+                first.entry(member[0].clone()).or_default().push((g, m));
+            }
+        }
+        Synonyms { groups, first }
     }
 
     /// The members of every group that `texts` mention (a member's words
     /// in a row) which the texts do not already say, space-separated.
     fn expand(&self, texts: &[&str]) -> String {
         let mut surface = crate::index::analysis::surface();
-        let words: Vec<String> = texts.iter().flat_map(|t| crate::index::analysis::words(&mut surface, t)).collect();
-        let says = |member: &[String]| words.windows(member.len()).any(|w| w == member);
+        // The texts' words, lower-cased, in one buffer (not a string each).
+        let (mut buf, mut spans) = (String::new(), Vec::new());
+        for t in texts {
+            crate::index::analysis::each_word(&mut surface, t, |w| {
+                let at = buf.len();
+                buf.push_str(w);
+                spans.push(at..buf.len());
+            });
+        }
+        let word = |i: usize| &buf[spans[i].clone()];
+        // (group, member) of every member the texts say (its words in a row).
+        let mut said: HashSet<(usize, usize)> = HashSet::new();
+        for i in 0..spans.len() {
+            for &(g, m) in self.first.get(word(i)).map_or(&[][..], Vec::as_slice) {
+                let member = &self.groups[g][m];
+                if i + member.len() <= spans.len() && member.iter().enumerate().all(|(k, w)| word(i + k) == w) {
+                    said.insert((g, m));
+                }
+            }
+        }
         let mut out: Vec<String> = Vec::new();
-        for group in &self.groups {
-            if group.iter().any(|m| says(m)) {
-                out.extend(group.iter().filter(|m| !says(m)).map(|m| m.join(" ")));
+        for (g, group) in self.groups.iter().enumerate() {
+            if (0..group.len()).any(|m| said.contains(&(g, m))) {
+                out.extend(
+                    group
+                        .iter()
+                        .enumerate()
+                        .filter(|&(m, _)| !said.contains(&(g, m)))
+                        .map(|(_, member)| member.join(" ")),
+                );
             }
         }
         out.join(" ")
@@ -291,6 +326,21 @@ mod tests {
                 ("Deeper", "deeper", "After."),
             ]
         );
+    }
+
+    #[test]
+    fn synonyms_add_the_members_a_text_does_not_say_of_each_group_it_mentions() {
+        let groups = [
+            vec!["therapist".to_string(), "counsellor".into()],
+            vec!["left alone".into(), "abandoned".into(), "alone".into()],
+            vec!["goal".into(), "aim".into()],
+            vec!["with a".into(), "beside".into()],
+        ];
+        let s = Synonyms::new(&groups);
+        // "left alone" spans two texts; "with a" ends one; nothing says goal or aim.
+        assert_eq!(s.expand(&["Feeling left", "alone with a", "Therapist"]), "counsellor abandoned beside");
+        assert_eq!(s.expand(&["alone with"]), "left alone abandoned");
+        assert_eq!(s.expand(&[""]), "");
     }
 
     #[test]
