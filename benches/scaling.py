@@ -6,8 +6,9 @@
 Each shape stresses one dimension that the benchmark corpora (benches/gen_corpus.rs) keep
 moderate: one page with N citations, N paragraphs or N headings of the same text, a page
 with N tags, N pages linking to one hub, N glossary terms with synonyms mentioned N times,
-N sources each cited once. For each shape and each doubling it prints every stage's time
-and marks a stage that grew more than 2.6× (quadratic work doubles to 4×). Not a test:
+N/10 site synonym groups over 200 pages, N sources each cited once. For each shape and each
+doubling it prints every stage's time and marks a stage that grew more than 2.6× (quadratic
+work doubles to 4×). Not a test:
 timings depend on the machine; run it on a quiet one. Sites are written under --dir
 (tmpfs by default) and rebuilt once before timing, so the timed build replaces a site.
 """
@@ -54,6 +55,9 @@ def site(root, shape, n):
         json.dump(refs, f)
     with open(os.path.join(root, "haven.toml"), "w") as f:
         f.write(CONFIG)
+        if shape == "synonym-groups":
+            groups = [f'["alpha{i}", "beta{i} gamma{i}", "delta{i}"]' for i in range(n // 10)] + ['["trust", "faith"]']
+            f.write("[search]\nsynonyms = [" + ", ".join(groups) + "]\n")
     write(root, "_index.md", front("Home") + "Hello.\n")
     if shape == "citations-on-one-page":
         write(root, "n/big.md", front("Big") + "".join(f"Claim {i} holds [@src{i % len(refs)}].\n\n" for i in range(n)))
@@ -76,13 +80,17 @@ def site(root, shape, n):
         for j in range(n):
             body = " ".join(f"Here syna{(i * 7 + j) % n} and synb{(i * 3 + j) % n} phrase." for i in range(25))
             write(root, f"n/p{j}.md", front(f"Page {j}") + body + "\n")
+    elif shape == "synonym-groups":
+        for j in range(200):
+            body = "".join(f"Trust and beta{i} gamma{i} grow in session {i}.\n\n" for i in range(j, j + 50))
+            write(root, f"n/p{j}.md", front(f"P{j}") + body)
     elif shape == "all-sources-cited":
         for j in range(n // 10):
             write(root, f"n/p{j}.md", front(f"P{j}") + "".join(f"Claim {i} [@src{(j * 10 + i) % n}].\n\n" for i in range(10)))
 
 
 SHAPES = ["citations-on-one-page", "paragraphs", "same-headings", "tags-on-one-page", "hub",
-          "glossary-synonyms", "all-sources-cited"]
+          "glossary-synonyms", "synonym-groups", "all-sources-cited"]
 STAGE = re.compile(r"^\s+(load|parse|link|lint|render|index|write)\s+([0-9.]+) ms")
 
 
