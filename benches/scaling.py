@@ -8,9 +8,9 @@ moderate: one page with N citations, N paragraphs or N headings of the same text
 with N tags, N pages linking to one hub, N glossary terms with synonyms mentioned N times,
 N/10 site synonym groups over 200 pages, N sources each cited once. For each shape and each
 doubling it prints every stage's time and marks a stage that grew more than 2.6× (quadratic
-work doubles to 4×). Not a test:
-timings depend on the machine; run it on a quiet one. Sites are written under --dir
-(tmpfs by default) and rebuilt once before timing, so the timed build replaces a site.
+work doubles to 4×). Not a test: timings depend on the machine; run it on a quiet one.
+Sites are written under --dir (tmpfs by default) and built once before timing, so the
+timed build replaces a site.
 """
 import argparse
 import json
