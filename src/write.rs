@@ -144,9 +144,13 @@ mod tests {
         {
             let w = stage();
             put(&w, "a/index.html").unwrap();
+            let shard = dir.path().join("shard.js");
+            std::fs::write(&shard, "s").unwrap();
             for bad in ["../x.html", "/etc/x", "a/../../x", "", MARKER] {
                 assert!(put(&w, bad).is_err(), "{bad}");
+                assert!(w.link(bad, &shard, 1).is_err(), "{bad}");
             }
+            std::fs::remove_file(&shard).unwrap();
             // Dropped without publishing: the old site stays, no staging left.
         }
         assert!(out.join("old.html").exists() && !out.join("a").exists());
