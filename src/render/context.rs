@@ -11,26 +11,28 @@ pub(super) struct Ctx<'a> {
     pub(super) assets: Assets,
     /// Bibliography key → index into `Site::sources`, built once for all pages.
     pub(super) source_index: html::SourceIndex<'a>,
-    /// Each page's place in its section's list and in its series' list,
-    /// found once (a search per page was quadratic in a large section).
-    pub(super) section_pos: HashMap<PageId, usize>,
-    pub(super) series_pos: HashMap<PageId, usize>,
+    /// Each page's place in the list of each section and each series that
+    /// lists it (by the list's key), found once: a search per page was
+    /// quadratic in a large section.
+    pub(super) section_pos: HashMap<(&'a str, PageId), usize>,
+    pub(super) series_pos: HashMap<(&'a str, PageId), usize>,
 }
 
 impl<'a> Ctx<'a> {
     pub(super) fn new(site: &'a Site, theme: &'a Theme, assets: Assets) -> Ctx<'a> {
         let source_index = site.sources.iter().enumerate().map(|(i, s)| (s.key.as_str(), i)).collect();
-        let places = |lists: &mut dyn Iterator<Item = &Vec<PageId>>| {
+        // The first place, as a search from the start finds it.
+        let places = |lists: &mut dyn Iterator<Item = (&'a String, &'a Vec<PageId>)>| {
             let mut pos = HashMap::new();
-            for list in lists {
+            for (key, list) in lists {
                 for (i, &id) in list.iter().enumerate() {
-                    pos.entry(id).or_insert(i);
+                    pos.entry((key.as_str(), id)).or_insert(i);
                 }
             }
             pos
         };
-        let section_pos = places(&mut site.sections.values().map(|s| &s.pages));
-        let series_pos = places(&mut site.series.values());
+        let section_pos = places(&mut site.sections.iter().map(|(k, s)| (k, &s.pages)));
+        let series_pos = places(&mut site.series.iter());
         Ctx { site, theme, assets, source_index, section_pos, series_pos }
     }
 }
@@ -218,7 +220,7 @@ impl Ctx<'_> {
             .map(|s| SectionRef { title: s.title.clone(), url: site.url(&dir(&s.key)) });
         let series_nav = p.meta.series.as_ref().and_then(|name| {
             let list = site.series.get(name)?;
-            let pos = *self.series_pos.get(&p.id).filter(|&&i| list.get(i) == Some(&p.id))?;
+            let pos = *self.series_pos.get(&(name.as_str(), p.id))?;
             // Lists are newest first: "previous" is older (pos + 1).
             Some(Neighbours {
                 name: name.clone(),
@@ -257,7 +259,7 @@ impl Ctx<'_> {
             return None;
         }
         let s = site.sections.get(&p.section)?;
-        let pos = *self.section_pos.get(&p.id).filter(|&&i| s.pages.get(i) == Some(&p.id))?;
+        let pos = *self.section_pos.get(&(p.section.as_str(), p.id))?;
         let prev = pos.checked_sub(1).map(|i| self.page_ref(s.pages[i]));
         let next = s.pages.get(pos + 1).map(|&x| self.page_ref(x));
         (prev.is_some() || next.is_some()).then(|| Neighbours { name: s.title.clone(), prev, next })
