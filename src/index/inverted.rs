@@ -158,23 +158,28 @@ pub fn reader(index: &Index) -> tantivy::Result<IndexReader> {
 
 /// Walk every field's term dictionary and postings; compute boosted BM25.
 /// Each document's sum is scaled by its weight in `weights` (by Haven id).
+///
+/// The postings of every term are held at once (tens of millions on a big
+/// site), so each term's list is made at its final size: the document
+/// frequencies, read first, say how many postings every field brings, and
+/// the fields are summed where they lie.
 fn scores(reader: &IndexReader, f: &Fields, weights: &[f32]) -> tantivy::Result<Scores> {
     let searcher = reader.searcher();
     let num_docs = searcher.num_docs();
-    // term → (doc, boosted score) of every field, field by field (BOOSTS order).
-    let mut combined: BTreeMap<String, Vec<(u32, f32)>> = BTreeMap::new();
     if num_docs == 0 {
         return Ok(Scores::default());
     }
-    for (name, boost) in BOOSTS {
-        let field = match name {
-            "title" => f.title,
-            "heading" => f.heading,
-            "tags" => f.tags,
-            _ => f.body,
-        };
-        // Each term's document frequency across segments (BM25's idf), then
-        // its postings scored straight into `combined`.
+    let field_of = |name: &str| match name {
+        "title" => f.title,
+        "heading" => f.heading,
+        "tags" => f.tags,
+        _ => f.body,
+    };
+    // Per field: each term's document frequency across segments (BM25's idf,
+    // and how many postings the field brings), and its average length.
+    let mut stats: Vec<(HashMap<Vec<u8>, u64>, f32)> = Vec::with_capacity(BOOSTS.len());
+    for (name, _) in BOOSTS {
+        let field = field_of(name);
         let mut total_tokens = 0u64;
         let mut doc_freq: HashMap<Vec<u8>, u64> = HashMap::new();
         for segment in searcher.segment_readers() {
@@ -185,7 +190,12 @@ fn scores(reader: &IndexReader, f: &Fields, weights: &[f32]) -> tantivy::Result<
                 *doc_freq.entry(stream.key().to_vec()).or_default() += u64::from(stream.value().doc_freq);
             }
         }
-        let average_fieldnorm = total_tokens as f32 / num_docs as f32;
+        stats.push((doc_freq, total_tokens as f32 / num_docs as f32));
+    }
+    // term → (doc, boosted score) of every field, field by field (BOOSTS order).
+    let mut combined: BTreeMap<String, Vec<(u32, f32)>> = BTreeMap::new();
+    for ((name, boost), (doc_freq, average_fieldnorm)) in BOOSTS.into_iter().zip(&stats) {
+        let field = field_of(name);
         for segment in searcher.segment_readers() {
             let inverted = segment.inverted_index(field)?;
             let norms = segment.get_fieldnorms_reader(field)?;
@@ -195,10 +205,13 @@ fn scores(reader: &IndexReader, f: &Fields, weights: &[f32]) -> tantivy::Result<
                 let text = std::str::from_utf8(stream.key())
                     .map_err(|e| tantivy::TantivyError::InternalError(format!("term is not UTF-8: {e}")))?;
                 let df = doc_freq.get(stream.key()).copied().unwrap_or(1);
-                let weight = Bm25Weight::for_one_term_without_explain(df, num_docs, average_fieldnorm);
+                let weight = Bm25Weight::for_one_term_without_explain(df, num_docs, *average_fieldnorm);
                 let list = match combined.get_mut(text) {
                     Some(list) => list,
-                    None => combined.entry(text.to_string()).or_default(),
+                    None => {
+                        let all_fields: u64 = stats.iter().filter_map(|(d, _)| d.get(stream.key())).sum();
+                        combined.entry(text.to_string()).or_insert_with(|| Vec::with_capacity(all_fields as usize))
+                    }
                 };
                 let mut postings =
                     inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::WithFreqs)?;
@@ -214,28 +227,32 @@ fn scores(reader: &IndexReader, f: &Fields, weights: &[f32]) -> tantivy::Result<
             }
         }
     }
+    drop(stats);
     let weight = |doc: u32| weights.get(doc as usize).copied().unwrap_or(1.0);
     let (terms, postings) = combined.into_iter().map(|(t, fields)| (t, sum_by_doc(fields, weight))).unzip();
     Ok(Scores { terms, postings, words: HashMap::new() })
 }
 
 /// A term's (doc, score) pairs of every field, listed field by field, as one
-/// score per document (by doc id) scaled by the document's weight. A field
-/// lists a document once; the stable sort keeps a document's fields in their
-/// listed order, so each sum adds in the same order every build.
+/// score per document (by doc id) scaled by the document's weight, in the
+/// same list. A field lists a document once; the stable sort keeps a
+/// document's fields in their listed order, so each sum adds in the same
+/// order every build.
 fn sum_by_doc(mut fields: Vec<(u32, f32)>, weight: impl Fn(u32) -> f32) -> Vec<(u32, f32)> {
     fields.sort_by_key(|&(doc, _)| doc);
-    let mut out: Vec<(u32, f32)> = Vec::with_capacity(fields.len());
-    for (doc, score) in fields {
-        match out.last_mut() {
-            Some((last, sum)) if *last == doc => *sum += score,
-            _ => out.push((doc, score)),
+    // `dedup_by` hands (this, the last one kept): add this to it.
+    fields.dedup_by(|(doc, score), (last, sum)| {
+        let same = *doc == *last;
+        if same {
+            *sum += *score;
         }
-    }
-    for (doc, score) in &mut out {
+        same
+    });
+    for (doc, score) in &mut fields {
         *score *= weight(*doc);
     }
-    out
+    fields.shrink_to_fit();
+    fields
 }
 
 #[cfg(test)]
@@ -301,6 +318,16 @@ pub(crate) mod tests {
         assert_eq!(text(f.heading).as_deref(), Some("A secure base"));
         assert_eq!(text(f.url).as_deref(), Some("attachment/secure/#a-secure-base"));
         assert_eq!(text(f.body), None, "the text is in the static index's page file");
+    }
+
+    #[test]
+    fn fields_are_summed_per_document_in_listed_order_in_a_list_of_its_final_size() {
+        // Listed field by field: doc 2 (title), doc 1 and doc 2 (body).
+        let summed = sum_by_doc(vec![(2, 1e8), (1, 0.5), (2, 1.0), (2, -1e8)], |d| if d == 1 { 2.0 } else { 1.0 });
+        // In listed order 1e8 + 1 is 1e8 in f32, so the sum is 0 (any other
+        // order gives 1): the same sum every build.
+        assert_eq!(summed, vec![(1, 1.0), (2, 0.0)]);
+        assert_eq!(summed.capacity(), summed.len(), "no room left over: every term's list is held at once");
     }
 
     #[test]
