@@ -174,10 +174,9 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
     let check_warnings = check::warning_count(&site, config.today);
     run.watch.lap("lint");
     if !keep_sources {
-        // Only diagnostics (all reported by now) point into the source text,
-        // and only `haven check`'s readability report reads the plain text.
+        // Only `haven check`'s readability report reads the plain text (the
+        // source stays: the pages' nodes read their text from it).
         for p in &mut site.pages {
-            p.source = String::new();
             p.text = String::new();
         }
     }

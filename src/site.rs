@@ -262,7 +262,8 @@ pub struct Claim {
 
 /// The parsed document: markdown events plus Haven's own inline nodes.
 /// 32 bytes a node: a long article has hundreds, and every page's nodes are
-/// kept from parse to render.
+/// kept from parse to render. Their text is read from the page's source
+/// ([`Str`]): a node holds no copy of what the source already says.
 #[derive(Debug, Clone)]
 pub enum Node {
     Md(Md),
@@ -275,7 +276,7 @@ pub enum Node {
     ClaimBlockStart(usize),
     ClaimBlockEnd(usize),
     /// Candidate text for glossary linking: a text run outside links, code, headings.
-    Text(String),
+    Text(Str),
     /// A fenced or indented code block, highlighted at render time.
     Code(Box<CodeBlock>),
     /// A heading's closing self-link (index into `Page::headings`).
@@ -289,16 +290,48 @@ pub struct CodeBlock {
     pub code: String,
 }
 
+/// Text of a page's body: where it is in the page's source, or its own
+/// copy where markdown changed what the source says (an entity, an escape).
+/// Most of a page's text is written as it reads, so its nodes hold spans,
+/// not copies: a copy of every text run took as much memory as the source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Str {
+    /// Byte range `start..end` of the page's source.
+    Span(u32, u32),
+    Own(Box<str>),
+}
+
+impl Str {
+    /// `text` as a span of `src` if it is a slice of `src` (the same bytes
+    /// in memory, as the markdown parser hands out), else a copy.
+    pub fn of(text: &str, src: &str) -> Str {
+        let start = (text.as_ptr() as usize).wrapping_sub(src.as_ptr() as usize);
+        let inside = start <= src.len() && text.len() <= src.len() - start;
+        match (inside, u32::try_from(start), u32::try_from(start + text.len())) {
+            (true, Ok(start), Ok(end)) => Str::Span(start, end),
+            _ => Str::Own(text.into()),
+        }
+    }
+
+    /// The text, read from `src` (the source of the page it came from).
+    pub fn get<'a>(&'a self, src: &'a str) -> &'a str {
+        match self {
+            Str::Span(start, end) => src.get(*start as usize..*end as usize).unwrap_or(""),
+            Str::Own(text) => text,
+        }
+    }
+}
+
 /// A markdown event as a page keeps it. The events most of a page is made
-/// of (text, breaks, starts and ends of tags that carry no strings) take 32
+/// of (text, breaks, starts and ends of tags that carry no strings) take 24
 /// bytes; the rest (headings, links, images, tables, rules, footnotes …) a
 /// box. pulldown-cmark's own [`Event`] takes 80 bytes for every one of them.
 #[derive(Debug, Clone)]
 pub enum Md {
-    Text(CowStr<'static>),
-    Code(CowStr<'static>),
-    Html(CowStr<'static>),
-    InlineHtml(CowStr<'static>),
+    Text(Str),
+    Code(Str),
+    Html(Str),
+    InlineHtml(Str),
     SoftBreak,
     HardBreak,
     Start(PlainTag),
@@ -363,32 +396,29 @@ impl PlainTag {
     }
 }
 
-impl From<Event<'static>> for Md {
-    fn from(event: Event<'static>) -> Md {
+impl Md {
+    /// `event` of a body parsed from `src`: its text as spans of `src`.
+    pub fn of(event: Event<'_>, src: &str) -> Md {
         match event {
-            Event::Text(s) => Md::Text(s),
-            Event::Code(s) => Md::Code(s),
-            Event::Html(s) => Md::Html(s),
-            Event::InlineHtml(s) => Md::InlineHtml(s),
+            Event::Text(s) => Md::Text(Str::of(&s, src)),
+            Event::Code(s) => Md::Code(Str::of(&s, src)),
+            Event::Html(s) => Md::Html(Str::of(&s, src)),
+            Event::InlineHtml(s) => Md::InlineHtml(Str::of(&s, src)),
             Event::SoftBreak => Md::SoftBreak,
             Event::HardBreak => Md::HardBreak,
             Event::End(end) => Md::End(end),
             Event::Start(tag) => match PlainTag::of(&tag) {
                 Some(plain) => Md::Start(plain),
-                None => Md::Other(Box::new(Event::Start(tag))),
+                None => Md::Other(Box::new(Event::Start(tag).into_static())),
             },
-            other => Md::Other(Box::new(other)),
+            other => Md::Other(Box::new(other.into_static())),
         }
     }
-}
 
-impl Md {
-    /// The event, reading its text from the page instead of a copy of it
-    /// (text events are most of a page; boxed tags are cloned, few hold text).
-    pub fn event(&self) -> Event<'_> {
-        fn b<'a>(s: &'a CowStr<'static>) -> CowStr<'a> {
-            CowStr::Borrowed(s.as_ref())
-        }
+    /// The event, its text read from `src`, the source of the page it came
+    /// from (boxed tags are cloned; few hold text).
+    pub fn event<'a>(&'a self, src: &'a str) -> Event<'a> {
+        let b = |s: &'a Str| CowStr::Borrowed(s.get(src));
         match self {
             Md::Text(s) => Event::Text(b(s)),
             Md::Code(s) => Event::Code(b(s)),
@@ -684,8 +714,7 @@ mod tests {
                   > [!NOTE]\n> quoted\n\n3. three\n4. four\n\n- [x] done\n\n| a | b |\n|:-|-:|\n| 1 | 2 |\n\n\
                   ---\n\n<div>\nhtml\n</div>\n\nA note[^n].\n\n[^n]: The note.\n\n```rust\nfn x() {}\n```\n\n[[Wiki link]]\n\nsoft\nbreak\n";
         let options = crate::parse::body::markdown_options() | pulldown_cmark::Options::ENABLE_GFM;
-        let events: Vec<Event<'static>> =
-            pulldown_cmark::Parser::new_ext(md, options).map(|e| e.into_static()).collect();
+        let events: Vec<Event<'_>> = pulldown_cmark::Parser::new_ext(md, options).collect();
         for kind in [
             "Start(Paragraph",
             "Start(List(Some(3",
@@ -703,9 +732,25 @@ mod tests {
         ] {
             assert!(events.iter().any(|e| format!("{e:?}").starts_with(kind)), "the sample has no {kind}");
         }
+        let mut spans = 0;
         for e in events {
-            assert_eq!(Md::from(e.clone()).event(), e);
+            let kept = Md::of(e.clone(), md);
+            spans += usize::from(matches!(kept, Md::Text(Str::Span(..)) | Md::Code(Str::Span(..))));
+            assert_eq!(kept.event(md), e);
         }
+        assert!(spans > 5, "text written as it reads is kept as spans of the source");
+    }
+
+    #[test]
+    fn text_is_a_span_of_the_source_only_if_it_is_a_slice_of_it() {
+        let src = String::from("Alpha &amp; beta");
+        assert_eq!(Str::of(&src[6..11], &src), Str::Span(6, 11));
+        assert_eq!(Str::of(&src[6..11], &src).get(&src), "&amp;");
+        assert_eq!(Str::of(&src[16..], &src), Str::Span(16, 16), "the empty end of the source");
+        // The same bytes elsewhere (a decoded entity, a copy) are not a span.
+        let copy = src.clone();
+        assert_eq!(Str::of(&copy[0..5], &src), Str::Own("Alpha".into()));
+        assert_eq!(Str::of("&", &src), Str::Own("&".into()));
     }
 
     #[test]

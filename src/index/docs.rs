@@ -219,7 +219,7 @@ fn flatten(site: &Site, p: &Page, one_section: bool) -> Vec<SearchSection> {
     let mut labels: Vec<Option<String>> = Vec::new();
     for node in &p.nodes {
         let event = match node {
-            Node::Md(m) => Some(m.event()),
+            Node::Md(m) => Some(m.event(&p.source)),
             _ => None,
         };
         match (node, event) {
@@ -260,7 +260,7 @@ fn flatten(site: &Site, p: &Page, one_section: bool) -> Vec<SearchSection> {
                     | TagEnd::FootnoteDefinition,
                 )),
             ) => buf.push(' '),
-            (Node::Text(t), _) => buf.push_str(t),
+            (Node::Text(t), _) => buf.push_str(t.get(&p.source)),
             (Node::Code(c), _) => {
                 buf.push(' ');
                 buf.push_str(&c.code);

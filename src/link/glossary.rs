@@ -87,6 +87,7 @@ impl GlossaryForms {
         let mut out = Vec::new();
         for (ni, node) in page.nodes.iter().enumerate() {
             let Node::Text(text) = node else { continue };
+            let text = text.get(&page.source);
             let lower = text.to_lowercase();
             if lower.len() != text.len() {
                 continue; // case folding changed byte offsets; skip this run

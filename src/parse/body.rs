@@ -11,7 +11,7 @@ use pulldown_cmark::{CowStr, Event, HeadingLevel, LinkType, Options, Parser, Tag
 use super::citation::{find_span, looks_like_citation, parse_citation, split_narrative, Piece};
 use super::sentences::{sentence_ranges, tidy};
 use crate::diag::Diagnostic;
-use crate::site::{slugify, CiteGroup, CiteItem, Claim, CodeBlock, Heading, LinkKind, LinkRef, Md, Node};
+use crate::site::{slugify, CiteGroup, CiteItem, Claim, CodeBlock, Heading, LinkKind, LinkRef, Md, Node, Str};
 
 /// What the markdown walk produces.
 pub struct Doc {
@@ -148,8 +148,8 @@ impl<'s> Walk<'s> {
         self.doc.nodes.push(node);
     }
 
-    fn push_md(&mut self, event: Event<'static>) {
-        self.push(Node::Md(Md::from(event)));
+    fn push_md(&mut self, event: Event<'_>) {
+        self.push(Node::Md(Md::of(event, self.src)));
     }
 
     /// One event, at `abs` (a range of the whole file).
@@ -235,11 +235,11 @@ impl<'s> Walk<'s> {
                     });
                 }
                 self.in_image += 1;
-                self.push_md(event.into_static());
+                self.push_md(event);
             }
             Event::End(TagEnd::Image) => {
                 self.in_image = self.in_image.saturating_sub(1);
-                self.push_md(event.into_static());
+                self.push_md(event);
             }
             Event::Text(t) => self.text(t, abs),
             Event::Code(t) => {
@@ -247,11 +247,11 @@ impl<'s> Walk<'s> {
                     h.text.push_str(&t);
                 }
                 self.push_text(&t);
-                self.push_md(Event::Code(t.into_static()));
+                self.push_md(Event::Code(t));
             }
             Event::SoftBreak | Event::HardBreak => {
                 self.push_text(" ");
-                self.push_md(event.into_static());
+                self.push_md(event);
             }
             Event::Html(ref h) | Event::InlineHtml(ref h) => {
                 // Raw HTML: the event's text is the source's, from the span's start.
@@ -261,9 +261,9 @@ impl<'s> Walk<'s> {
                         .into_iter()
                         .map(|e| crate::privacy::Embed { span: e.span.start + base..e.span.end + base, ..e }),
                 );
-                self.push_md(event.into_static());
+                self.push_md(event);
             }
-            other => self.push_md(other.into_static()),
+            other => self.push_md(other),
         }
     }
 
@@ -310,12 +310,7 @@ impl<'s> Walk<'s> {
                 self.doc.path_links.push((dest_url.to_string(), abs.clone()));
             }
             self.link_stack.push(LinkFrame::Plain);
-            self.push_md(Event::Start(Tag::Link {
-                link_type,
-                dest_url: dest_url.into_static(),
-                title: title.into_static(),
-                id: id.into_static(),
-            }));
+            self.push_md(Event::Start(Tag::Link { link_type, dest_url, title, id }));
             return;
         }
         let has_label = match link_type {
@@ -377,16 +372,17 @@ impl<'s> Walk<'s> {
             if self.in_image == 0 {
                 self.push_text(&t);
             }
-            self.push_md(Event::Text(t.into_static()));
+            self.push_md(Event::Text(t));
             return;
         }
         // Each narrative `@key` is looked for after the previous one.
         let mut search = abs.clone();
         for piece in split_narrative(&t, self.src, abs.clone()) {
             match piece {
-                Piece::Text(s) => {
-                    self.push_text(&s);
-                    self.push(Node::Text(s));
+                Piece::Text(r) => {
+                    let s = &t[r];
+                    self.push_text(s);
+                    self.push(Node::Text(Str::of(s, self.src)));
                 }
                 Piece::Cite(key) => {
                     let idx = self.doc.cites.len();

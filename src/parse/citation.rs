@@ -57,7 +57,8 @@ pub fn parse_citation(reference: &str) -> Result<Vec<CiteItem>, String> {
 }
 
 pub(super) enum Piece {
-    Text(String),
+    /// A byte range of the text.
+    Text(Range<usize>),
     Cite(String),
 }
 
@@ -65,39 +66,38 @@ pub(super) enum Piece {
 /// character (e-mail addresses) or escaped in the source (`\@`) is text.
 pub(super) fn split_narrative(text: &str, src: &str, range: Range<usize>) -> Vec<Piece> {
     if !text.contains('@') {
-        return vec![Piece::Text(text.to_string())];
+        return vec![Piece::Text(0..text.len())];
     }
     let escapes = Escapes::of(src, &range);
     let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut rest = text;
+    // The text not yet handed out starts here; `at` is where to look next.
+    let mut from = 0;
+    let mut at = 0;
     let mut prev: Option<char> = None;
-    while let Some(i) = rest.find('@') {
-        let before = &rest[..i];
+    while let Some(i) = text[at..].find('@').map(|i| at + i) {
+        let before = &text[at..i];
         let prev_char = before.chars().last().or(prev);
-        let after = &rest[i + 1..];
+        let after = &text[i + 1..];
         let (key, _) = take_key(after);
         let is_cite = !key.is_empty()
             && key.chars().next().is_some_and(is_key_start)
             && !prev_char.is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '+' | '@'))
             && !escapes.all_escaped(key);
-        cur.push_str(before);
         if is_cite {
-            if !cur.is_empty() {
-                out.push(Piece::Text(std::mem::take(&mut cur)));
+            if from < i {
+                out.push(Piece::Text(from..i));
             }
             out.push(Piece::Cite(key.to_string()));
-            rest = &after[key.len()..];
+            at = i + 1 + key.len();
+            from = at;
             prev = key.chars().last();
         } else {
-            cur.push('@');
-            rest = after;
+            at = i + 1;
             prev = Some('@');
         }
     }
-    cur.push_str(rest);
-    if !cur.is_empty() {
-        out.push(Piece::Text(cur));
+    if from < text.len() {
+        out.push(Piece::Text(from..text.len()));
     }
     out
 }

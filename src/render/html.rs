@@ -52,7 +52,7 @@ pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>, refs: RefTar
     let mut cell = 0usize;
     for (ni, node) in page.nodes.iter().enumerate() {
         match node {
-            Node::Md(m) => match m.event() {
+            Node::Md(m) => match m.event(&page.source) {
                 Event::Start(Tag::Table(a)) => {
                     aligns = a;
                     events.push(Event::Start(Tag::Table(Vec::new())));
@@ -95,9 +95,9 @@ pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>, refs: RefTar
                 }
                 e => events.push(e),
             },
-            Node::Text(t) => match glossary_by_node.get(&ni) {
-                None => events.push(Event::Text(CowStr::Borrowed(t))),
-                Some(hits) => {
+            Node::Text(t) => match (t.get(&page.source), glossary_by_node.get(&ni)) {
+                (t, None) => events.push(Event::Text(CowStr::Borrowed(t))),
+                (t, Some(hits)) => {
                     let mut at = 0;
                     for (term, r) in hits {
                         events.push(Event::Text(CowStr::Borrowed(&t[at..r.start])));
