@@ -110,16 +110,11 @@ fn run_pages(config: &Config, staging: Staging, pages: Cow<'_, [docs::SearchPage
         sections: export.manifest.docs as usize,
     };
     let dir = staging.path().join(STATIC_DIR);
-    let site_files = export.into_site_files();
-    {
-        use rayon::prelude::*;
-        site_files.par_iter().try_for_each(|(name, bytes)| fsx::write(&dir.join(name), bytes)).map_err(fs)?;
-    }
+    let site_files = export.write_site_files(|name, bytes| fsx::write(&dir.join(name), bytes)).map_err(fs)?;
     let info_json = serde_json::to_vec_pretty(&info).map_err(|e| Diagnostic::error(e.to_string()))?;
     fsx::write(&staging.path().join(INFO_FILE), &info_json).map_err(fs)?;
     fsx::write(&staging.path().join("README.md"), README.as_bytes()).map_err(fs)?;
-    let files =
-        site_files.into_iter().map(|(name, bytes)| (format!("{STATIC_DIR}/{name}"), bytes.len() as u64)).collect();
+    let files = site_files.into_iter().map(|(name, len)| (format!("{STATIC_DIR}/{name}"), len)).collect();
     Ok(SearchIndex { files, sections: info.sections, pages: info.pages, staging })
 }
 

@@ -327,25 +327,36 @@ pub struct Export {
 }
 
 impl Export {
-    /// Every file of the site's `search/` folder, relative to it:
-    /// `manifest.js` and `VERSION/NAME.js`.
-    /// [`Export::site_files`], dropping each shard's payload once its file
-    /// is made (the build never holds both whole).
-    pub fn into_site_files(self) -> Vec<(String, Vec<u8>)> {
+    /// [`Export::site_files`], each written by `write` (its path relative to
+    /// `search/`, its bytes) as soon as it is made, in parallel, and dropped
+    /// with its shard: a big site's files are hundreds of MB, and the build
+    /// never holds them (only the shards they are made from). Returns each
+    /// file's path and size.
+    pub fn write_site_files<E: Send>(
+        self,
+        write: impl Fn(&str, &[u8]) -> Result<(), E> + Sync,
+    ) -> Result<Vec<(String, u64)>, E> {
         let manifest = codec::script("manifest", &Payload::Json(json(&self.manifest)));
         let version = self.manifest.version;
-        let mut out: Vec<(String, Vec<u8>)> = self
+        let mut out: Vec<(String, u64)> = self
             .shards
             .into_par_iter()
             .map(|(n, p)| {
                 let key = shard_key(&version, &n);
-                (format!("{key}.js"), codec::script(&key, &p))
+                let path = format!("{key}.js");
+                let bytes = codec::script(&key, &p);
+                drop(p);
+                write(&path, &bytes)?;
+                Ok((path, bytes.len() as u64))
             })
-            .collect();
-        out.push(("manifest.js".into(), manifest));
-        out
+            .collect::<Result<_, E>>()?;
+        write("manifest.js", &manifest)?;
+        out.push(("manifest.js".into(), manifest.len() as u64));
+        Ok(out)
     }
 
+    /// Every file of the site's `search/` folder, relative to it:
+    /// `manifest.js` and `VERSION/NAME.js`, with its bytes.
     pub fn site_files(&self) -> Vec<(String, Vec<u8>)> {
         let mut out: Vec<(String, Vec<u8>)> = self
             .shards

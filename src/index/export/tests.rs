@@ -234,3 +234,33 @@ fn vocabulary_shards_hold_whole_three_letter_groups() {
         assert!(w[0].0 != w[1].0 || w[0].2 < w[1].1, "{w:?}");
     }
 }
+
+#[test]
+fn the_files_written_one_by_one_are_the_site_files() {
+    let ps = pages(40, 3);
+    let postings: Vec<Vec<(u32, u32)>> =
+        (0..8u32).map(|t| (0..120u32).map(|d| (d, 1 + d * (t + 1))).collect()).collect();
+    let vocab: BTreeMap<String, u32> = (0..8u32).map(|t| (format!("w{t}"), t)).collect();
+    let expected: BTreeMap<String, Vec<u8>> = build_all(&ps, &postings, &vocab).site_files().into_iter().collect();
+    let written = std::sync::Mutex::new(BTreeMap::new());
+    let listed = build_all(&ps, &postings, &vocab)
+        .write_site_files(|name, bytes| {
+            written.lock().unwrap().insert(name.to_string(), bytes.to_vec());
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+    let written = written.into_inner().unwrap();
+    assert!(expected.len() > 40, "a page file each and the rest");
+    assert_eq!(written, expected);
+    let sizes: BTreeMap<String, u64> = listed.into_iter().collect();
+    assert_eq!(sizes, expected.iter().map(|(n, b)| (n.clone(), b.len() as u64)).collect());
+    // A file that cannot be written stops the rest with its error.
+    let failed = build_all(&ps, &postings, &vocab).write_site_files(|name, _| {
+        if name.ends_with("m3.js") {
+            Err(name.to_string())
+        } else {
+            Ok(())
+        }
+    });
+    assert!(failed.is_err_and(|e| e.ends_with("/m3.js")));
+}
