@@ -181,7 +181,7 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
         }
     }
     let theme = run.or_stop(theme, Cause::Content)?;
-    let index = render_and_index(&site, &theme, &writer, index_staging, &mut run);
+    let (site, index) = render_and_index(site, &theme, &writer, index_staging, keep_sources, &mut run);
     let index = run.or_stop(index, Cause::Content)?;
     run.stop_on_errors()?;
     let published = writer.publish(index.map(index::SearchIndex::into_staging));
@@ -231,32 +231,49 @@ impl Run {
     }
 }
 
-/// Render and index side by side (both only read the site): render streams
-/// each file into the writer's staging folder, and the static index's files
-/// go to the writer as soon as they exist. Render's diagnostics go to `run`.
+/// Render and index side by side: render streams each file into the
+/// writer's staging folder, and the static index's files go to the writer
+/// as soon as they exist. Render's diagnostics go to `run`.
+///
+/// The search documents are collected first, so render is the last reader
+/// of the pages' bodies: unless `keep_sources` (`haven serve` keeps them for
+/// its incremental rebuilds), each page's source and nodes are dropped as
+/// soon as render is done, while the index still builds its postings and
+/// export (on a big site of long articles, hundreds of MB).
 fn render_and_index(
-    site: &Site,
+    mut site: Site,
     theme: &theme::Theme,
     writer: &write::Writer,
     index_staging: Option<output::Staging>,
+    keep_sources: bool,
     run: &mut Run,
-) -> Result<Option<index::SearchIndex>, Diagnostic> {
-    let ((render_diags, render_secs), (index, index_secs)) = rayon::join(
-        || {
+) -> (Site, Result<Option<index::SearchIndex>, Diagnostic>) {
+    let t = Instant::now();
+    let docs = index_staging.as_ref().map(|_| index::docs::collect(&site));
+    let collected = t.elapsed().as_secs_f64();
+    let config = site.config.clone();
+    let ((render_diags, render_secs, site), (index, index_secs)) = rayon::join(
+        move || {
             let t = Instant::now();
             let mut d = Diagnostics::new();
-            render::run(site, theme, &mut d, writer);
-            (d, t.elapsed().as_secs_f64())
-        },
-        || {
-            let t = Instant::now();
-            let index = index_staging.map(|s| index::run(site, s)).transpose().and_then(|i| {
-                if let Some(i) = &i {
-                    i.files.par_iter().try_for_each(|(path, len)| writer.link(path, &i.file(path), *len))?;
+            render::run(&site, theme, &mut d, writer);
+            if !keep_sources {
+                for p in &mut site.pages {
+                    (p.nodes, p.source) = (Vec::new(), String::new());
                 }
-                Ok(i)
-            });
-            (index, t.elapsed().as_secs_f64())
+            }
+            (d, t.elapsed().as_secs_f64(), site)
+        },
+        move || {
+            let t = Instant::now();
+            let index =
+                index_staging.zip(docs).map(|(s, docs)| index::run(&config, s, docs)).transpose().and_then(|i| {
+                    if let Some(i) = &i {
+                        i.files.par_iter().try_for_each(|(path, len)| writer.link(path, &i.file(path), *len))?;
+                    }
+                    Ok(i)
+                });
+            (index, collected + t.elapsed().as_secs_f64())
         },
     );
     run.watch.lap("render ‖ index");
@@ -265,7 +282,7 @@ fn render_and_index(
         Lap { stage: "  index", seconds: index_secs, peak_mib: None },
     ]);
     run.diags.extend(render_diags.sorted());
-    index
+    (site, index)
 }
 
 /// Claim the site output (and `search-index/`, when search is on) and make
@@ -285,4 +302,50 @@ fn prepare_outputs(
         false => None,
     };
     Ok((write::Writer::new(site), index))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every file under `dir`, by path relative to it.
+    fn tree(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+        let mut out: Vec<_> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .map(|e| (e.path().strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(e.path()).unwrap()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_build_drops_the_pages_bodies_once_rendered_and_serve_keeps_them_for_the_same_site() {
+        let root = tempfile::tempdir().unwrap();
+        let file = |rel: &str, text: &str| {
+            let path = root.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        };
+        file("haven.toml", "title = \"Bodies\"\nbase_url = \"/\"\nnotice = \"In an emergency call 999.\"\n");
+        file("content/_index.md", "---\ntitle: Home\n---\n\nWelcome &amp; hello.\n");
+        file("content/a.md", "---\ntitle: Alpha\n---\n\n# Part\n\nSome *text* with `code` and a [link](/b/).\n");
+        file("content/b.md", "---\ntitle: Beta\n---\n\nMore text.\n\n- one\n- two\n");
+        let built = |keep: bool, out: &str| {
+            let overrides = config::Overrides { output: Some(root.path().join(out)), ..Default::default() };
+            let config = Config::load(root.path(), overrides).unwrap();
+            let (_, site) = build_with(&config, keep).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+            site
+        };
+        let dropped = built(false, "out-build");
+        let kept = built(true, "out-serve");
+        assert_eq!(dropped.pages.len(), 3);
+        assert!(dropped.pages.iter().all(|p| p.nodes.is_empty() && p.source.is_empty()), "build: bodies dropped");
+        assert!(kept.pages.iter().all(|p| !p.nodes.is_empty() && !p.source.is_empty()), "serve: bodies kept");
+        // Dropped only after both readers were done: the same site either way.
+        let (a, b) = (tree(&root.path().join("out-build")), tree(&root.path().join("out-serve")));
+        assert!(a.iter().any(|(p, bytes)| p.ends_with("a/index.html") && bytes.windows(4).any(|w| w == b"text")));
+        assert_eq!(a, b);
+    }
 }

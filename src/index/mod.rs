@@ -34,7 +34,6 @@ use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::fsx::{self, FsError};
 use crate::output::Staging;
-use crate::site::Site;
 
 /// Folder of the site (and of `search-index/`) that holds the static index.
 pub const STATIC_DIR: &str = "search";
@@ -84,9 +83,10 @@ pub struct Info {
 }
 
 /// Build both indexes into `staging`, a staging folder beside the claimed
-/// `search-index/` ([`crate::output`]).
-pub fn run(site: &Site, staging: Staging) -> Result<SearchIndex, Diagnostic> {
-    run_pages(&site.config, staging, Cow::Owned(docs::collect(site)))
+/// `search-index/` ([`crate::output`]), from the site's search documents
+/// ([`docs::collect`]), whose texts it drops once they are indexed.
+pub fn run(config: &Config, staging: Staging, pages: Vec<docs::SearchPage>) -> Result<SearchIndex, Diagnostic> {
+    run_pages(config, staging, Cow::Owned(pages))
 }
 
 /// [`run`] from search documents already collected (`haven serve` keeps
