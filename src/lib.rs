@@ -175,7 +175,7 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
     run.watch.lap("lint");
     if !keep_sources {
         // Only `haven check`'s readability report reads the plain text (the
-        // source stays: the pages' nodes read their text from it).
+        // source stays until render is done: the nodes read their text from it).
         for p in &mut site.pages {
             p.text = String::new();
         }
