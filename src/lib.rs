@@ -11,6 +11,8 @@
 //! run stops between stages when any error was reported, so nothing is ever
 //! rendered from bad input and the previous output is never touched.
 
+#![forbid(unsafe_code)]
+
 pub mod bib;
 pub mod check;
 pub mod cite;
