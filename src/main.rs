@@ -19,8 +19,8 @@ const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// allocating: held for a second, that memory added to the peak. With 10 ms,
 /// and without transparent huge pages (the `no_thp` feature: a 2 MiB page
 /// that is mostly free cannot be given back), the peak of the long-article
-/// 10k benchmark fell from ~1,150 to ~1,045 MiB at the same speed
-/// (benches/results/).
+/// 10k benchmark fell from ~1,150 to ~1,045 MiB at the same speed (pairs
+/// of builds before and after; benches/results/*-b486929.md).
 const PURGE_DELAY_MS: std::ffi::c_long = 10;
 
 /// Set mimalloc's options; first thing in `main`, while no other thread runs.
@@ -48,7 +48,7 @@ mod tests {
     }
 
     #[test]
-    fn the_purge_delay_option_is_mimallocs_and_main_sets_it() {
+    fn the_purge_delay_option_is_mimallocs_and_tune_allocator_sets_it() {
         // Option 15 is the purge delay: its default is mimalloc 3's 1,000 ms
         // (a wrong index reads another option's default, or none).
         assert_eq!(option(PURGE_DELAY), 1000, "not mimalloc 3's purge delay");
