@@ -336,39 +336,44 @@ impl Export {
         self,
         write: impl Fn(&str, &[u8]) -> Result<(), E> + Sync,
     ) -> Result<Vec<(String, u64)>, E> {
-        let manifest = codec::script("manifest", &Payload::Json(json(&self.manifest)));
+        let (manifest_path, manifest) = self.manifest_file();
         let version = self.manifest.version;
         let mut out: Vec<(String, u64)> = self
             .shards
             .into_par_iter()
             .map(|(n, p)| {
-                let key = shard_key(&version, &n);
-                let path = format!("{key}.js");
-                let bytes = codec::script(&key, &p);
+                let (path, bytes) = shard_file(&version, &n, &p);
                 drop(p);
                 write(&path, &bytes)?;
                 Ok((path, bytes.len() as u64))
             })
             .collect::<Result<_, E>>()?;
-        write("manifest.js", &manifest)?;
-        out.push(("manifest.js".into(), manifest.len() as u64));
+        write(&manifest_path, &manifest)?;
+        out.push((manifest_path, manifest.len() as u64));
         Ok(out)
     }
 
     /// Every file of the site's `search/` folder, relative to it:
     /// `manifest.js` and `VERSION/NAME.js`, with its bytes.
     pub fn site_files(&self) -> Vec<(String, Vec<u8>)> {
-        let mut out: Vec<(String, Vec<u8>)> = self
-            .shards
-            .iter()
-            .map(|(n, p)| {
-                let key = shard_key(&self.manifest.version, n);
-                (format!("{key}.js"), codec::script(&key, p))
-            })
-            .collect();
-        out.push(("manifest.js".into(), codec::script("manifest", &Payload::Json(json(&self.manifest)))));
+        let mut out: Vec<(String, Vec<u8>)> =
+            self.shards.iter().map(|(n, p)| shard_file(&self.manifest.version, n, p)).collect();
+        out.push(self.manifest_file());
         out
     }
+
+    /// `manifest.js` and its bytes.
+    fn manifest_file(&self) -> (String, Vec<u8>) {
+        ("manifest.js".into(), codec::script("manifest", &Payload::Json(json(&self.manifest))))
+    }
+}
+
+/// The file of shard `name` (payload `p`) of build `version`: its path
+/// relative to `search/`, and its bytes.
+fn shard_file(version: &str, name: &str, p: &Payload) -> (String, Vec<u8>) {
+    let key = shard_key(version, name);
+    let bytes = codec::script(&key, p);
+    (format!("{key}.js"), bytes)
 }
 
 /// Where shard `name` of build `version` lives, relative to `search/`
