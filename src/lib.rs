@@ -137,9 +137,9 @@ pub fn check(
     standard: Option<check::standard::Standard>,
 ) -> (Option<check::Report>, Diagnostics) {
     let mut diags = Diagnostics::new();
-    let Some(site) = analyse(config, &mut diags) else { return (None, diags) };
+    let Some(mut site) = analyse(config, &mut diags) else { return (None, diags) };
     match theme::resolve(&config.root) {
-        Ok(theme) => render::run(&site, &theme, &mut diags, &write::Discard),
+        Ok(theme) => render::run(&mut site, &theme, render::Bodies::Keep, &mut diags, &write::Discard),
         Err(d) => diags.push(d),
     }
     let mut report = check::run(&site, today, &mut diags);
@@ -240,8 +240,9 @@ impl Run {
 /// The search documents are collected first, so render is the last reader
 /// of the pages' bodies: unless `keep_sources` (`haven serve` keeps them for
 /// its incremental rebuilds), each page's source and nodes are dropped as
-/// soon as render is done, while the index still builds its postings and
-/// export (on a big site of long articles, hundreds of MB).
+/// soon as render has written the page (one that a listing shows too when
+/// render is done), while the index still builds its postings and export
+/// (on a big site of long articles, hundreds of MB).
 fn render_and_index(
     mut site: Site,
     theme: &theme::Theme,
@@ -258,7 +259,8 @@ fn render_and_index(
         move || {
             let t = Instant::now();
             let mut d = Diagnostics::new();
-            render::run(&site, theme, &mut d, writer);
+            let bodies = if keep_sources { render::Bodies::Keep } else { render::Bodies::Drop };
+            render::run(&mut site, theme, bodies, &mut d, writer);
             if !keep_sources {
                 for p in &mut site.pages {
                     (p.nodes, p.source) = (Vec::new(), String::new());
@@ -334,6 +336,24 @@ mod tests {
         file("content/_index.md", "---\ntitle: Home\n---\n\nWelcome &amp; hello.\n");
         file("content/a.md", "---\ntitle: Alpha\n---\n\n# Part\n\nSome *text* with `code` and a [link](/b/).\n");
         file("content/b.md", "---\ntitle: Beta\n---\n\nMore text.\n\n- one\n- two\n");
+        // Bodies that other files show too: a reading path's steps (its
+        // packet), a series' topics (its feed's full text), a glossary term
+        // (the glossary, which has no _index.md here).
+        file(
+            "content/guide/_index.md",
+            "+++\ntitle = \"Guide\"\nreading_path = [\"one\", \"two\"]\n+++\n\nPath intro.\n",
+        );
+        file("content/guide/one.md", "+++\ntitle = \"One\"\n+++\n\nStep one tells of lanterns.\n");
+        file("content/guide/two.md", "+++\ntitle = \"Two\"\n+++\n\nStep two tells of harbours.\n");
+        file("content/monthly/_index.md", "+++\ntitle = \"Monthly\"\nsort_by = \"date\"\n+++\n\nTopics.\n");
+        file(
+            "content/monthly/jan.md",
+            "+++\ntitle = \"January\"\ndate = 2025-01-01\nseries = \"monthly\"\n+++\n\nJanuary's topic is kestrels.\n",
+        );
+        file(
+            "content/glossary/falcon.md",
+            "+++\ntitle = \"Falcon\"\ndescription = \"A bird.\"\n+++\n\nFalcons hunt by day.\n",
+        );
         let built = |keep: bool, out: &str| {
             let overrides = config::Overrides { output: Some(root.path().join(out)), ..Default::default() };
             let config = Config::load(root.path(), overrides).unwrap();
@@ -342,12 +362,20 @@ mod tests {
         };
         let dropped = built(false, "out-build");
         let kept = built(true, "out-serve");
-        assert_eq!(dropped.pages.len(), 3);
+        assert_eq!(dropped.pages.len(), 9);
         assert!(dropped.pages.iter().all(|p| p.nodes.is_empty() && p.source.is_empty()), "build: bodies dropped");
         assert!(kept.pages.iter().all(|p| !p.nodes.is_empty() && !p.source.is_empty()), "serve: bodies kept");
         // Dropped only after both readers were done: the same site either way.
         let (a, b) = (tree(&root.path().join("out-build")), tree(&root.path().join("out-serve")));
-        assert!(a.iter().any(|(p, bytes)| p.ends_with("a/index.html") && bytes.windows(4).any(|w| w == b"text")));
+        let has = |path: &str, text: &str| {
+            a.iter()
+                .any(|(p, bytes)| p.to_str() == Some(path) && bytes.windows(text.len()).any(|w| w == text.as_bytes()))
+        };
+        assert!(has("a/index.html", "text"));
+        // Each body shown elsewhere is there in full in the build too.
+        assert!(has("guide/print/index.html", "lanterns") && has("guide/print/index.html", "harbours"));
+        assert!(has("monthly/atom.xml", "kestrels"));
+        assert!(has("glossary/index.html", "Falcons hunt by day."));
         assert_eq!(a, b);
     }
 }

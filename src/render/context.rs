@@ -128,9 +128,10 @@ impl Ctx<'_> {
         })
     }
 
-    pub(super) fn article(&self, p: &Page) -> Result<OutputFile, Diagnostic> {
+    /// `p`'s page; `text` is its body.
+    pub(super) fn article(&self, p: &Page, text: html::Body<'_>) -> Result<OutputFile, Diagnostic> {
         let site = self.site;
-        let body = html::body(site, p, &self.source_index, html::RefTarget::OnPage);
+        let body = html::body(site, p, text, &self.source_index, html::RefTarget::OnPage);
         // Each source's citations on the page (numbered from 1), in one pass.
         let mut cites_of: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, g) in p.cites.iter().enumerate() {
@@ -275,13 +276,14 @@ impl Ctx<'_> {
             let letter = t.meta.title.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
             groups.entry(letter).or_default().push(serde_json::json!({
                 "slug": t.slug, "title": t.meta.title, "synonyms": t.meta.synonyms,
-                "description": t.meta.description, "body": html::body(site, t, &self.source_index, html::RefTarget::SourcesPage),
+                "description": t.meta.description, "body": html::body(site, t, html::Body::of(t), &self.source_index, html::RefTarget::SourcesPage),
             }));
         }
         groups.into_iter().map(|(letter, terms)| serde_json::json!({ "letter": letter, "terms": terms })).collect()
     }
 
-    pub(super) fn section_view(&self, key: &str, index: Option<&Page>) -> serde_json::Value {
+    /// The view of section `key`; `index` is its `_index.md` page, with its body.
+    pub(super) fn section_view(&self, key: &str, index: Option<(&Page, html::Body<'_>)>) -> serde_json::Value {
         let site = self.site;
         let s = &site.sections[key];
         let subsections: Vec<serde_json::Value> = s
@@ -302,8 +304,10 @@ impl Ctx<'_> {
         });
         serde_json::json!({
             "title": s.title,
-            "description": index.map(|p| p.meta.description.clone()).unwrap_or_default(),
-            "body": index.map(|p| html::body(site, p, &self.source_index, html::RefTarget::SourcesPage)).unwrap_or_default(),
+            "description": index.map(|(p, _)| p.meta.description.clone()).unwrap_or_default(),
+            "body": index
+                .map(|(p, text)| html::body(site, p, text, &self.source_index, html::RefTarget::SourcesPage))
+                .unwrap_or_default(),
             "path": if key.is_empty() { None } else { Some(dir(key)) },
             "subsections": subsections,
             "pages": s.pages.iter().map(|&i| self.page_ref(i)).collect::<Vec<_>>(),
@@ -368,10 +372,11 @@ impl Ctx<'_> {
         })
     }
 
-    pub(super) fn section_page(&self, p: &Page) -> Result<OutputFile, Diagnostic> {
+    /// The listing of `p`'s section (`p` is its `_index.md`); `text` is `p`'s body.
+    pub(super) fn section_page(&self, p: &Page, text: html::Body<'_>) -> Result<OutputFile, Diagnostic> {
         let site = self.site;
         let key = p.section.as_str();
-        let view = self.section_view(key, Some(p));
+        let view = self.section_view(key, Some((p, text)));
         let out = format!("{}index.html", dir(key));
         let html = if key.is_empty() {
             self.home(&view, Some(p))?

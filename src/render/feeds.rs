@@ -86,7 +86,8 @@ fn atom(
         }
         s.push_str(&format!("    <summary>{}</summary>\n", esc(&p.meta.description)));
         if let Some(sources) = full_text {
-            let body = super::html::body(site, p, sources, super::html::RefTarget::SourcesPage);
+            let body =
+                super::html::body(site, p, super::html::Body::of(p), sources, super::html::RefTarget::SourcesPage);
             s.push_str(&format!(
                 "    <content type=\"html\" xml:base=\"{}\">{}</content>\n",
                 esc(&abs(site, "")),

@@ -33,9 +33,26 @@ impl RefTarget {
     }
 }
 
-/// Render `page`'s body to HTML.
-pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>, refs: RefTarget) -> String {
-    let mut events: Vec<Event<'_>> = Vec::with_capacity(page.nodes.len());
+/// A page's body as parsed: its source and the nodes that read their text
+/// from it. Usually the page's own ([`Body::of`]); a build hands render the
+/// bodies it has taken out of the pages, so that each is dropped as soon as
+/// its page is rendered (see [`super::run`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Body<'a> {
+    pub source: &'a str,
+    pub nodes: &'a [Node],
+}
+
+impl<'a> Body<'a> {
+    /// The body `page` holds.
+    pub fn of(page: &'a Page) -> Body<'a> {
+        Body { source: &page.source, nodes: &page.nodes }
+    }
+}
+
+/// Render `page`'s body (`text`, its source and nodes) to HTML.
+pub fn body(site: &Site, page: &Page, text: Body<'_>, key_source: &SourceIndex<'_>, refs: RefTarget) -> String {
+    let mut events: Vec<Event<'_>> = Vec::with_capacity(text.nodes.len());
     let glossary_by_node = group_glossary(page);
     // Each block's claims, found once (a search per block was quadratic on
     // a page with thousands of cited sentences).
@@ -50,9 +67,9 @@ pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>, refs: RefTar
     let mut aligns: Vec<Alignment> = Vec::new();
     let mut in_head = false;
     let mut cell = 0usize;
-    for (ni, node) in page.nodes.iter().enumerate() {
+    for (ni, node) in text.nodes.iter().enumerate() {
         match node {
-            Node::Md(m) => match m.event(&page.source) {
+            Node::Md(m) => match m.event(text.source) {
                 Event::Start(Tag::Table(a)) => {
                     aligns = a;
                     events.push(Event::Start(Tag::Table(Vec::new())));
@@ -95,7 +112,7 @@ pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>, refs: RefTar
                 }
                 e => events.push(e),
             },
-            Node::Text(t) => match (t.get(&page.source), glossary_by_node.get(&ni)) {
+            Node::Text(t) => match (t.get(text.source), glossary_by_node.get(&ni)) {
                 (t, None) => events.push(Event::Text(CowStr::Borrowed(t))),
                 (t, Some(hits)) => {
                     let mut at = 0;
@@ -186,7 +203,7 @@ pub fn body(site: &Site, page: &Page, key_source: &SourceIndex<'_>, refs: RefTar
         }
     }
     // A guess that saves most regrowing (the source text is gone by now).
-    let mut out = String::with_capacity(page.nodes.len() * 16);
+    let mut out = String::with_capacity(text.nodes.len() * 16);
     push_html(&mut out, events.into_iter());
     if site.config.site.markdown.sanitize_html {
         out = SANITIZER.clean(&out).to_string();

@@ -4,7 +4,8 @@
 //! 1. Resolve the theme (embedded default + the site's `templates/`).
 //! 2. Render each page's body and template in parallel; templates see
 //!    `*View` structs built here, never internal types, and every list they
-//!    get is sorted.
+//!    get is sorted. A build drops each page's body as soon as its file is
+//!    rendered, unless a listing shows it too ([`Bodies::Drop`]).
 //! 3. Render listings: home, sections, series archives, glossary, tags,
 //!    audiences, the Sources page, 404, alias redirects.
 //! 4. Feeds and machine files: `atom.xml` (site and per series),
@@ -28,14 +29,27 @@ use rayon::prelude::*;
 
 use crate::cite::escape;
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::site::{Page, PageId, Site};
+use crate::site::{Node, Page, PageId, Site};
 use crate::theme::{tera_chain, Theme};
 use crate::write::{OutputFile, Sink};
 use context::Ctx;
+use html::Body;
 use views::*;
 
-/// The theme's files (content-hashed names) and the render context.
-fn prepare<'a>(site: &'a Site, theme: &'a Theme) -> (Ctx<'a>, Vec<OutputFile>) {
+/// What [`run`] does with the pages' bodies (each page's source and nodes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bodies {
+    /// Leave them in the pages (`haven check` and `haven serve` read them again).
+    Keep,
+    /// Drop each page's body as soon as its own file is rendered, unless a
+    /// listing shows it too (a glossary term's, a reading path step's, a
+    /// series topic's): a build's last reader of them is render, and on a
+    /// big site of long articles they are hundreds of MB.
+    Drop,
+}
+
+/// The theme's files (content-hashed names) and the assets' URLs.
+fn prepare(site: &Site) -> (Assets, Vec<OutputFile>) {
     let mut files: Vec<OutputFile> = Vec::new();
     let css = theme_static("haven.css");
     let js = theme_static("haven.js");
@@ -64,15 +78,16 @@ fn prepare<'a>(site: &'a Site, theme: &'a Theme) -> (Ctx<'a>, Vec<OutputFile>) {
     }
     // Browsers ask for an icon by a fixed name; it is not content-hashed.
     files.push(OutputFile { path: "favicon.svg".into(), bytes: theme_static("favicon.svg").into_bytes() });
-    (Ctx::new(site, theme, assets), files)
+    (assets, files)
 }
 
-/// The page's own file: an article, or a section's listing for `_index.md`.
-fn page_file(ctx: &Ctx<'_>, p: &Page) -> Result<OutputFile, Diagnostic> {
+/// The page's own file: an article, or a section's listing for `_index.md`;
+/// `text` is the page's body.
+fn page_file(ctx: &Ctx<'_>, p: &Page, text: Body<'_>) -> Result<OutputFile, Diagnostic> {
     if p.is_section {
-        ctx.section_page(p)
+        ctx.section_page(p, text)
     } else {
-        ctx.article(p)
+        ctx.article(p, text)
     }
 }
 
@@ -86,10 +101,12 @@ pub fn some(
     sources: bool,
     sink: &dyn Sink,
 ) -> Result<Vec<String>, Diagnostic> {
-    let (ctx, _) = prepare(site, theme);
+    let ctx = Ctx::new(site, theme, prepare(site).0);
     let relative = site.config.relative;
-    let mut files =
-        ids.par_iter().map(|&id| page_file(&ctx, &site.pages[id])).collect::<Result<Vec<OutputFile>, Diagnostic>>()?;
+    let mut files = ids
+        .par_iter()
+        .map(|&id| page_file(&ctx, &site.pages[id], Body::of(&site.pages[id])))
+        .collect::<Result<Vec<OutputFile>, Diagnostic>>()?;
     if sources {
         files.extend(ctx.sources_page()?);
     }
@@ -107,21 +124,66 @@ pub fn some(
 }
 
 /// Render everything. Errors (template failures) are collected per page.
-pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics, sink: &dyn Sink) {
-    let (ctx, mut files) = prepare(site, theme);
-    // Pages go to the sink as they are rendered (never all in memory). Link
-    // made sure that no listing, generated page or copied file takes a
-    // page's URL, and no generated page a folder listing's. The files below
-    // are put after the pages, later ones winning: a file of static/ may
-    // replace a theme file or a generated one such as 404.html.
+/// With [`Bodies::Drop`], the bodies of pages that no listing shows are
+/// gone once render returns; the others stay in their pages.
+pub fn run(site: &mut Site, theme: &Theme, bodies: Bodies, diags: &mut Diagnostics, sink: &dyn Sink) {
     let relative = site.config.relative;
-    let errors: Vec<Diagnostic> = site
-        .pages
-        .par_iter()
-        .filter(|p| !p.is_glossary_term())
-        .filter_map(|p| page_file(&ctx, p).and_then(|f| sink.put(relativized(f, relative))).err())
-        .collect();
+    let (assets, files) = prepare(site);
+    let taken = (bodies == Bodies::Drop).then(|| take_bodies(site));
+    let site = &*site;
+    let ctx = Ctx::new(site, theme, assets);
+    // Pages go to the sink as they are rendered (never all in memory), a
+    // taken body dropped as soon as its page is. Link made sure that no
+    // listing, generated page or copied file takes a page's URL, and no
+    // generated page a folder listing's. Glossary terms have no pages of
+    // their own (the glossary shows them).
+    let own =
+        |p: &Page, text: Body<'_>| page_file(&ctx, p, text).and_then(|f| sink.put(relativized(f, relative))).err();
+    let errors: Vec<Diagnostic> = match taken {
+        Some(taken) => site
+            .pages
+            .par_iter()
+            .zip(taken)
+            .filter(|(p, _)| !p.is_glossary_term())
+            .filter_map(|(p, body)| match body {
+                Some((source, nodes)) => own(p, Body { source: &source, nodes: &nodes }),
+                None => own(p, Body::of(p)),
+            })
+            .collect(),
+        None => site.pages.par_iter().filter(|p| !p.is_glossary_term()).filter_map(|p| own(p, Body::of(p))).collect(),
+    };
     diags.extend(errors);
+    diags.extend(listings(&ctx, files, sink));
+}
+
+/// Each page's body (source and nodes), taken out of the page, or `None`
+/// where [`listings`] shows it too and it stays in the page: a glossary
+/// term's (the glossary), a reading path step's (the path's packet), a
+/// series topic's (the series feed's full text). A listing that shows
+/// another page's body must keep it here: the test of a build that drops
+/// the bodies against one that keeps them (`lib.rs`) would fail.
+fn take_bodies(site: &mut Site) -> Vec<Option<(String, Vec<Node>)>> {
+    let mut shown = vec![false; site.pages.len()];
+    let series = site.series.values().flatten();
+    for &id in site.reading_paths.iter().flat_map(|rp| &rp.pages).chain(series) {
+        shown[id] = true;
+    }
+    site.pages
+        .iter_mut()
+        .map(|p| {
+            let keep = shown[p.id] || p.is_glossary_term();
+            (!keep).then(|| (std::mem::take(&mut p.source), std::mem::take(&mut p.nodes)))
+        })
+        .collect()
+}
+
+/// Every file but the pages' own, with `files` (the theme's), put to
+/// `sink`; returns the errors. A file of static/ may replace a theme file
+/// or a generated one such as 404.html: later files win.
+fn listings(ctx: &Ctx<'_>, mut files: Vec<OutputFile>, sink: &dyn Sink) -> Vec<Diagnostic> {
+    let site = ctx.site;
+    let relative = site.config.relative;
+    let mut errors = Vec::new();
     // Sections without an _index.md still get a listing.
     for s in site.sections.values().filter(|s| s.index.is_none()) {
         let view = ctx.section_view(&s.key, None);
@@ -139,7 +201,7 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics, sink: &dyn Sink)
         };
         match listing {
             Ok(html) => files.push(OutputFile { path: format!("{}index.html", dir(&s.key)), bytes: html.into_bytes() }),
-            Err(d) => diags.push(d),
+            Err(d) => errors.push(d),
         }
     }
     let listings = [
@@ -154,7 +216,7 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics, sink: &dyn Sink)
     for l in listings {
         match l {
             Ok(fs) => files.extend(fs),
-            Err(d) => diags.push(d),
+            Err(d) => errors.push(d),
         }
     }
     files.extend(feeds::run(site));
@@ -168,9 +230,10 @@ pub fn run(site: &Site, theme: &Theme, diags: &mut Diagnostics, sink: &dyn Sink)
     }
     for (path, bytes) in by_path {
         if let Err(d) = sink.put(relativized(OutputFile { path, bytes }, relative)) {
-            diags.push(d);
+            errors.push(d);
         }
     }
+    errors
 }
 
 /// In a relative site (`base_url = "./"`), HTML and XML files with the root

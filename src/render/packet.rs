@@ -28,7 +28,7 @@ impl Ctx<'_> {
                             keys.push(k);
                         }
                     }
-                    let body = html::body(site, p, &self.source_index, html::RefTarget::OnPage);
+                    let body = html::body(site, p, html::Body::of(p), &self.source_index, html::RefTarget::OnPage);
                     serde_json::json!({
                         "title": p.meta.title,
                         "url": site.url(&p.path),
