@@ -18,6 +18,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use tantivy::tokenizer::{
     LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream,
     Tokenizer,
@@ -90,15 +92,17 @@ impl TokenFilter for CachedStemmer {
     type Tokenizer<T: Tokenizer> = CachedStemmerFilter<T>;
 
     fn transform<T: Tokenizer>(self, inner: T) -> CachedStemmerFilter<T> {
-        CachedStemmerFilter { inner, stems: HashMap::new(), log: self.log }
+        CachedStemmerFilter { inner, stems: FxHashMap::default(), log: self.log }
     }
 }
 
-/// The tokenizer [`CachedStemmer`] makes: its words' stems, by word.
+/// The tokenizer [`CachedStemmer`] makes: its words' stems, by word (a
+/// lookup per token: hashed with rustc's Fx hash, not SipHash, as the
+/// words are the site's own, not an attacker's).
 #[derive(Clone)]
 pub struct CachedStemmerFilter<T> {
     inner: T,
-    stems: HashMap<String, String>,
+    stems: FxHashMap<String, String>,
     log: Option<StemLog>,
 }
 
@@ -118,7 +122,7 @@ impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
 
 pub struct CachedStemStream<'a, S> {
     tail: S,
-    stems: &'a mut HashMap<String, String>,
+    stems: &'a mut FxHashMap<String, String>,
     log: Option<&'a StemLog>,
     stemmer: rust_stemmers::Stemmer,
 }

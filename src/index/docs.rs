@@ -293,17 +293,38 @@ fn flatten(site: &Site, p: &Page, one_section: bool) -> Vec<SearchSection> {
 
 /// Move `buf` (whitespace collapsed) into the last section.
 fn finish(out: &mut [SearchSection], buf: &mut String) {
-    let text = buf.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = collapse_whitespace(buf);
     buf.clear();
     if let Some(last) = out.last_mut() {
         last.text = join(&last.text, &text);
     }
 }
 
+/// `text`'s words (split at Unicode white space, as `split_whitespace`
+/// does) joined by single spaces, in one pass and one allocation.
+fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::site::Page;
+
+    #[test]
+    fn whitespace_collapses_as_split_whitespace_and_join_would() {
+        for text in ["", "  ", "a", " a  b\t\nc ", "x\u{a0}y\u{3000}z\u{0b}w", "\u{2028}é  ü\r\n"] {
+            assert_eq!(collapse_whitespace(text), text.split_whitespace().collect::<Vec<_>>().join(" "), "{text:?}");
+        }
+        assert_eq!(collapse_whitespace(" a \u{a0} b "), "a b");
+    }
 
     fn page(md: &str) -> Page {
         let src = format!("+++\ntitle = \"T\"\ndescription = \"Desc.\"\n+++\n{md}");

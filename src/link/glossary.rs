@@ -1,6 +1,7 @@
 //! Step 5: the first mention of each glossary term in every page.
 
 use super::*;
+use rustc_hash::FxHashMap;
 
 /// Surface forms of a glossary term: title, synonyms, simple plurals; lower-case.
 pub(super) fn term_forms(title: &str, synonyms: &[String]) -> Vec<String> {
@@ -48,7 +49,8 @@ pub(super) struct GlossaryForms {
     /// word as a whole word of the text, so forms are indexed by that word
     /// and only the forms whose first word occurs in a text run are searched
     /// (one pass over the run instead of one substring search per form).
-    by_first_word: HashMap<String, Vec<usize>>,
+    /// A lookup per word of every text run: Fx-hashed (the site's own words).
+    by_first_word: FxHashMap<String, Vec<usize>>,
     /// Forms that do not start with a word character: always searched.
     always: Vec<usize>,
 }
@@ -65,7 +67,7 @@ impl GlossaryForms {
             return None;
         }
         forms.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then(a.0.cmp(&b.0)));
-        let mut by_first_word: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_first_word: FxHashMap<String, Vec<usize>> = FxHashMap::default();
         let mut always: Vec<usize> = Vec::new();
         for (fi, (form, _)) in forms.iter().enumerate() {
             match words(form).next() {
