@@ -33,6 +33,20 @@ const ABBREVIATIONS: &[&str] = &[
     "e.g.", "i.e.", "al.", "p.", "pp.", "ch.", "vs.", "dr.", "mr.", "mrs.", "ms.", "cf.", "etc.", "vol.", "no.", "fig.",
 ];
 
+/// Whether `word` (ending in its `.`) is one of [`ABBREVIATIONS`] or an
+/// initial (one letter), in any case: an ASCII word is compared as it is,
+/// another lower-cased first (which may change its length).
+fn abbreviation_or_initial(word: &str) -> bool {
+    if word.is_ascii() {
+        ABBREVIATIONS.iter().any(|a| a.eq_ignore_ascii_case(word))
+            || (word.len() == 2 && word.as_bytes()[0].is_ascii_alphabetic())
+    } else {
+        let word = word.to_lowercase();
+        ABBREVIATIONS.contains(&word.as_str())
+            || (word.len() == 2 && word.chars().next().is_some_and(char::is_alphabetic))
+    }
+}
+
 /// Byte ranges of the sentences in `text`.
 ///
 /// A sentence ends at `.`, `?` or `!` (and the closing quotes or brackets
@@ -42,11 +56,11 @@ const ABBREVIATIONS: &[&str] = &[
 pub fn sentence_ranges(text: &str) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut start = 0;
-    for (pos, c) in text.char_indices() {
-        if !matches!(c, '.' | '?' | '!') {
-            continue;
-        }
-        let after = pos + c.len_utf8();
+    // The terminators are ASCII: found as bytes (never inside a multi-byte
+    // character), not by decoding every character of the text.
+    for pos in memchr::memchr3_iter(b'.', b'?', b'!', text.as_bytes()) {
+        let c = char::from(text.as_bytes()[pos]);
+        let after = pos + 1;
         // Skip closing quotes/brackets after the terminator; whitespace must follow.
         let mut rest =
             text[after..].char_indices().skip_while(|&(_, ch)| matches!(ch, '"' | '\'' | ')' | '”' | '’' | ']'));
@@ -67,10 +81,7 @@ pub fn sentence_ranges(text: &str) -> Vec<Range<usize>> {
                 .rev()
                 .find(|&(_, ch)| ch.is_whitespace())
                 .map_or(0, |(w, ch)| w + ch.len_utf8());
-            let word = text[word_start..=pos].to_lowercase();
-            if ABBREVIATIONS.contains(&word.as_str())
-                || (word.len() == 2 && word.chars().next().is_some_and(char::is_alphabetic))
-            {
+            if abbreviation_or_initial(&text[word_start..=pos]) {
                 continue;
             }
         }
