@@ -34,9 +34,9 @@ impl RefTarget {
 }
 
 /// A page's body as parsed: its source and the nodes that read their text
-/// from it. Usually the page's own ([`Body::of`]); a build hands render the
-/// bodies it has taken out of the pages, so that each is dropped as soon as
-/// its page is rendered (see [`super::run`]).
+/// from it. Usually the page's own ([`Body::of`]); in a build, render takes
+/// most bodies out of their pages, so that each is dropped as soon as its
+/// page is rendered ([`super::Bodies::Drop`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Body<'a> {
     pub source: &'a str,
