@@ -129,7 +129,10 @@ pub fn some(
 pub fn run(site: &mut Site, theme: &Theme, bodies: Bodies, diags: &mut Diagnostics, sink: &dyn Sink) {
     let relative = site.config.relative;
     let (assets, files) = prepare(site);
-    let taken = (bodies == Bodies::Drop).then(|| take_bodies(site));
+    let taken: Vec<Option<(String, Vec<Node>)>> = match bodies {
+        Bodies::Drop => take_bodies(site),
+        Bodies::Keep => std::iter::repeat_with(|| None).take(site.pages.len()).collect(),
+    };
     let site = &*site;
     let ctx = Ctx::new(site, theme, assets);
     // Pages go to the sink as they are rendered (never all in memory), a
@@ -137,21 +140,19 @@ pub fn run(site: &mut Site, theme: &Theme, bodies: Bodies, diags: &mut Diagnosti
     // listing, generated page or copied file takes a page's URL, and no
     // generated page a folder listing's. Glossary terms have no pages of
     // their own (the glossary shows them).
-    let own =
-        |p: &Page, text: Body<'_>| page_file(&ctx, p, text).and_then(|f| sink.put(relativized(f, relative))).err();
-    let errors: Vec<Diagnostic> = match taken {
-        Some(taken) => site
-            .pages
-            .par_iter()
-            .zip(taken)
-            .filter(|(p, _)| !p.is_glossary_term())
-            .filter_map(|(p, body)| match body {
-                Some((source, nodes)) => own(p, Body { source: &source, nodes: &nodes }),
-                None => own(p, Body::of(p)),
-            })
-            .collect(),
-        None => site.pages.par_iter().filter(|p| !p.is_glossary_term()).filter_map(|p| own(p, Body::of(p))).collect(),
-    };
+    let errors: Vec<Diagnostic> = site
+        .pages
+        .par_iter()
+        .zip(taken)
+        .filter(|(p, _)| !p.is_glossary_term())
+        .filter_map(|(p, body)| {
+            let text = match &body {
+                Some((source, nodes)) => Body { source, nodes },
+                None => Body::of(p),
+            };
+            page_file(&ctx, p, text).and_then(|f| sink.put(relativized(f, relative))).err()
+        })
+        .collect();
     diags.extend(errors);
     diags.extend(listings(&ctx, files, sink));
 }
