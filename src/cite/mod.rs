@@ -217,11 +217,15 @@ pub struct BibEntry {
 }
 
 /// Driven groups at which [`Formatter::format`] splits the driver (on more
-/// than one thread, for a style that allows it): below this, one driver is
-/// quick and the split's extra work does not pay (measured in
-/// `benches/results/`). `split_drivers_format_as_one_driver` proves the
+/// than one thread, for a style that allows it). Splitting paid on every
+/// site measured down to 51 groups (2 cores, `haven -v build`'s link stage,
+/// medians of 16): 51 groups of 30 sources 16.8 → 15.6 ms, the shipped
+/// site's 94 of 45 sources 26.0 → 23.0 ms, 338 of 176 sources 92 → 76 ms
+/// (the bibliography, which one part formats, bounds it). Below, the
+/// split's own work (each entry formatted alone to find the clashing ones)
+/// is most of a driver's. `split_drivers_format_as_one_driver` proves the
 /// output equal.
-const SPLIT_FROM: usize = 500;
+const SPLIT_FROM: usize = 50;
 
 /// Whether `style` formats a citation the same wherever it stands: an
 /// in-text style with no `position` test (first, subsequent, ibid, near-note)
