@@ -143,14 +143,18 @@ pub fn unbase64(s: &str) -> Result<Vec<u8>, DecodeError> {
     base64::engine::general_purpose::STANDARD.decode(s).map_err(|_| err("bad base64"))
 }
 
-/// The compression level of [`deflate`]: zlib's default. At the 10,000-article
-/// benchmark the best level (9) wrote 8.6 KB less of 79.8 MB of static search
-/// files and spent 2.57 against 2.14 CPU-seconds compressing.
+/// The compression level of [`deflate`]: 3, zlib-ng's fastest level that
+/// still searches for matches. On the long-article corpus at 10,000 pages,
+/// the static search files grow 1.2% over zlib's default (6): 253.9 against
+/// 250.9 MB, and 0.8% in what a query fetches; the build took 0.7 s (6%)
+/// less, deflate being its largest single cost. Level 2 wrote 3.3% more,
+/// level 1 26%; the best level (9) saves only 8.6 KB of 79.8 MB at the
+/// default corpus for 20% more compressing.
 ///
 /// flate2 runs on its zlib-rs backend (a port of zlib-ng; `Cargo.toml`): on
-/// the long-article corpus it compressed at 73 against miniz_oxide's 32 MB/s
-/// at this level, and the output was 0.2% larger (smaller on the shipped site).
-const LEVEL: flate2::Compression = flate2::Compression::new(6);
+/// the long-article corpus it compressed at level 6 at 73 against
+/// miniz_oxide's 32 MB/s, and the output was 0.2% larger.
+const LEVEL: flate2::Compression = flate2::Compression::new(3);
 
 /// Raw DEFLATE of `text`.
 ///
