@@ -261,11 +261,6 @@ fn render_and_index(
             let mut d = Diagnostics::new();
             let bodies = if keep_sources { render::Bodies::Keep } else { render::Bodies::Drop };
             render::run(&mut site, theme, bodies, &mut d, writer);
-            if !keep_sources {
-                for p in &mut site.pages {
-                    (p.nodes, p.source) = (Vec::new(), String::new());
-                }
-            }
             (d, t.elapsed().as_secs_f64(), site)
         },
         move || {

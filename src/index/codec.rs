@@ -144,12 +144,13 @@ pub fn unbase64(s: &str) -> Result<Vec<u8>, DecodeError> {
 }
 
 /// The compression level of [`deflate`]: 3, zlib-ng's fastest level that
-/// still searches for matches. On the long-article corpus at 10,000 pages,
-/// the static search files grow 1.2% over zlib's default (6): 253.9 against
-/// 250.9 MB, and 0.8% in what a query fetches; the build took 0.7 s (6%)
-/// less, deflate being its largest single cost. Level 2 wrote 3.3% more,
-/// level 1 26%; the best level (9) saves only 8.6 KB of 79.8 MB at the
-/// default corpus for 20% more compressing.
+/// still searches for matches. Against zlib's default (6), on the
+/// long-article corpus at 10,000 pages, the static search files grow 1.2%
+/// (253.9 against 250.9 MB) and the build takes 5% less (11.34 against
+/// 11.89 s, alternating pairs), deflate being its largest single cost; at
+/// the default corpus a cold query fetches 0.6–1.1% more. Level 2 wrote
+/// 3.3% more, level 1 26%; the best level (9) saves only 8.6 KB of 79.8 MB
+/// at the default corpus for 20% more compressing.
 ///
 /// flate2 runs on its zlib-rs backend (a port of zlib-ng; `Cargo.toml`): on
 /// the long-article corpus it compressed at level 6 at 73 against

@@ -41,10 +41,11 @@ use views::*;
 pub enum Bodies {
     /// Leave them in the pages (`haven check` and `haven serve` read them again).
     Keep,
-    /// Drop each page's body as soon as its own file is rendered, unless a
+    /// Drop each page's body as soon as its own file is rendered, or, if a
     /// listing shows it too (a glossary term's, a reading path step's, a
-    /// series topic's): a build's last reader of them is render, and on a
-    /// big site of long articles they are hundreds of MB.
+    /// series topic's), once the listings are: a build's last reader of
+    /// them is render, and on a big site of long articles they are
+    /// hundreds of MB.
     Drop,
 }
 
@@ -124,8 +125,9 @@ pub fn some(
 }
 
 /// Render everything. Errors (template failures) are collected per page.
-/// With [`Bodies::Drop`], the bodies of pages that no listing shows are
-/// gone once render returns; the others stay in their pages.
+/// With [`Bodies::Drop`], every page's body is gone once render returns:
+/// most as soon as their page is rendered, those that listings show too
+/// once the listings are.
 pub fn run(site: &mut Site, theme: &Theme, bodies: Bodies, diags: &mut Diagnostics, sink: &dyn Sink) {
     let relative = site.config.relative;
     let (assets, files) = prepare(site);
@@ -133,14 +135,14 @@ pub fn run(site: &mut Site, theme: &Theme, bodies: Bodies, diags: &mut Diagnosti
         Bodies::Drop => take_bodies(site),
         Bodies::Keep => std::iter::repeat_with(|| None).take(site.pages.len()).collect(),
     };
-    let site = &*site;
-    let ctx = Ctx::new(site, theme, assets);
+    let shared = &*site;
+    let ctx = Ctx::new(shared, theme, assets);
     // Pages go to the sink as they are rendered (never all in memory), a
     // taken body dropped as soon as its page is. Link made sure that no
     // listing, generated page or copied file takes a page's URL, and no
     // generated page a folder listing's. Glossary terms have no pages of
     // their own (the glossary shows them).
-    let errors: Vec<Diagnostic> = site
+    let errors: Vec<Diagnostic> = shared
         .pages
         .par_iter()
         .zip(taken)
@@ -155,6 +157,12 @@ pub fn run(site: &mut Site, theme: &Theme, bodies: Bodies, diags: &mut Diagnosti
         .collect();
     diags.extend(errors);
     diags.extend(listings(&ctx, files, sink));
+    // The bodies the listings showed too are read no more.
+    if bodies == Bodies::Drop {
+        for p in &mut site.pages {
+            (p.nodes, p.source) = (Vec::new(), String::new());
+        }
+    }
 }
 
 /// Each page's body (source and nodes), taken out of the page, or `None`
