@@ -35,26 +35,26 @@ impl<'f, 'g> Drive<'f, 'g> {
         Drive { formatter, groups, entries, slot }
     }
 
-    /// The driver's citation items of group `g`, or only its item `only`.
-    pub(super) fn items(&self, g: usize, only: Option<usize>) -> Vec<CitationItem<'_, Item>> {
+    /// The driver's citation items of group `g`: all, or those `take` lists.
+    pub(super) fn items(&self, g: usize, take: &Take) -> Vec<CitationItem<'_, Item>> {
         let (items, narrative) = &self.groups[g];
-        let items = match only {
-            Some(i) => &items[i..=i],
-            None => &items[..],
-        };
-        items
-            .iter()
-            .map(|&(entry, ci)| {
-                let entry = &self.entries[self.slot[&addr(entry)]];
-                let mut it = CitationItem::with_locator(entry, locator(&ci.locator));
-                if *narrative {
-                    it = it.kind(CitePurpose::Prose);
-                } else if ci.suppress_author {
-                    it = it.kind(CitePurpose::Year);
-                }
-                it
-            })
-            .collect()
+        match take {
+            Take::Whole => items.iter().map(|&item| self.item(item, *narrative)).collect(),
+            Take::Items(some) => some.iter().map(|&i| self.item(items[i], *narrative)).collect(),
+        }
+    }
+
+    /// The driver's citation item of `entry` cited as `ci`.
+    fn item(&self, (entry, ci): (&'g Item, &'g CiteItem), narrative: bool) -> CitationItem<'_, Item> {
+        let entry = &self.entries[self.slot[&addr(entry)]];
+        let it = CitationItem::with_locator(entry, locator(&ci.locator));
+        if narrative {
+            it.kind(CitePurpose::Prose)
+        } else if ci.suppress_author {
+            it.kind(CitePurpose::Year)
+        } else {
+            it
+        }
     }
 
     /// Each item of group `g` as (entry slot, form).
@@ -66,20 +66,20 @@ impl<'f, 'g> Drive<'f, 'g> {
     /// One driver over `groups` (indices, in order): each group's HTML, and
     /// the bibliography if `bibliography`.
     pub(super) fn run(&self, groups: &[usize], bibliography: bool) -> Formatted {
-        self.run_cites(groups.iter().map(|&g| (g, None)), bibliography)
+        self.run_cites(groups.iter().map(|&g| (g, &Take::Whole)), bibliography)
     }
 
-    /// [`Drive::run`] over citations that are a whole group, `(g, None)`, or
-    /// one item of it, `(g, Some(item))`.
-    pub(super) fn run_cites(
+    /// [`Drive::run`] over citations that are a whole group or some of its
+    /// items, `(g, take)`.
+    pub(super) fn run_cites<'t>(
         &self,
-        cites: impl Iterator<Item = (usize, Option<usize>)>,
+        cites: impl Iterator<Item = (usize, &'t Take)>,
         bibliography: bool,
     ) -> Formatted {
         let f = self.formatter;
         let mut driver: BibliographyDriver<'_, Item> = BibliographyDriver::new();
-        for (g, only) in cites {
-            driver.citation(CitationRequest::from_items(self.items(g, only), &f.style, f.locales));
+        for (g, take) in cites {
+            driver.citation(CitationRequest::from_items(self.items(g, take), &f.style, f.locales));
         }
         let style = if bibliography { &f.style } else { &f.citations_only };
         let rendered = driver.finish(BibliographyRequest::new(style, None, f.locales));
@@ -101,25 +101,27 @@ impl<'f, 'g> Drive<'f, 'g> {
     }
 
     /// [`Split`] `driven` over `parts` drivers run side by side. `None` if two
-    /// drivers formatted a group they share differently: the split's premise
-    /// failed, and the caller formats with one driver.
+    /// drivers formatted the same items of a group differently: the split's
+    /// premise failed, and the caller formats with one driver.
     pub(super) fn split(&self, driven: &[usize], parts: usize) -> Option<Formatted> {
         let split = Split::new(self, driven, parts);
         let outputs: Vec<Formatted> = split
             .parts
             .par_iter()
             .enumerate()
-            .map(|(p, sel)| self.run_cites(sel.iter().map(|&(d, only)| (driven[d], only)), p == 0))
+            .map(|(p, sel)| self.run_cites(sel.iter().map(|(d, take)| (driven[*d], take)), p == 0))
             .collect();
         let mut cites: Vec<Option<&String>> = vec![None; driven.len()];
+        let mut partial: HashMap<(usize, &[usize]), &String> = HashMap::new();
         for (sel, out) in split.parts.iter().zip(&outputs) {
-            for (&(d, only), html) in sel.iter().zip(&out.citations) {
-                if only.is_some() {
-                    continue;
-                }
-                match cites[d] {
-                    Some(other) if other != html => return None,
-                    _ => cites[d] = Some(html),
+            for ((d, take), html) in sel.iter().zip(&out.citations) {
+                match take {
+                    Take::Whole => cites[*d] = Some(html),
+                    Take::Items(items) => {
+                        if *partial.entry((*d, items.as_slice())).or_insert(html) != html {
+                            return None;
+                        }
+                    }
                 }
             }
         }
@@ -161,6 +163,14 @@ impl<'f, 'g> Drive<'f, 'g> {
         let dated = forms.iter().zip(&alone).filter(|(_, (_, dated))| *dated).map(|(&f, _)| f).collect();
         (clashing, dated)
     }
+}
+
+/// What a driver drives of a group: all of it, or some of its items (by
+/// index, ascending) as a citation of their own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Take {
+    Whole,
+    Items(Vec<usize>),
 }
 
 /// A set of (entry slot, form).

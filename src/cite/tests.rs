@@ -232,8 +232,8 @@ proptest::proptest! {
         }
     }
 
-    /// Drivers split over the groups (see `Split`) agree where they share
-    /// groups and give what one driver of every group gives, with sources
+    /// Drivers split over the groups (see `Split`) agree where they drive
+    /// the same items and give what one driver of every group gives, with sources
     /// that clash and sources that do not.
     #[test]
     fn split_drivers_format_as_one_driver(
@@ -293,8 +293,10 @@ fn large_sites_split_the_driver() {
     let plan = Plan::repeats_once(&groups, |e| drive.slot[&addr(e)]);
     assert!(plan.driven.len() >= SPLIT_FROM, "{} driven", plan.driven.len());
     let split = Split::new(&drive, &plan.driven, 4);
-    // The clashing sources' groups go to every part; the rest are spread.
-    let sizes: Vec<usize> = split.parts.iter().map(|p| p.iter().filter(|(_, only)| only.is_none()).count()).collect();
+    // Every group is driven whole by one part; the parts share the rest.
+    let sizes: Vec<usize> =
+        split.parts.iter().map(|p| p.iter().filter(|(_, take)| *take == Take::Whole).count()).collect();
+    assert_eq!(sizes.iter().sum::<usize>(), plan.driven.len(), "{sizes:?}");
     assert!(sizes.iter().all(|&n| n < plan.driven.len()), "{sizes:?}");
     assert_eq!(drive.split(&plan.driven, 4).expect("the parts agree"), drive.run(&plan.driven, true));
 }
