@@ -3,12 +3,6 @@
 
 use super::*;
 
-/// What a bibliography costs its driver (sorting and formatting), per entry,
-/// in units of one driven citation group (measured on the 10,000-article
-/// benchmark: a driver of 2,380 groups and 2,497 entries took 3.4 s with the
-/// bibliography, and 18,883 groups took 7.4 s without).
-pub(super) const BIB_COST_PER_ENTRY: f64 = 2.5;
-
 /// The citation groups with the driver's copy of each distinct entry.
 pub(super) struct Drive<'f, 'g> {
     pub(super) formatter: &'f Formatter,
@@ -100,9 +94,9 @@ impl<'f, 'g> Drive<'f, 'g> {
         Formatted { citations, bibliography }
     }
 
-    /// [`Split`] `driven` over `parts` drivers run side by side. `None` if two
-    /// drivers formatted the same items of a group differently: the split's
-    /// premise failed, and the caller formats with one driver.
+    /// [`Split`] `driven` over `parts` drivers run side by side. `None` if
+    /// two drivers formatted the same items of a group differently: the
+    /// split's premise failed, and the caller formats with one driver.
     pub(super) fn split(&self, driven: &[usize], parts: usize) -> Option<Formatted> {
         let split = Split::new(self, driven, parts);
         let outputs: Vec<Formatted> = split
@@ -111,31 +105,18 @@ impl<'f, 'g> Drive<'f, 'g> {
             .enumerate()
             .map(|(p, sel)| self.run_cites(sel.iter().map(|(d, take)| (driven[*d], take)), p == 0))
             .collect();
-        let mut cites: Vec<Option<&String>> = vec![None; driven.len()];
-        let mut partial: HashMap<(usize, &[usize]), &String> = HashMap::new();
-        for (sel, out) in split.parts.iter().zip(&outputs) {
-            for ((d, take), html) in sel.iter().zip(&out.citations) {
-                match take {
-                    Take::Whole => cites[*d] = Some(html),
-                    Take::Items(items) => {
-                        if *partial.entry((*d, items.as_slice())).or_insert(html) != html {
-                            return None;
-                        }
-                    }
-                }
-            }
-        }
-        let citations = cites.into_iter().map(|c| c.cloned()).collect::<Option<Vec<String>>>()?;
+        let sizes: Vec<usize> = driven.iter().map(|&g| self.groups[g].0.len()).collect();
+        let citations = agree(&split.parts, &outputs, &sizes)?;
         let bibliography = outputs.into_iter().next().map(|o| o.bibliography).unwrap_or_default();
         Some(Formatted { citations, bibliography })
     }
 
     /// Of the distinct (entry slot, form)s `forms` (forms as in [`Plan`]),
     /// those that may take part in disambiguation: formatted alone, they read
-    /// the same as another entry's. And those whose formatting shows a date.
-    pub(super) fn clashing_and_dated(&self, forms: &[(usize, Form)]) -> (FormSet, FormSet) {
+    /// the same as another entry's.
+    pub(super) fn clashing(&self, forms: &[(usize, Form)]) -> FormSet {
         let f = self.formatter;
-        let alone: Vec<(String, bool)> = forms
+        let alone: Vec<String> = forms
             .par_iter()
             .map(|&(slot, form)| {
                 // The driver's first formatting, which decides what clashes,
@@ -144,25 +125,48 @@ impl<'f, 'g> Drive<'f, 'g> {
                 if form == Form::Narrative {
                     item = item.kind(CitePurpose::Prose);
                 }
-                let alone =
-                    hayagriva::standalone_citation(CitationRequest::from_items(vec![item], &f.style, f.locales));
-                let dated = alone.find_elem_by(&|e| e.meta == Some(hayagriva::ElemMeta::Date)).is_some();
-                (children_text(&alone), dated)
+                children_text(&hayagriva::standalone_citation(CitationRequest::from_items(
+                    vec![item],
+                    &f.style,
+                    f.locales,
+                )))
             })
             .collect();
         let mut by_text: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (n, (text, _)) in alone.iter().enumerate() {
+        for (n, text) in alone.iter().enumerate() {
             by_text.entry(text.as_str()).or_default().push(n);
         }
-        let clashing = by_text
+        by_text
             .into_values()
             .filter(|ns| ns.iter().any(|&n| forms[n].0 != forms[ns[0]].0))
             .flatten()
             .map(|n| forms[n])
-            .collect();
-        let dated = forms.iter().zip(&alone).filter(|(_, (_, dated))| *dated).map(|(&f, _)| f).collect();
-        (clashing, dated)
+            .collect()
     }
+}
+
+/// Each driven group's HTML from the parts' `outputs` (`sizes` holding each
+/// group's number of items), if the parts agree: the same items of a group
+/// read the same in every part that drove them, whole or not. `None` if not.
+pub(super) fn agree(parts: &[Vec<(usize, Take)>], outputs: &[Formatted], sizes: &[usize]) -> Option<Vec<String>> {
+    let mut whole: Vec<Option<&String>> = vec![None; sizes.len()];
+    let mut some: HashMap<(usize, &[usize]), &String> = HashMap::new();
+    for (sel, out) in parts.iter().zip(outputs) {
+        for ((d, take), html) in sel.iter().zip(&out.citations) {
+            match take {
+                Take::Whole => whole[*d] = Some(html),
+                Take::Items(items) => {
+                    if *some.entry((*d, items.as_slice())).or_insert(html) != html {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
+    if some.into_iter().any(|((d, items), html)| items.len() == sizes[d] && whole[d] != Some(html)) {
+        return None;
+    }
+    whole.into_iter().map(|c| c.cloned()).collect()
 }
 
 /// What a driver drives of a group: all of it, or some of its items (by

@@ -352,3 +352,33 @@ fn every_bundled_locale_language_is_read_from_its_first_bytes_as_a_full_decode_r
     assert_eq!(locale_lang(&late), Some(LocaleCode("de-AT".into())));
     assert_eq!(locale_lang(b"\xa0"), None, "an empty map has no language");
 }
+
+/// The split's output is each group as the part that drove it whole
+/// formatted it, only if every part that drove the same items of a group
+/// formatted them alike, and items that make up a whole group alike with it.
+#[test]
+fn split_parts_must_agree_where_they_drive_the_same_items() {
+    let out =
+        |cites: &[&str]| Formatted { citations: cites.iter().map(|c| c.to_string()).collect(), bibliography: vec![] };
+    // Groups 0 (one item) and 1 (two items): part 0 drives group 0 whole and
+    // item 0 of group 1; part 1 drives group 1 whole and item 0 of it.
+    let parts = vec![
+        vec![(0, Take::Whole), (1, Take::Items(vec![0]))],
+        vec![(1, Take::Whole), (1, Take::Items(vec![0])), (0, Take::Items(vec![0]))],
+    ];
+    let sizes = [1, 2];
+    let agreed = agree(
+        &parts,
+        &[out(&["(A, 2001)", "(B, 2002)"]), out(&["(B, 2002; C, 2003)", "(B, 2002)", "(A, 2001)"])],
+        &sizes,
+    );
+    assert_eq!(agreed, Some(vec!["(A, 2001)".to_string(), "(B, 2002; C, 2003)".to_string()]));
+    // The same items read differently.
+    let split_items = [out(&["(A, 2001)", "(B, 2002a)"]), out(&["(B, 2002; C, 2003)", "(B, 2002)", "(A, 2001)"])];
+    assert_eq!(agree(&parts, &split_items, &sizes), None);
+    // Items that make up group 0 read unlike group 0 whole.
+    let whole_unlike = [out(&["(A, 2001)", "(B, 2002)"]), out(&["(B, 2002; C, 2003)", "(B, 2002)", "(A, 2001a)"])];
+    assert_eq!(agree(&parts, &whole_unlike, &sizes), None);
+    // A group no part drove whole.
+    assert_eq!(agree(&parts[..1], &split_items[..1], &sizes), None);
+}
