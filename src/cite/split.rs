@@ -24,12 +24,13 @@ use super::*;
 /// *pure* groups, which nothing disambiguates, and format no bibliography.
 ///
 /// The premise fails if an entry whose forms clash with nothing reads, once
-/// another entry is disambiguated, the same as that entry (a name given as
-/// "A. Smith" beside Smiths given initials). Part 0 then disambiguates the
-/// entry's first items where its own part does not: each part that owns a
-/// pure group also drives its first items alone, the two must read the
-/// same, or the caller formats with one driver. The proptest in this module
-/// checks the split against one driver of every group.
+/// another entry is disambiguated, the same as that entry (a style whose
+/// disambiguation adds text that some other entry shows anyway; none
+/// found with the bundled styles tried). Part 0 would then disambiguate
+/// the entry's first items where its own part does not: so each part that
+/// owns a pure group also drives its first items alone, the two must read
+/// the same ([`agree`]), or the caller formats with one driver. The proptest
+/// in this module checks the split against one driver of every group.
 pub(super) struct Split {
     /// Per part, in order: (index into the driven groups, what of it).
     pub(super) parts: Vec<Vec<(usize, Take)>>,

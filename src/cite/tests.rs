@@ -293,11 +293,19 @@ fn large_sites_split_the_driver() {
     let plan = Plan::repeats_once(&groups, |e| drive.slot[&addr(e)]);
     assert!(plan.driven.len() >= SPLIT_FROM, "{} driven", plan.driven.len());
     let split = Split::new(&drive, &plan.driven, 4);
-    // Every group is driven whole by one part; the parts share the rest.
+    // Every group is driven whole by one part, and the parts besides part 0
+    // drive no entry that has a clashing form.
     let sizes: Vec<usize> =
         split.parts.iter().map(|p| p.iter().filter(|(_, take)| *take == Take::Whole).count()).collect();
     assert_eq!(sizes.iter().sum::<usize>(), plan.driven.len(), "{sizes:?}");
     assert!(sizes.iter().all(|&n| n < plan.driven.len()), "{sizes:?}");
+    let forms: HashSet<(usize, Form)> = plan.driven.iter().flat_map(|&g| drive.forms(g)).collect();
+    let clashing: HashSet<usize> =
+        drive.clashing(&forms.into_iter().collect::<Vec<_>>()).into_iter().map(|(e, _)| e).collect();
+    assert!(clashing.len() >= 4, "{clashing:?}");
+    let pure: Vec<usize> = split.parts[1..].iter().flatten().map(|(d, _)| plan.driven[*d]).collect();
+    assert!(!pure.is_empty());
+    assert!(pure.iter().flat_map(|&g| drive.forms(g)).all(|(e, _)| !clashing.contains(&e)));
     assert_eq!(drive.split(&plan.driven, 4).expect("the parts agree"), drive.run(&plan.driven, true));
 }
 
