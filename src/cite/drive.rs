@@ -111,10 +111,10 @@ impl<'f, 'g> Drive<'f, 'g> {
         Some(Formatted { citations, bibliography })
     }
 
-    /// Of the distinct (entry slot, form)s `forms` (forms as in [`Plan`]),
-    /// those that may take part in disambiguation: formatted alone, they read
-    /// the same as another entry's.
-    pub(super) fn clashing(&self, forms: &[(usize, Form)]) -> FormSet {
+    /// The entries (slots) that may take part in disambiguation: one of
+    /// their distinct (entry slot, form)s in `forms` (forms as in [`Plan`]),
+    /// formatted alone, reads the same as another entry's.
+    pub(super) fn clashing(&self, forms: &[(usize, Form)]) -> HashSet<usize> {
         let f = self.formatter;
         let alone: Vec<String> = forms
             .par_iter()
@@ -140,7 +140,7 @@ impl<'f, 'g> Drive<'f, 'g> {
             .into_values()
             .filter(|ns| ns.iter().any(|&n| forms[n].0 != forms[ns[0]].0))
             .flatten()
-            .map(|n| forms[n])
+            .map(|n| forms[n].0)
             .collect()
     }
 }
@@ -176,9 +176,6 @@ pub(super) enum Take {
     Whole,
     Items(Vec<usize>),
 }
-
-/// A set of (entry slot, form).
-pub(super) type FormSet = HashSet<(usize, Form)>;
 
 /// An entry's identity: the driver sees each distinct `&Item` once.
 pub(super) fn addr(entry: &Item) -> usize {

@@ -88,7 +88,7 @@ pub(super) const PAD_BUCKETS: usize = 64;
 /// bringing an (entry, form, locator) driven fewer than twice (at 10,000
 /// articles 14,077 of the 18,883 driven groups are such groups, so each driver
 /// still formatted 87% of them: link stage unchanged, +45 MiB peak). [`Split`]
-/// shares only the items that can clash.
+/// gives every group that cites a clashing entry to one part.
 pub(super) fn padded(entry: &Item, index: usize) -> Item {
     let mut item = entry.clone();
     for k in 0..index % PAD_BUCKETS {

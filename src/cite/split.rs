@@ -57,7 +57,7 @@ impl Split {
         let firsts: Vec<Vec<(usize, (usize, Form))>> =
             driven.iter().map(|&g| drive.forms(g).enumerate().filter(|&(_, p)| seen.insert(p)).collect()).collect();
         let forms: Vec<(usize, Form)> = firsts.iter().flatten().map(|&(_, p)| p).collect();
-        let clashing: HashSet<usize> = drive.clashing(&forms).into_iter().map(|(entry, _)| entry).collect();
+        let clashing = drive.clashing(&forms);
         let touched: Vec<bool> =
             driven.iter().map(|&g| drive.forms(g).any(|(entry, _)| clashing.contains(&entry))).collect();
         // Balance the parts, in units of one group: part 0 drives the

@@ -300,8 +300,7 @@ fn large_sites_split_the_driver() {
     assert_eq!(sizes.iter().sum::<usize>(), plan.driven.len(), "{sizes:?}");
     assert!(sizes.iter().all(|&n| n < plan.driven.len()), "{sizes:?}");
     let forms: HashSet<(usize, Form)> = plan.driven.iter().flat_map(|&g| drive.forms(g)).collect();
-    let clashing: HashSet<usize> =
-        drive.clashing(&forms.into_iter().collect::<Vec<_>>()).into_iter().map(|(e, _)| e).collect();
+    let clashing = drive.clashing(&forms.into_iter().collect::<Vec<_>>());
     assert!(clashing.len() >= 4, "{clashing:?}");
     let pure: Vec<usize> = split.parts[1..].iter().flatten().map(|(d, _)| plan.driven[*d]).collect();
     assert!(!pure.is_empty());
