@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
-import { serve, launch, allPages, openWatched, repo } from "./lib.mjs";
+import { serve, launch, allPages, watchedPage, repo } from "./lib.mjs";
 import { axeViolations, layoutProblems, widths } from "./gates.mjs";
 
 const haven = process.env.HAVEN_BIN || path.join(repo, "target", "release", "haven");
@@ -33,11 +33,11 @@ test("fixture site: every page loads clean", async () => {
   assert.ok(pages.length >= 15, `pages: ${pages.join(" ")}`);
   const context = await browser.newContext();
   const failures = [];
+  const watched = await watchedPage(context, origin);
   for (const p of pages) {
-    const { page, problems, status } = await openWatched(context, origin, p);
+    const { problems, status } = await watched.visit(p);
     if (status !== 200) problems.push(`status ${status}`);
     if (problems.length) failures.push(`${p}: ${problems.join("; ")}`);
-    await page.close();
   }
   await context.close();
   assert.deepEqual(failures, [], failures.join("\n"));

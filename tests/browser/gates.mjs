@@ -14,9 +14,10 @@ export async function axeViolations(browser, origin, pageTypes) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const report = [];
   let rulesRun = 0;
+  // One page for every visit (each `goto` loads a fresh document; a new page costs more than the visit).
+  const page = await context.newPage();
   for (const [kind, p] of Object.entries(pageTypes)) {
     for (const scheme of ["light", "dark"]) {
-      const page = await context.newPage();
       await page.emulateMedia({ colorScheme: scheme });
       const response = await page.goto(origin + p);
       assert.equal(response.status(), 200, `${kind} page ${p} exists`);
@@ -28,7 +29,6 @@ export async function axeViolations(browser, origin, pageTypes) {
         await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } }));
       rulesRun = Math.max(rulesRun, result.passes.length + result.violations.length + result.incomplete.length + result.inapplicable.length);
       for (const v of result.violations) report.push(`${kind} (${scheme}) ${p}: ${v.id} — ${v.help} (${v.nodes.length} nodes: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")})`);
-      await page.close();
     }
   }
   await context.close();
@@ -41,8 +41,8 @@ export async function axeViolations(browser, origin, pageTypes) {
 export async function layoutProblems(browser, origin, pageTypes, [width, height], scheme, prefix) {
   const context = await browser.newContext({ viewport: { width, height }, colorScheme: scheme });
   const bad = [];
+  const page = await context.newPage();
   for (const [kind, p] of Object.entries(pageTypes)) {
-    const page = await context.newPage();
     await page.goto(origin + p);
     const m = await page.evaluate(() => ({
       scroll: document.documentElement.scrollWidth, width: window.innerWidth,
@@ -76,7 +76,6 @@ export async function layoutProblems(browser, origin, pageTypes, [width, height]
     }
     // Screenshots of each page type at phone and desktop width (CI keeps them).
     if (scheme === "light" && (width === 390 || width === 1280)) await shot(page, `${prefix}${width}px-${kind}`);
-    await page.close();
   }
   await context.close();
   return bad;

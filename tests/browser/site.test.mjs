@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { serve, launch, allPages, openWatched, shot, siteDir } from "./lib.mjs";
+import { serve, launch, allPages, watchedPage, shot, siteDir } from "./lib.mjs";
 import { axeViolations, layoutProblems, widths } from "./gates.mjs";
 
 let server, origin, browser, cleanup;
@@ -32,12 +32,11 @@ test("every page loads with no console errors, failed requests, CSP violations o
   assert.ok(pages.length > 40, `only ${pages.length} pages`);
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const failures = [];
+  const watched = await watchedPage(context, origin);
   for (const p of pages) {
-    const { page, problems, status } = await openWatched(context, origin, p);
+    const { problems, status } = await watched.visit(p);
     if (!p.startsWith("/404") && status !== 200) problems.push(`status ${status}`);
-    await page.waitForTimeout(20);
     if (problems.length) failures.push(`${p}:\n  ${problems.join("\n  ")}`);
-    await page.close();
   }
   await context.close();
   assert.deepEqual(failures, [], failures.join("\n"));
@@ -98,8 +97,8 @@ test("desktop: margin sources sit beside their paragraph, never overlapping text
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const bad = [];
   let checked = 0;
+  const page = await context.newPage();
   for (const p of pages.filter((p) => /^\/(alliance|attachment|rupture-repair|therapist-qualities|for-clients|supervision)\/[^/]+\/$/.test(p))) {
-    const page = await context.newPage();
     await page.goto(origin + p);
     const r = await page.evaluate(() => {
       const boxes = (els) => [...els].map((e) => e.getBoundingClientRect()).map((b) => ({ top: b.top + scrollY, bottom: b.bottom + scrollY, left: b.left, right: b.right }));
@@ -126,7 +125,6 @@ test("desktop: margin sources sit beside their paragraph, never overlapping text
     checked += r.notes;
     if (r.problems.length) bad.push(`${p}: ${r.problems.join("; ")}`);
     if (p === "/alliance/alliance-and-outcome/") await shot(page, "desktop-margin-notes");
-    await page.close();
   }
   await context.close();
   console.log(`margin notes checked: ${checked}`);
@@ -255,8 +253,8 @@ test("keyboard: every link, button and field on every page type shows where focu
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const bad = [];
   let checked = 0;
+  const page = await context.newPage();
   for (const [kind, p] of Object.entries(pageTypes)) {
-    const page = await context.newPage();
     await page.goto(origin + p);
     // Tab through the page (up to 400 stops) and look at each element as it is focused.
     const seen = new Set();
@@ -277,7 +275,6 @@ test("keyboard: every link, button and field on every page type shows where focu
       if (!f.outline && !f.shadow) bad.push(`${kind} ${p}: <${f.tag.toLowerCase()}> "${f.text}" has no visible focus`);
       if (f.w === 0 || f.h === 0) bad.push(`${kind} ${p}: <${f.tag.toLowerCase()}> "${f.text}" is focused but has no size`);
     }
-    await page.close();
   }
   await context.close();
   console.log(`focus checked on ${checked} stops`);
