@@ -152,13 +152,22 @@ pub fn build(config: &Config) -> Result<Built, Failed> {
     build_with(config, false).map(|(built, _)| built)
 }
 
-/// [`build`], also handing back the analysed site with each page's source
-/// text, which `haven serve` keeps for its incremental rebuilds ([`live`]).
-pub fn build_site(config: &Config) -> Result<(Built, Site), Failed> {
+/// [`build`], also handing back what `haven serve` keeps for its
+/// incremental rebuilds ([`live`]).
+pub fn build_site(config: &Config) -> Result<(Built, Kept), Failed> {
     build_with(config, true)
 }
 
-fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Failed> {
+/// What a build hands to `haven serve` ([`live::Live::new`]): the analysed
+/// site with each page's source text, the compiled theme, and the search
+/// documents (when search is on), so that nothing is done twice.
+pub struct Kept {
+    pub site: Site,
+    pub theme: theme::Theme,
+    pub docs: Option<Vec<index::docs::SearchPage>>,
+}
+
+fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Kept), Failed> {
     let started = Instant::now();
     let mut run = Run { diags: Diagnostics::new(), watch: Stopwatch::start() };
     // Before any work: prove the outputs are Haven's to replace, and make the
@@ -183,7 +192,7 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
         }
     }
     let theme = run.or_stop(theme, Cause::Content)?;
-    let (site, index) = render_and_index(site, &theme, &writer, index_staging, keep_sources, &mut run);
+    let (site, index, docs) = render_and_index(site, &theme, &writer, index_staging, keep_sources, &mut run);
     let index = run.or_stop(index, Cause::Content)?;
     run.stop_on_errors()?;
     let published = writer.publish(index.map(index::SearchIndex::into_staging));
@@ -202,7 +211,7 @@ fn build_with(config: &Config, keep_sources: bool) -> Result<(Built, Site), Fail
         stages: run.watch.laps,
         diagnostics: run.diags.sorted(),
     };
-    Ok((built, site))
+    Ok((built, Kept { site, theme, docs }))
 }
 
 /// A build's diagnostics and stage timings, and the way it stops.
@@ -242,7 +251,9 @@ impl Run {
 /// its incremental rebuilds), each page's source and nodes are dropped as
 /// soon as render has written the page (one that a listing shows too when
 /// render is done), while the index still builds its postings and export
-/// (on a big site of long articles, hundreds of MB).
+/// (on a big site of long articles, hundreds of MB). With `keep_sources`
+/// the search documents are handed back too.
+#[allow(clippy::type_complexity)]
 fn render_and_index(
     mut site: Site,
     theme: &theme::Theme,
@@ -250,12 +261,12 @@ fn render_and_index(
     index_staging: Option<output::Staging>,
     keep_sources: bool,
     run: &mut Run,
-) -> (Site, Result<Option<index::SearchIndex>, Diagnostic>) {
+) -> (Site, Result<Option<index::SearchIndex>, Diagnostic>, Option<Vec<index::docs::SearchPage>>) {
     let t = Instant::now();
     let docs = index_staging.as_ref().map(|_| index::docs::collect(&site));
     let collected = t.elapsed().as_secs_f64();
     let config = site.config.clone();
-    let ((render_diags, render_secs, site), (index, index_secs)) = rayon::join(
+    let ((render_diags, render_secs, site), (index, index_secs, docs)) = rayon::join(
         move || {
             let t = Instant::now();
             let mut d = Diagnostics::new();
@@ -265,14 +276,18 @@ fn render_and_index(
         },
         move || {
             let t = Instant::now();
-            let index =
-                index_staging.zip(docs).map(|(s, docs)| index::run(&config, s, docs)).transpose().and_then(|i| {
-                    if let Some(i) = &i {
-                        i.files.par_iter().try_for_each(|(path, len)| writer.link(path, &i.file(path), *len))?;
-                    }
-                    Ok(i)
-                });
-            (index, collected + t.elapsed().as_secs_f64())
+            let (index, docs) = match (index_staging, docs) {
+                (Some(s), Some(docs)) if keep_sources => (index::run_docs(&config, s, &docs).map(Some), Some(docs)),
+                (Some(s), Some(docs)) => (index::run(&config, s, docs).map(Some), None),
+                _ => (Ok(None), None),
+            };
+            let index = index.and_then(|i| {
+                if let Some(i) = &i {
+                    i.files.par_iter().try_for_each(|(path, len)| writer.link(path, &i.file(path), *len))?;
+                }
+                Ok(i)
+            });
+            (index, collected + t.elapsed().as_secs_f64(), docs)
         },
     );
     run.watch.lap("render ‖ index");
@@ -281,7 +296,7 @@ fn render_and_index(
         Lap { stage: "  index", seconds: index_secs, peak_mib: None },
     ]);
     run.diags.extend(render_diags.sorted());
-    (site, index)
+    (site, index, docs)
 }
 
 /// Claim the site output (and `search-index/`, when search is on) and make
@@ -352,8 +367,8 @@ mod tests {
         let built = |keep: bool, out: &str| {
             let overrides = config::Overrides { output: Some(root.path().join(out)), ..Default::default() };
             let config = Config::load(root.path(), overrides).unwrap();
-            let (_, site) = build_with(&config, keep).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
-            site
+            let (_, kept) = build_with(&config, keep).unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+            kept.site
         };
         let dropped = built(false, "out-build");
         let kept = built(true, "out-serve");

@@ -72,10 +72,12 @@ struct Edit {
 }
 
 impl Live {
-    /// Keep `site`, the result of [`crate::build_site`] (with page sources).
-    pub fn new(site: Site) -> Result<Live, Diagnostic> {
-        let theme = crate::theme::resolve(&site.config.root)?;
-        let docs = crate::index::docs::collect(&site);
+    /// Keep what [`crate::build_site`] handed back: the site (with page
+    /// sources), its theme, and its search documents (collected here when
+    /// search is off: an edit keeps them up to date all the same).
+    pub fn new(kept: crate::Kept) -> Result<Live, Diagnostic> {
+        let crate::Kept { site, theme, docs } = kept;
+        let docs = docs.unwrap_or_else(|| crate::index::docs::collect(&site));
         let content = site.config.root.join("content");
         let mut roots = vec![content.clone()];
         if let Ok(c) = content.canonicalize() {

@@ -77,8 +77,8 @@ impl Rebuilder {
             .and_then(|c| crate::build_site(&c))
             .map_err(|f| f.diagnostics);
         match result {
-            Ok((built, site)) => {
-                self.live = match Live::new(site) {
+            Ok((built, kept)) => {
+                self.live = match Live::new(kept) {
                     Ok(live) => Some(live),
                     Err(d) => {
                         // The site is served; only edits rebuild it whole.

@@ -67,8 +67,8 @@ struct Session {
 impl Session {
     fn start() -> Session {
         let root = shipped_copy();
-        let (_, site) = haven::build_site(&config(root.path())).unwrap();
-        Session { live: Live::new(site).unwrap(), root, full_builds: 1 }
+        let (_, kept) = haven::build_site(&config(root.path())).unwrap();
+        Session { live: Live::new(kept).unwrap(), root, full_builds: 1 }
     }
 
     /// What `haven serve` does for a change: update in place (then rebuild
@@ -81,8 +81,8 @@ impl Session {
                 prepare_index(&config, &self.live.search_docs()).unwrap().publish().unwrap();
             }
             Change::Full(_) => {
-                let (_, site) = haven::build_site(&config(self.root.path())).unwrap();
-                self.live = Live::new(site).unwrap();
+                let (_, kept) = haven::build_site(&config(self.root.path())).unwrap();
+                self.live = Live::new(kept).unwrap();
                 self.full_builds += 1;
             }
             Change::None => {}
