@@ -141,22 +141,29 @@ pub fn run(site: &mut Site, theme: &Theme, bodies: Bodies, diags: &mut Diagnosti
     // taken body dropped as soon as its page is. Link made sure that no
     // listing, generated page or copied file takes a page's URL, and no
     // generated page a folder listing's. Glossary terms have no pages of
-    // their own (the glossary shows them).
-    let errors: Vec<Diagnostic> = shared
-        .pages
-        .par_iter()
-        .zip(taken)
-        .filter(|(p, _)| !p.is_glossary_term())
-        .filter_map(|(p, body)| {
-            let text = match &body {
-                Some((source, nodes)) => Body { source, nodes },
-                None => Body::of(p),
-            };
-            page_file(&ctx, p, text).and_then(|f| sink.put(relativized(f, relative))).err()
-        })
-        .collect();
+    // their own (the glossary shows them). The listings read only bodies
+    // that stay in their pages, so they are rendered beside the pages: run
+    // after them, they left one core idle at the end of a big site's render.
+    let (errors, listed) = rayon::join(
+        || {
+            shared
+                .pages
+                .par_iter()
+                .zip(taken)
+                .filter(|(p, _)| !p.is_glossary_term())
+                .filter_map(|(p, body)| {
+                    let text = match &body {
+                        Some((source, nodes)) => Body { source, nodes },
+                        None => Body::of(p),
+                    };
+                    page_file(&ctx, p, text).and_then(|f| sink.put(relativized(f, relative))).err()
+                })
+                .collect::<Vec<Diagnostic>>()
+        },
+        || listings(&ctx, files, sink),
+    );
     diags.extend(errors);
-    diags.extend(listings(&ctx, files, sink));
+    diags.extend(listed);
     // The bodies the listings showed too are read no more.
     if bodies == Bodies::Drop {
         for p in &mut site.pages {
@@ -194,41 +201,52 @@ fn listings(ctx: &Ctx<'_>, mut files: Vec<OutputFile>, sink: &dyn Sink) -> Vec<D
     let relative = site.config.relative;
     let mut errors = Vec::new();
     // Sections without an _index.md still get a listing.
-    for s in site.sections.values().filter(|s| s.index.is_none()) {
-        let view = ctx.section_view(&s.key, None);
-        // Glossary terms have no pages of their own: their folder's listing is the glossary.
-        let listing = if s.key.is_empty() {
-            ctx.home(&view, None)
-        } else if s.key == "glossary" {
-            let letters = ctx.glossary_letters();
-            ctx.render("glossary.html", &s.title, &s.key, None, |c| {
-                c.insert("section", &view);
-                c.insert("letters", &letters);
-            })
-        } else {
-            ctx.render("section.html", &s.title, &s.key, None, |c| c.insert("section", &view))
-        };
+    let sections: Vec<_> = site.sections.values().filter(|s| s.index.is_none()).collect();
+    let section_listings: Vec<Result<OutputFile, Diagnostic>> = sections
+        .par_iter()
+        .map(|s| {
+            let view = ctx.section_view(&s.key, None);
+            // Glossary terms have no pages of their own: their folder's listing is the glossary.
+            let listing = if s.key.is_empty() {
+                ctx.home(&view, None)
+            } else if s.key == "glossary" {
+                let letters = ctx.glossary_letters();
+                ctx.render("glossary.html", &s.title, &s.key, None, |c| {
+                    c.insert("section", &view);
+                    c.insert("letters", &letters);
+                })
+            } else {
+                ctx.render("section.html", &s.title, &s.key, None, |c| c.insert("section", &view))
+            };
+            listing.map(|html| OutputFile { path: format!("{}index.html", dir(&s.key)), bytes: html.into_bytes() })
+        })
+        .collect();
+    for listing in section_listings {
         match listing {
-            Ok(html) => files.push(OutputFile { path: format!("{}index.html", dir(&s.key)), bytes: html.into_bytes() }),
+            Ok(f) => files.push(f),
             Err(d) => errors.push(d),
         }
     }
-    let listings = [
-        ctx.taxonomies(),
-        ctx.sources_page(),
-        ctx.not_found(),
-        ctx.redirects(),
-        ctx.search_page(),
-        ctx.about_pages(),
-        ctx.path_packets(),
+    // Each listing is on its own, rendered in parallel; their files are
+    // gathered in this order (later files win, below).
+    type Listing<'a> = &'a (dyn Fn() -> Result<Vec<OutputFile>, Diagnostic> + Sync);
+    let listings: [Listing<'_>; 8] = [
+        &|| ctx.taxonomies(),
+        &|| ctx.sources_page(),
+        &|| ctx.not_found(),
+        &|| ctx.redirects(),
+        &|| ctx.search_page(),
+        &|| ctx.about_pages(),
+        &|| ctx.path_packets(),
+        &|| Ok(feeds::run(site)),
     ];
-    for l in listings {
+    let listed: Vec<Result<Vec<OutputFile>, Diagnostic>> = listings.par_iter().map(|listing| listing()).collect();
+    for l in listed {
         match l {
             Ok(fs) => files.extend(fs),
             Err(d) => errors.push(d),
         }
     }
-    files.extend(feeds::run(site));
     for (rel, bytes) in &site.assets {
         files.push(OutputFile { path: rel.clone(), bytes: bytes.clone() });
     }
