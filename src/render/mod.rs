@@ -202,35 +202,24 @@ fn listings(ctx: &Ctx<'_>, mut files: Vec<OutputFile>, sink: &dyn Sink) -> Vec<D
     let mut errors = Vec::new();
     // Sections without an _index.md still get a listing.
     let sections: Vec<_> = site.sections.values().filter(|s| s.index.is_none()).collect();
-    let section_listings: Vec<Result<OutputFile, Diagnostic>> = sections
-        .par_iter()
-        .map(|s| {
-            let view = ctx.section_view(&s.key, None);
-            // Glossary terms have no pages of their own: their folder's listing is the glossary.
-            let listing = if s.key.is_empty() {
-                ctx.home(&view, None)
-            } else if s.key == "glossary" {
-                let letters = ctx.glossary_letters();
-                ctx.render("glossary.html", &s.title, &s.key, None, |c| {
-                    c.insert("section", &view);
-                    c.insert("letters", &letters);
-                })
-            } else {
-                ctx.render("section.html", &s.title, &s.key, None, |c| c.insert("section", &view))
-            };
-            listing.map(|html| OutputFile { path: format!("{}index.html", dir(&s.key)), bytes: html.into_bytes() })
-        })
-        .collect();
-    for listing in section_listings {
-        match listing {
-            Ok(f) => files.push(f),
-            Err(d) => errors.push(d),
-        }
-    }
-    // Each listing is on its own, rendered in parallel; their files are
-    // gathered in this order (later files win, below).
+    let section_listing = |s: &&crate::site::Section| {
+        let view = ctx.section_view(&s.key, None);
+        // Glossary terms have no pages of their own: their folder's listing is the glossary.
+        let listing = if s.key.is_empty() {
+            ctx.home(&view, None)
+        } else if s.key == "glossary" {
+            let letters = ctx.glossary_letters();
+            ctx.render("glossary.html", &s.title, &s.key, None, |c| {
+                c.insert("section", &view);
+                c.insert("letters", &letters);
+            })
+        } else {
+            ctx.render("section.html", &s.title, &s.key, None, |c| c.insert("section", &view))
+        };
+        listing.map(|html| vec![OutputFile { path: format!("{}index.html", dir(&s.key)), bytes: html.into_bytes() }])
+    };
     type Listing<'a> = &'a (dyn Fn() -> Result<Vec<OutputFile>, Diagnostic> + Sync);
-    let listings: [Listing<'_>; 8] = [
+    let others: [Listing<'_>; 8] = [
         &|| ctx.taxonomies(),
         &|| ctx.sources_page(),
         &|| ctx.not_found(),
@@ -240,9 +229,14 @@ fn listings(ctx: &Ctx<'_>, mut files: Vec<OutputFile>, sink: &dyn Sink) -> Vec<D
         &|| ctx.path_packets(),
         &|| Ok(feeds::run(site)),
     ];
-    let listed: Vec<Result<Vec<OutputFile>, Diagnostic>> = listings.par_iter().map(|listing| listing()).collect();
-    for l in listed {
-        match l {
+    // Each listing is rendered on its own, in parallel; their files are
+    // gathered in this order (later files win, below).
+    let (sections, others) = rayon::join(
+        || sections.par_iter().map(section_listing).collect::<Vec<_>>(),
+        || others.par_iter().map(|listing| listing()).collect::<Vec<_>>(),
+    );
+    for listed in sections.into_iter().chain(others) {
+        match listed {
             Ok(fs) => files.extend(fs),
             Err(d) => errors.push(d),
         }
