@@ -99,12 +99,15 @@ impl<'f, 'g> Drive<'f, 'g> {
     /// split's premise failed, and the caller formats with one driver.
     pub(super) fn split(&self, driven: &[usize], parts: usize) -> Option<Formatted> {
         let split = Split::new(self, driven, parts);
-        let outputs: Vec<Formatted> = split
-            .parts
-            .par_iter()
-            .enumerate()
-            .map(|(p, sel)| self.run_cites(sel.iter().map(|(d, take)| (driven[*d], take)), p == 0))
-            .collect();
+        let run = |sel: &[(usize, Take)], bibliography| {
+            self.run_cites(sel.iter().map(|(d, take)| (driven[*d], take)), bibliography)
+        };
+        // Part 0 starts first, on this thread; each other part is a task of
+        // its own, for whichever thread is free (this one too, after part 0).
+        let (first, rest) = split.parts.split_first().expect("a split has part 0");
+        let (first, rest): (Formatted, Vec<Formatted>) =
+            rayon::join(|| run(first, true), || rest.par_iter().with_max_len(1).map(|sel| run(sel, false)).collect());
+        let outputs: Vec<Formatted> = std::iter::once(first).chain(rest).collect();
         let sizes: Vec<usize> = driven.iter().map(|&g| self.groups[g].0.len()).collect();
         let citations = agree(&split.parts, &outputs, &sizes)?;
         let bibliography = outputs.into_iter().next().map(|o| o.bibliography).unwrap_or_default();

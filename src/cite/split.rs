@@ -36,21 +36,13 @@ pub(super) struct Split {
     pub(super) parts: Vec<Vec<(usize, Take)>>,
 }
 
-/// What a group that cites a clashing entry costs part 0, in units of one
-/// pure group (it goes through disambiguation). Measured on the default
-/// benchmark corpus at 10,000 and 50,000 articles (2 cores, each part
-/// timed): a pure group took 0.20–0.23 ms, a touched group 0.34 ms.
-const TOUCHED_COST: f64 = 1.5;
-
-/// What the bibliography costs per entry, in units of one pure group.
-/// hayagriva sorts it with a comparison that formats both entries, so the
-/// cost per entry grows with log₂ of their number: measured 0.60 ms an
-/// entry of 2,497 and 0.79 ms of 12,478 (the corpora of [`TOUCHED_COST`]).
-fn bib_cost_per_entry(entries: usize) -> f64 {
-    0.23 * (entries.max(2) as f64).log2()
-}
-
 impl Split {
+    /// Part 0, and `parts - 1` parts that share the pure groups in runs of
+    /// about the same number of groups. Part 0's work (the touched groups,
+    /// the pure groups' first items and the bibliography) is not estimated:
+    /// [`Drive::split`] starts it first and gives every other part to
+    /// whichever thread is free, part 0's thread too once it is done, so
+    /// more parts balance better and each costs only a driver's set-up.
     pub(super) fn new(drive: &Drive<'_, '_>, driven: &[usize], parts: usize) -> Split {
         // Per driven group, its items that bring an (entry, form) first.
         let mut seen = HashSet::new();
@@ -60,17 +52,8 @@ impl Split {
         let clashing = drive.clashing(&forms);
         let touched: Vec<bool> =
             driven.iter().map(|&g| drive.forms(g).any(|(entry, _)| clashing.contains(&entry))).collect();
-        // Balance the parts, in units of one group: part 0 drives the
-        // touched groups, the first items of the pure ones (about half a
-        // group each) and the bibliography, on one thread; the other parts
-        // share the pure groups on the others.
-        let threads = rayon::current_num_threads().clamp(2, parts);
         let pure = touched.iter().filter(|&&t| !t).count();
-        let load0 = TOUCHED_COST * (driven.len() - pure) as f64
-            + 0.5 * firsts.iter().zip(&touched).filter(|(_, &t)| !t).map(|(f, _)| f.len()).sum::<usize>() as f64
-            + bib_cost_per_entry(drive.entries.len()) * drive.entries.len() as f64;
-        let own0 = ((pure as f64 + load0) / threads as f64 - load0).max(0.0) as usize;
-        let per_rest = pure.saturating_sub(own0).div_ceil(parts - 1).max(1);
+        let per_part = pure.div_ceil(parts - 1).max(1);
         let mut out: Vec<Vec<(usize, Take)>> = vec![Vec::new(); parts];
         let mut counted = 0;
         for d in 0..driven.len() {
@@ -78,10 +61,10 @@ impl Split {
                 out[0].push((d, Take::Whole));
                 continue;
             }
-            let owner = if counted < own0 { 0 } else { (1 + (counted - own0) / per_rest).min(parts - 1) };
+            let owner = 1 + counted / per_part;
             counted += 1;
             out[owner].push((d, Take::Whole));
-            if owner != 0 && !firsts[d].is_empty() {
+            if !firsts[d].is_empty() {
                 let items: Vec<usize> = firsts[d].iter().map(|&(i, _)| i).collect();
                 if items.len() < drive.groups[driven[d]].0.len() {
                     out[owner].push((d, Take::Items(items.clone())));

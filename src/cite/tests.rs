@@ -389,3 +389,62 @@ fn split_parts_must_agree_where_they_drive_the_same_items() {
     // A group no part drove whole.
     assert_eq!(agree(&parts[..1], &split_items[..1], &sizes), None);
 }
+
+/// The keys of the bibliography of one driver citing `entries` in order,
+/// each in a citation of its own.
+fn bibliography_keys(f: &Formatter, entries: &[&Item]) -> Vec<String> {
+    let ci = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
+    let groups: Vec<(Vec<(&Item, &CiteItem)>, bool)> = entries.iter().map(|&e| (vec![(e, &ci)], false)).collect();
+    let all: Vec<usize> = (0..groups.len()).collect();
+    Drive::new(f, &groups).run(&all, true).bibliography.into_iter().map(|b| b.key).collect()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(16)
+    ))]
+    /// The bibliography is the stable sort, by the style's sort keys, of
+    /// the entries in the order they were first cited: two neighbours, cited
+    /// alone in either order, come out in the order they stand, and two the
+    /// keys cannot tell apart (each order kept) stand in the order first
+    /// cited. The two-entry drivers make one comparison each, so this checks
+    /// the sort of many entries (hayagriva's `StyleContext::sort`, patched in
+    /// `vendor/hayagriva` to compute each entry's keys once) against the
+    /// comparison alone. Twins (all fields equal but the key) make ties.
+    #[test]
+    fn the_bibliography_is_a_stable_sort_of_the_entries_first_cited(
+        cited in proptest::strategy::Strategy::prop_shuffle(proptest::strategy::Just((0..21usize).collect::<Vec<_>>())),
+    ) {
+        let mut sources = sources();
+        for (twin, of) in [(18, 0), (19, 14), (20, 14)] {
+            let mut item = sources[of].clone();
+            item.0.insert("id".into(), hayagriva::citationberg::json::Value::String(format!("twin{twin}")));
+            sources.push(item);
+        }
+        let entries: Vec<&Item> = cited.iter().map(|&i| &sources[i]).collect();
+        for (name, f, _) in STYLES.iter() {
+            let keys = bibliography_keys(f, &entries);
+            proptest::prop_assert_eq!(keys.len(), entries.len(), "{}", name);
+            let by_key: HashMap<&str, usize> = keys.iter().enumerate().map(|(n, k)| (k.as_str(), n)).collect();
+            let mut placed: Vec<&Item> = entries.clone();
+            placed.sort_by_key(|e| by_key[key_of(e).as_str()]);
+            for pair in placed.windows(2) {
+                let (x, y) = (pair[0], pair[1]);
+                let kept = bibliography_keys(f, &[x, y]);
+                proptest::prop_assert_eq!(kept, [key_of(x), key_of(y)], "{}: {} after {}", name, key_of(y), key_of(x));
+                if bibliography_keys(f, &[y, x]) == [key_of(y), key_of(x)] {
+                    let first = |e: &Item| entries.iter().position(|c| std::ptr::eq(*c, e));
+                    proptest::prop_assert!(first(x) < first(y), "{}: tie {} {} out of citation order", name, key_of(x), key_of(y));
+                }
+            }
+        }
+    }
+}
+
+/// An entry's key, as the bibliography names it.
+fn key_of(entry: &Item) -> String {
+    match entry.0.get("id") {
+        Some(hayagriva::citationberg::json::Value::String(s)) => s.clone(),
+        other => panic!("an entry without a string id: {other:?}"),
+    }
+}
