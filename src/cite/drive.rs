@@ -3,12 +3,12 @@
 
 use super::*;
 
-/// The citation groups with the driver's copy of each distinct entry.
+/// The citation groups, and the distinct entries they cite.
 pub(super) struct Drive<'f, 'g> {
     pub(super) formatter: &'f Formatter,
     pub(super) groups: &'g [(Vec<(&'g Item, &'g CiteItem)>, bool)],
-    /// The driver's copy of each distinct entry (see [`padded`]).
-    pub(super) entries: Vec<Item>,
+    /// Each distinct entry, in the order first cited.
+    pub(super) entries: Vec<&'g Item>,
     /// Each distinct entry's index in `entries`.
     pub(super) slot: HashMap<usize, usize>,
 }
@@ -25,8 +25,7 @@ impl<'f, 'g> Drive<'f, 'g> {
                 });
             }
         }
-        let entries = distinct.iter().enumerate().map(|(i, e)| padded(e, i)).collect();
-        Drive { formatter, groups, entries, slot }
+        Drive { formatter, groups, entries: distinct, slot }
     }
 
     /// The driver's citation items of group `g`: all, or those `take` lists.
@@ -40,7 +39,7 @@ impl<'f, 'g> Drive<'f, 'g> {
 
     /// The driver's citation item of `entry` cited as `ci`.
     fn item(&self, (entry, ci): (&'g Item, &'g CiteItem), narrative: bool) -> CitationItem<'_, Item> {
-        let entry = &self.entries[self.slot[&addr(entry)]];
+        let entry = self.entries[self.slot[&addr(entry)]];
         let it = CitationItem::with_locator(entry, locator(&ci.locator));
         if narrative {
             it.kind(CitePurpose::Prose)
@@ -124,7 +123,7 @@ impl<'f, 'g> Drive<'f, 'g> {
             .map(|&(slot, form)| {
                 // The driver's first formatting, which decides what clashes,
                 // gives a year-only citation in full: its form is applied last.
-                let mut item = CitationItem::with_locator(&self.entries[slot], None);
+                let mut item = CitationItem::with_locator(self.entries[slot], None);
                 if form == Form::Narrative {
                     item = item.kind(CitePurpose::Prose);
                 }

@@ -1,5 +1,5 @@
 //! [`Plan`]: which citation groups must be driven (a repeat is formatted
-//! once where the style cannot tell repeats apart), and [`padded`] entries.
+//! once where the style cannot tell repeats apart).
 
 use super::*;
 
@@ -63,36 +63,4 @@ impl Plan {
         }
         plan
     }
-}
-
-/// How many different field counts [`padded`] spreads the entries over.
-pub(super) const PAD_BUCKETS: usize = 64;
-
-/// A copy of `entry` for the citation driver with `index % PAD_BUCKETS` inert
-/// extra fields.
-///
-/// hayagriva's `BibliographyDriver::finish` finds each cited item's citation
-/// number with a linear scan that compares whole entries (`Item == Item`, a
-/// `BTreeMap` comparison), once per cited item and again while sorting: that
-/// is O(citations × sources) entry comparisons, most of the driver's time on
-/// large sites. A `BTreeMap` comparison checks the lengths first, so giving
-/// entries different field counts makes 63 of 64 of those comparisons a single
-/// integer test (64 buckets: link stage 27 s → 21 s at 10,000 articles and
-/// 2,497 sources, against 16 buckets in the same run). Distinct entries stay
-/// distinct (each has its own `id`), and the padding keys are no CSL
-/// variable, so nothing reads them and the formatted output is unchanged.
-///
-/// Two ways of running several drivers were tried and dropped before
-/// [`Split`]: splitting by connected entries (co-cited groups join nearly all
-/// entries into one component), and drivers that each replay every group
-/// bringing an (entry, form, locator) driven fewer than twice (at 10,000
-/// articles 14,077 of the 18,883 driven groups are such groups, so each driver
-/// still formatted 87% of them: link stage unchanged, +45 MiB peak). [`Split`]
-/// gives every group that cites a clashing entry to one part.
-pub(super) fn padded(entry: &Item, index: usize) -> Item {
-    let mut item = entry.clone();
-    for k in 0..index % PAD_BUCKETS {
-        item.0.insert(format!("~haven-pad-{k}"), hayagriva::citationberg::json::Value::Number(0));
-    }
-    item
 }

@@ -31,6 +31,14 @@ use super::*;
 /// owns a pure group also drives its first items alone, the two must read
 /// the same ([`agree`]), or the caller formats with one driver. The proptest
 /// in this module checks the split against one driver of every group.
+///
+/// Two ways of running several drivers were tried and dropped before
+/// this one: splitting by connected entries (co-cited groups join nearly all
+/// entries into one component), and drivers that each replay every group
+/// bringing an (entry, form, locator) driven fewer than twice (at 10,000
+/// articles 14,077 of the 18,883 driven groups are such groups, so each driver
+/// still formatted 87% of them: link stage unchanged, +45 MiB peak). This one
+/// gives every group that cites a clashing entry to one part.
 pub(super) struct Split {
     /// Per part, in order: (index into the driven groups, what of it).
     pub(super) parts: Vec<Vec<(usize, Take)>>,

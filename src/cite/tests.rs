@@ -448,3 +448,22 @@ fn key_of(entry: &Item) -> String {
         other => panic!("an entry without a string id: {other:?}"),
     }
 }
+
+/// A numbered style numbers the entries in the order first cited and puts a
+/// group's items in the order of their numbers (hayagriva's citation sort
+/// reads each item's number from the cited entries' places).
+#[test]
+fn numbered_styles_order_a_groups_items_by_their_numbers() {
+    let sources = sources();
+    let ci = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
+    let (a, b, c) = (&sources[12], &sources[13], &sources[14]);
+    let groups = vec![
+        (vec![(a, &ci)], false),
+        (vec![(b, &ci)], false),
+        (vec![(c, &ci), (a, &ci)], false),
+        (vec![(c, &ci), (b, &ci)], false),
+    ];
+    let ieee = archived("ieee");
+    let cites = ieee.format(&groups).citations;
+    assert_eq!(cites, ["[1]", "[2]", "[1], [3]", "[2], [3]"]);
+}

@@ -94,7 +94,13 @@ fn superseded_keys_exist(site: &Site, key_index: &HashMap<String, usize>, diags:
 /// Check every citation key against the bibliography (each unknown key is
 /// an error) and load the citation style. `None` when there is nothing to
 /// format or an error was reported; else the formatter and each key's source.
-pub(super) fn citation_formatter(site: &Site, diags: &mut Diagnostics) -> Option<(Formatter, HashMap<String, usize>)> {
+///
+/// `style` is the formatter already made from the site's config, if it was.
+pub(super) fn citation_formatter(
+    site: &Site,
+    diags: &mut Diagnostics,
+    style: Option<Result<Formatter, Diagnostic>>,
+) -> Option<(Formatter, HashMap<String, usize>)> {
     let key_index: HashMap<String, usize> = site.sources.iter().enumerate().map(|(i, s)| (s.key.clone(), i)).collect();
     let any_cites = site.pages.iter().any(|p| !p.cites.is_empty());
     if !any_cites {
@@ -145,7 +151,7 @@ pub(super) fn citation_formatter(site: &Site, diags: &mut Diagnostics) -> Option
     if !ok {
         return None;
     }
-    match Formatter::new(&site.config) {
+    match style.unwrap_or_else(|| Formatter::new(&site.config)) {
         Ok(f) => Some((f, key_index)),
         Err(d) => {
             diags.push(d);

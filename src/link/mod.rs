@@ -47,18 +47,26 @@ pub fn run(mut site: Site, diags: &mut Diagnostics) -> Site {
     for (i, p) in site.pages.iter_mut().enumerate() {
         p.id = i;
     }
-    assign_paths(&mut site, diags);
-    build_sections(&mut site);
-    build_taxonomies(&mut site, diags);
-    check_generated_urls(&site, diags);
-    resolve_links(&mut site, diags);
-    path_links::check_path_links(&site, diags);
-    crate::privacy::check_pages(&site, diags);
-    add_page_bibliographies(&mut site, diags);
+    // The citation style (decoded, with its locales) needs only the config:
+    // it is read beside the page table and the links.
+    let config = site.pages.iter().any(|p| !p.cites.is_empty()).then(|| site.config.clone());
+    let (style, ()) = rayon::join(
+        || config.as_ref().map(Formatter::new),
+        || {
+            assign_paths(&mut site, diags);
+            build_sections(&mut site);
+            build_taxonomies(&mut site, diags);
+            check_generated_urls(&site, diags);
+            resolve_links(&mut site, diags);
+            path_links::check_path_links(&site, diags);
+            crate::privacy::check_pages(&site, diags);
+            add_page_bibliographies(&mut site, diags);
+        },
+    );
     // Formatting the citations is most of this stage (on a large site it is
     // split over several drivers, see `cite::Split`). Glossary links and
     // related pages do not read its output, so they are found beside it.
-    let formatter = citation_formatter(&site, diags);
+    let formatter = citation_formatter(&site, diags, style);
     let (formatted, (glossary, related)) = rayon::join(
         || formatter.map(|(f, key_index)| (format_citations(&site, &f, &key_index), key_index)),
         || (glossary_links_all(&site), related_pages(&site)),

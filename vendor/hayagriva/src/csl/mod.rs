@@ -132,9 +132,14 @@ impl<T: EntryLike + Hash + PartialEq + Eq + Debug> BibliographyDriver<'_, T> {
             request.locale.as_ref(),
             |_| 0,
         );
+        // Haven patch: each entry's place, looked up by value in a map
+        // instead of a scan of the entries (once per cited item and per
+        // comparison in the citations' sorts). The entries are distinct, so
+        // the map holds the one place a scan finds.
+        let places: HashMap<&T, usize> =
+            entries.iter().enumerate().map(|(i, e)| (e.entry, i)).collect();
         let citation_number = |item: &T| {
-            self.citation_number_offset
-                + entries.iter().position(|e| e.entry == item).expect("entry not found")
+            self.citation_number_offset + *places.get(item).expect("entry not found")
         };
 
         let mut seen: HashSet<*const T> = HashSet::new();
@@ -476,13 +481,15 @@ impl<T: EntryLike + Hash + PartialEq + Eq + Debug> BibliographyDriver<'_, T> {
         }
 
         let bib_render = if let Some(bibliography) = &request.style.bibliography {
+            // Haven patch: each entry's first cited item, found in one pass
+            // over the citations instead of a scan of them per entry.
+            let mut first_cited: HashMap<&T, &SpeculativeItemRender<T>> = HashMap::new();
+            for item in res.iter().flat_map(|cite| cite.items.iter()) {
+                first_cited.entry(item.entry).or_insert(item);
+            }
             let mut items = Vec::new();
             for entry in entries.into_iter() {
-                let cited_item = res
-                    .iter()
-                    .flat_map(|cite| cite.items.iter())
-                    .find(|item| item.entry == entry.entry)
-                    .unwrap();
+                let cited_item = first_cited[entry.entry];
 
                 items.push((
                     simplify_children(
