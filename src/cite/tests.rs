@@ -23,6 +23,11 @@ const BIB: &str = r#"@incollection{opland2024,
 }
 "#;
 
+/// A citation of a source with no locator or prefix, its author named.
+fn plain() -> CiteItem {
+    CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false }
+}
+
 fn apa() -> Formatter {
     archived("apa")
 }
@@ -41,7 +46,7 @@ fn bibtex_incollection_prints_book_title_once_and_eid_as_article_number() {
     let entries = parse_bibtex(BIB).unwrap();
     assert_eq!(entries[0].line, 1);
     assert_eq!(entries[1].line, 9);
-    let ci = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
+    let ci = plain();
     let groups = vec![(vec![(&entries[0].item, &ci)], false), (vec![(&entries[1].item, &ci)], false)];
     let bib = apa().format(&groups).bibliography;
     let text: Vec<&str> = bib.iter().map(|b| b.text.as_str()).collect();
@@ -56,7 +61,7 @@ fn bibtex_incollection_prints_book_title_once_and_eid_as_article_number() {
 #[test]
 fn in_text_forms() {
     let entries = parse_bibtex(BIB).unwrap();
-    let plain = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
+    let plain = plain();
     let loc = CiteItem { locator: "p. 2".into(), prefix: "see".into(), ..plain.clone() };
     let sup = CiteItem { suppress_author: true, ..plain.clone() };
     let e = &entries[1].item;
@@ -74,7 +79,7 @@ fn hayagriva_yaml_converts_and_formats() {
     let yaml = "horvath2011:\n  type: article\n  title: Alliance in individual psychotherapy\n  author: [\"Horvath, Adam O.\", \"Del Re, A. C.\"]\n  date: 2011\n  page-range: 9-16\n  serial-number:\n    doi: 10.1037/a0022186\n  parent:\n    type: periodical\n    title: Psychotherapy\n    volume: 48\n    issue: 1\n";
     let entries = parse_hayagriva_yaml(yaml).unwrap();
     assert_eq!((entries[0].key.as_str(), entries[0].line), ("horvath2011", 1));
-    let ci = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
+    let ci = plain();
     let Formatted { citations: c, bibliography: bib } = apa().format(&[(vec![(&entries[0].item, &ci)], false)]);
     assert_eq!(c[0], "(Horvath &amp; Del Re, 2011)");
     assert!(bib[0].text.contains("Psychotherapy, 48(1), 9–16. https://doi.org/10.1037/a0022186"), "{}", bib[0].text);
@@ -175,14 +180,7 @@ fn groups_of<'a>(
 fn cite_items() -> Vec<CiteItem> {
     let locators = ["", "p. 4", "ch. 2"];
     (0..3)
-        .flat_map(|l| {
-            [false, true].map(|s| CiteItem {
-                key: String::new(),
-                prefix: String::new(),
-                locator: locators[l].into(),
-                suppress_author: s,
-            })
-        })
+        .flat_map(|l| [false, true].map(|s| CiteItem { locator: locators[l].into(), suppress_author: s, ..plain() }))
         .collect()
 }
 
@@ -393,7 +391,7 @@ fn split_parts_must_agree_where_they_drive_the_same_items() {
 /// The keys of the bibliography of one driver citing `entries` in order,
 /// each in a citation of its own.
 fn bibliography_keys(f: &Formatter, entries: &[&Item]) -> Vec<String> {
-    let ci = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
+    let ci = plain();
     let groups: Vec<(Vec<(&Item, &CiteItem)>, bool)> = entries.iter().map(|&e| (vec![(e, &ci)], false)).collect();
     let all: Vec<usize> = (0..groups.len()).collect();
     Drive::new(f, &groups).run(&all, true).bibliography.into_iter().map(|b| b.key).collect()
@@ -455,7 +453,7 @@ fn key_of(entry: &Item) -> String {
 #[test]
 fn numbered_styles_order_a_groups_items_by_their_numbers() {
     let sources = sources();
-    let ci = CiteItem { key: String::new(), prefix: String::new(), locator: String::new(), suppress_author: false };
+    let ci = plain();
     let (a, b, c) = (&sources[12], &sources[13], &sources[14]);
     let groups = vec![
         (vec![(a, &ci)], false),
