@@ -22,12 +22,12 @@ use super::{CitationItem, InstanceContext, StyleContext};
 /// for every comparison of two strings.
 type SortCollator = OnceCell<Option<CollatorBorrowed<'static>>>;
 
-fn collator(
-    cell: &SortCollator,
-    locale: LocaleCode,
-) -> Option<&CollatorBorrowed<'static>> {
+fn collator<'c>(
+    cell: &'c SortCollator,
+    style: &StyleContext<'_>,
+) -> Option<&'c CollatorBorrowed<'static>> {
     cell.get_or_init(|| {
-        locale.0.parse::<IcuLocale>().ok().map(|locale| {
+        style.locale().0.parse::<IcuLocale>().ok().map(|locale| {
             let options = CollatorOptions::default();
             Collator::try_new(locale.into(), options).unwrap()
         })
@@ -110,7 +110,7 @@ impl StyleContext<'_> {
                     .map(|s| s.to_string().to_lowercase());
 
                 (
-                    a.collation_cmp(&b, self::collator(collator, self.locale())),
+                    a.collation_cmp(&b, self::collator(collator, self)),
                     a.is_none() || b.is_none(),
                 )
             }
@@ -217,10 +217,7 @@ impl StyleContext<'_> {
                 let b_rendered = b_macro.get_or_init(|| render(b, b_idx));
 
                 (
-                    a_rendered.collation_cmp(
-                        b_rendered,
-                        self::collator(collator, self.locale()),
-                    ),
+                    a_rendered.collation_cmp(b_rendered, self::collator(collator, self)),
                     false,
                 )
             }
