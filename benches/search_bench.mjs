@@ -113,7 +113,11 @@ function tally(log, isInit) {
     const p = new URL(r.url).pathname;
     return (r.phase === "query" && p !== "/favicon.svg") || isInit(p);
   });
-  return { bytes: counted.reduce((n, r) => n + r.bytes, 0), requests: counted.length, files: counted.map((r) => new URL(r.url).pathname) };
+  return {
+    bytes: counted.reduce((n, r) => n + r.bytes, 0),
+    requests: counted.length,
+    files: counted.map((r) => `${new URL(r.url).pathname} (${r.bytes} B)`),
+  };
 }
 
 const havenInit = (p) => p === "/search/manifest.js";

@@ -1,14 +1,18 @@
-//! Ground truth for `benches/search_bench.mjs`, read from a built site's
-//! tantivy index (`search-index/`), independently of the static index and of
-//! the query engine that the benchmark measures.
+//! Ground truth for `benches/search_bench.mjs`, from the site's search
+//! documents, independently of both indexes and of the query engine that
+//! the benchmark measures.
 //!
 //! ```sh
 //! cargo bench --bench search_truth -- --root CORPUS/haven > truth.json
 //! ```
 //!
-//! It re-reads every section's stored text (title and tags on a page's first
-//! section, heading, body), splits it into words the way the index does
-//! ([`haven::index::analysis::surface`]), and prints JSON with:
+//! It builds the site into a temporary folder (the site's own `public/` and
+//! `search-index/` are left alone), takes the search documents the build
+//! indexed ([`haven::index::docs::SearchPage`]: title, synonyms and tags on
+//! a page's first section, then each section's heading, text and synonym
+//! words, as [`haven::index::inverted`] indexes them), splits them into
+//! words the way the index does ([`haven::index::analysis::surface`]), and
+//! prints JSON with:
 //!
 //! - the benchmark's queries, chosen deterministically from those words:
 //!   `common` (the word on the most pages), `common2` (the two such words),
@@ -22,16 +26,13 @@
 //!
 //! Words are the indexed ones: stop words and words of 40+ bytes are not
 //! searchable, so they are left out here too. Pages are numbered as the
-//! index numbers them (a page starts at each section that carries a title).
+//! index numbers them (the order of the search documents).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use haven::index::{analysis, inverted};
-use tantivy::collector::DocSetCollector;
-use tantivy::query::AllQuery;
-use tantivy::schema::Value;
-use tantivy::{Index, TantivyDocument};
+use haven::config::{Config, Overrides};
+use haven::index::analysis;
 
 struct Section {
     page: u32,
@@ -52,40 +53,31 @@ fn main() {
         eprintln!("usage: cargo bench --bench search_truth -- --root SITE");
         std::process::exit(2);
     };
-    let dir = root.join("search-index");
-    let index = Index::open_in_dir(&dir).unwrap_or_else(|e| panic!("open {}: {e}", dir.display()));
-    inverted::register(&index);
-    let (_, f) = inverted::schema();
-    let searcher = inverted::reader(&index).expect("reader").searcher();
-    let addrs = searcher.search(&AllQuery, &DocSetCollector).expect("all documents");
-    let mut docs: BTreeMap<u64, (TantivyDocument, String)> = BTreeMap::new();
-    for addr in addrs {
-        let d: TantivyDocument = searcher.doc(addr).expect("stored document");
-        let id = d.get_first(f.doc).and_then(|v| v.as_u64()).expect("doc id");
-        let url = d.get_first(f.url).and_then(|v| v.as_str()).unwrap_or("").to_string();
-        docs.insert(id, (d, url));
-    }
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let overrides = Overrides { output: Some(tmp.path().join("public")), ..Overrides::default() };
+    let mut config = Config::load(&root, overrides).unwrap_or_else(|f| panic!("{}: {f:?}", root.display()));
+    config.search_index = tmp.path().join("search-index");
+    let (_, kept) = haven::build_site(&config).unwrap_or_else(|f| panic!("build {}: {f:?}", root.display()));
+    let pages = kept.docs.expect("search is on: the build collected its search documents");
     let stop: BTreeSet<&str> = analysis::STOP_WORDS.iter().copied().collect();
     let mut surface = analysis::surface();
     let mut sections = Vec::new();
     let mut page_urls: Vec<String> = Vec::new();
-    for (d, url) in docs.values() {
-        let texts = |field| d.get_all(field).filter_map(|v| v.as_str().map(str::to_string)).collect::<Vec<_>>();
-        let titles = texts(f.title);
-        if !titles.is_empty() || page_urls.is_empty() {
-            page_urls.push(format!("/{}", url.split('#').next().unwrap_or("")));
-        }
-        let mut words = BTreeSet::new();
-        for t in titles.iter().chain(&texts(f.tags)).chain(&texts(f.heading)).chain(&texts(f.body)) {
-            for w in analysis::words(&mut surface, t) {
-                if !stop.contains(w.as_str()) && w.len() < analysis::MAX_WORD_BYTES {
-                    words.insert(w);
+    for (page, p) in pages.iter().enumerate() {
+        page_urls.push(format!("/{}", p.path));
+        for (index, s) in p.sections.iter().enumerate() {
+            let first: Vec<&String> =
+                if index == 0 { std::iter::once(&p.title).chain(&p.synonyms).chain(&p.tags).collect() } else { vec![] };
+            let mut words = BTreeSet::new();
+            for t in first.into_iter().chain([&s.heading, &s.text, &s.extra]) {
+                for w in analysis::words(&mut surface, t) {
+                    if !stop.contains(w.as_str()) && w.len() < analysis::MAX_WORD_BYTES {
+                        words.insert(w);
+                    }
                 }
             }
+            sections.push(Section { page: page as u32, index: index as u32, words });
         }
-        let page = page_urls.len() as u32 - 1;
-        let index = sections.iter().rev().take_while(|s: &&Section| s.page == page).count() as u32;
-        sections.push(Section { page, index, words });
     }
 
     // word → (pages, sections)
