@@ -128,10 +128,12 @@ pub fn search(dir: &Path, query: &Query<'_>, limit: usize) -> Result<Output, Sea
     let mut results = Vec::new();
     for hit in &ranked.pages {
         let best = hit.docs[0];
-        let page = engine.page(hit.page)?.clone();
-        let fallback = engine.text(best.page, best.section)?.to_string();
-        let section = |d: &DocHit| page.section(d.section as usize);
-        let (heading, anchor) = section(&best);
+        // What the browser loads: the best section's file, and the page's
+        // headings only when other sections are listed.
+        let (page, fallback) = engine.doc(best.page, best.section)?.clone();
+        let (heading, anchor) = page.section();
+        let headings = if hit.docs.len() > 1 { Some(engine.page(hit.page)?.clone()) } else { None };
+        let section = |d: &DocHit| headings.as_ref().map(|m| m.section(d.section as usize)).unwrap_or_default();
         let page_url = format!("{}{}", info.base_path, page.u);
         let url = format!("{}{}", info.base_path, inverted::url(&page.u, &anchor));
         let (snippet, highlights) = match snippets.get(&fallback) {

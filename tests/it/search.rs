@@ -295,6 +295,83 @@ fn the_browser_engine_ranks_exactly_like_haven_search() {
 }
 
 #[test]
+fn both_engines_correct_typos_alike_where_letters_have_many_lists() {
+    // A vocabulary big enough that each letter's words fill several typo
+    // lists, so the correction's phases (lengths one edit reaches first)
+    // matter; words over few letters, so that many are an edit apart.
+    let letters = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'k', 'r', 's', 't'];
+    let mut s = 0x2545_f491_4f6c_dd1du64;
+    let mut rnd = move |n: u64| {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s % n
+    };
+    let mut words: BTreeSet<String> = BTreeSet::new();
+    while words.len() < 3000 {
+        let len = 4 + rnd(6) as usize;
+        words.insert((0..len).map(|_| letters[rnd(12) as usize]).collect());
+    }
+    let words: Vec<String> = words.into_iter().collect();
+    let mut t = site();
+    for (i, chunk) in words.chunks(300).enumerate() {
+        t = t.file(
+            &format!("content/words/w{i}.md"),
+            &article(&format!("Words {i}"), "", &format!("{}.\n", chunk.join(" "))),
+        );
+    }
+    t.build();
+    let tables: Value = {
+        let dir = t.root().join("public/search");
+        let version = std::fs::read_dir(&dir).unwrap().flatten().find(|e| e.path().is_dir()).unwrap().path();
+        let l = std::fs::read_to_string(version.join("l.js")).unwrap();
+        serde_json::from_str(&l[l.find(',').unwrap() + 1..l.rfind(')').unwrap()]).unwrap()
+    };
+    let several = tables["t"].as_array().unwrap().iter().filter(|e| e[1].as_array().unwrap().len() > 3).count();
+    assert!(several >= 6, "letters with several lists: {tables}");
+    // Typos: first letter dropped, changed, doubled or swapped; an inner
+    // letter changed; two edits.
+    // Short words get one edit (no later phase loads more lists), so half
+    // the typos are of 5-letter words.
+    let short: Vec<&String> = words.iter().filter(|w| w.len() == 5).collect();
+    let mut queries = Vec::new();
+    while queries.len() < 60 {
+        let w = if queries.len() % 2 == 0 {
+            short[rnd(short.len() as u64) as usize]
+        } else {
+            &words[rnd(words.len() as u64) as usize]
+        };
+        let mut c: Vec<char> = w.chars().collect();
+        let x = letters[rnd(12) as usize];
+        let at = 1 + rnd(c.len() as u64 - 2) as usize;
+        match queries.len() % 6 {
+            0 => drop(c.remove(0)),
+            1 => c[0] = x,
+            2 => c.insert(0, x),
+            3 => c.swap(0, 1),
+            4 => c[at] = x,
+            _ => {
+                c.remove(at);
+                c[0] = x;
+            }
+        }
+        let q: String = c.into_iter().collect();
+        if !words.contains(&q) {
+            queries.push(format!("{q} "));
+        }
+    }
+    let Some(browser) = browser_engine(&t, "/kb/", 10, &queries) else { return };
+    let mut corrected = 0;
+    for (q, b) in queries.iter().zip(browser) {
+        let cli = search_json(&t, &[q.as_str()]);
+        assert_eq!(b["corrected"], cli["corrected"], "query {q:?}");
+        assert_eq!(rows(&b), rows(&cli), "query {q:?}");
+        corrected += usize::from(!cli["corrected"].is_null());
+    }
+    assert!(corrected >= 45, "{corrected} of {} corrected", queries.len());
+}
+
+#[test]
 fn phrases_in_quotes_and_a_preferred_audience_in_both_engines() {
     let t = site();
     t.build();
@@ -447,9 +524,10 @@ fn a_cold_query_loads_only_what_it_needs() {
     let kinds: String = loaded.iter().skip(1).map(|k| k.rsplit('/').next().unwrap().chars().next().unwrap()).collect();
     assert_eq!(loaded[0], "manifest");
     // One vocabulary shard, the term's record (a small term's postings are
-    // all in it), then the file of the one page that matches (its title and
-    // section texts); no postings files, typo lists or facets.
-    assert_eq!(kinds, "vrm", "{loaded:?}");
+    // all in it), then the file of the one section that matches (its page's
+    // title, its heading and text); no page file (nothing else of the page
+    // is listed), postings files, typo lists or facets.
+    assert_eq!(kinds, "vrd", "{loaded:?}");
     // The section text is whole, so the excerpt can be around the match.
     let text = r[0]["results"][0]["text"].as_str().unwrap();
     assert_eq!(text, "Mentalizing helps avoidant clients name feelings.");

@@ -78,33 +78,43 @@ pub fn split_term(mut list: Vec<Posting>) -> (Vec<Posting>, Vec<(u32, Vec<Postin
     (head, blocks)
 }
 
-/// The shards that depend on the pages alone: each page's file (metadata and
-/// section texts), and the facets. [`crate::index::build_export`] makes them while
-/// tantivy indexes.
+/// The shards that depend on the pages alone: each page's file (its
+/// metadata and headings), each section's file (what a result shows, with
+/// the section's text), and the facets. [`crate::index::build_export`] makes
+/// them while tantivy indexes.
 pub fn page_shards(pages: &[SearchPage]) -> Vec<(String, Payload)> {
-    // One file per page; the texts are compressed in parallel.
+    // A file per page and one per section; the texts are compressed in
+    // parallel.
     let mut shards: Vec<(String, Payload)> = pages
         .par_iter()
         .enumerate()
-        .map(|(i, p)| {
+        .flat_map_iter(|(i, p)| {
+            let headings: Vec<Vec<String>> = p.sections.iter().map(|s| stored_heading(&s.heading, &s.anchor)).collect();
+            let docs: Vec<(String, Payload)> = p
+                .sections
+                .iter()
+                .zip(&headings)
+                .enumerate()
+                .map(|(s, (section, h))| {
+                    let doc = DocFile {
+                        t: p.title.clone(),
+                        u: p.path.clone(),
+                        g: p.tags.clone(),
+                        a: p.audience.clone(),
+                        h: h.clone(),
+                        x: DocFile::pack_text(&section.text),
+                    };
+                    (doc_name(i as u32, s as u32), Payload::Json(json(&doc)))
+                })
+                .collect();
             let meta = MetaPage {
                 t: p.title.clone(),
                 u: p.path.clone(),
                 g: p.tags.clone(),
                 a: p.audience.clone(),
-                s: p.sections
-                    .iter()
-                    .map(|s| {
-                        if s.anchor == simple_anchor(&s.heading) {
-                            vec![s.heading.clone()]
-                        } else {
-                            vec![s.heading.clone(), s.anchor.clone()]
-                        }
-                    })
-                    .collect(),
-                x: MetaPage::pack_texts(&p.sections.iter().map(|s| s.text.as_str()).collect::<Vec<_>>()),
+                s: headings,
             };
-            (format!("m{i}"), Payload::Json(json(&meta)))
+            std::iter::once((format!("m{i}"), Payload::Json(json(&meta)))).chain(docs)
         })
         .collect();
 
@@ -266,7 +276,7 @@ pub fn build(
     }
 
     // Typo lists: per first (and second) letter, whole lengths per shard.
-    let typo_lists = |prefix: &str, nth: usize, shards: &mut Vec<(String, Payload)>| -> Vec<(String, u32, u32)> {
+    let typo_lists = |prefix: &str, nth: usize, shards: &mut Vec<(String, Payload)>| -> Vec<(String, Vec<u32>)> {
         let mut letters: BTreeMap<char, BTreeMap<u32, Vec<TypoEntry>>> = BTreeMap::new();
         for (word, &tid) in vocab {
             if let Some(c) = word.chars().nth(nth) {
@@ -275,13 +285,19 @@ pub fn build(
                 letters.entry(c).or_default().entry(len).or_default().push((word.clone(), df));
             }
         }
-        let mut table = Vec::new();
+        let mut table: Vec<(String, Vec<u32>)> = Vec::new();
+        let mut count = 0;
         for (c, lens) in letters {
+            let mut bounds = Vec::new();
             for (lens, w) in pack(lens.into_iter().collect(), TYPO_SHARD_BYTES, |w| json(&w).len()) {
-                let (lo, hi) = (lens.first().copied().unwrap_or(0), lens.last().copied().unwrap_or(0));
-                shards.push((format!("{prefix}{}", table.len()), Payload::Json(json(&TypoShard { w }))));
-                table.push((c.to_string(), lo, hi));
+                if bounds.is_empty() {
+                    bounds.push(lens.first().copied().unwrap_or(0));
+                }
+                bounds.push(lens.last().copied().unwrap_or(0));
+                shards.push((format!("{prefix}{count}"), Payload::Json(json(&TypoShard { w }))));
+                count += 1;
             }
+            table.push((c.to_string(), bounds));
         }
         table
     };

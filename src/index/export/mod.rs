@@ -13,7 +13,8 @@
 //! | `r*` term records (binary) | per term, in term order: section and page counts, its **head** (best postings) and the table of its other blocks | the records of the query's terms |
 //! | `p*` postings (binary) | blocks of postings, packed | only the blocks the ranking still needs |
 //! | `l`, `t*` / `u*` typo lists (JSON) | the lists' table; words by first / second letter and length, with section counts | only to correct a word that its own group cannot |
-//! | `m{page}` (JSON) | title, URL, tags, audience, section headings (and anchors unless [`simple_anchor`]), and the texts of its sections (deflated) | one per result shown |
+//! | `d{page}-{section}` (JSON) | a section's page title, URL, tags and audience, its heading (and anchor unless [`simple_anchor`]) and its text (deflated) | one per result shown |
+//! | `m{page}` (JSON) | title, URL, tags, audience, and every section's heading (and anchor unless [`simple_anchor`]) | one per result that lists other sections of its page |
 //! | `g`, `ft*` / `fa*` (JSON) | tag and audience names with page counts (for the search page's menus); the pages of each | only when a filter is used |
 //!
 //! **Postings are impact-ordered.** A term's postings, best score first, are
@@ -44,7 +45,7 @@ use super::codec::{self, DecodeError, Payload, Posting, Reader};
 use super::docs::SearchPage;
 
 /// Bumped whenever the format changes; `haven search` refuses other versions.
-pub const FORMAT: u32 = 4;
+pub const FORMAT: u32 = 5;
 
 /// Postings of a term kept in the vocabulary (its best ones).
 pub const HEAD: usize = 16;
@@ -66,8 +67,13 @@ pub const VOCAB_SHARD_BYTES: usize = 1024;
 pub const GROUP_CHARS: usize = 3;
 /// Term records are packed, in term order, into shards of this size.
 pub const RECORD_SHARD_BYTES: usize = 1024;
-/// Typo lists take whole lengths until they reach this size.
-pub const TYPO_SHARD_BYTES: usize = 2048;
+/// Typo lists take whole lengths until they reach this size. On the
+/// benchmark corpus (10,000 pages), 300 words with their first letter
+/// dropped loaded a median 18.9 KB of lists and table at 2 KB a list (all
+/// lengths two edits reach, at once); at 512 B, with the lengths one edit
+/// reaches first ([`crate::index::query`]), 7.6 KB. Smaller lists gained
+/// little more, and the table grows with their number.
+pub const TYPO_SHARD_BYTES: usize = 512;
 
 /// Entry point of the static index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,13 +94,41 @@ pub struct Manifest {
 
 /// The tables of the typo lists (file `l`, loaded only to correct a word
 /// whose group ([`GROUP_CHARS`] letters) has nothing close).
+///
+/// The words starting with a letter are cut, by length, into lists of
+/// whole lengths of about [`TYPO_SHARD_BYTES`] each, so a correction loads
+/// only the lengths an edit or two can reach ([`typo_lists_of`]). Each
+/// letter's entry is `(letter, [shortest, longest of list 1, longest of
+/// list 2, …])`; the lists are numbered on across the letters, in order:
+/// `t0`, `t1`, ….
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TypoTables {
-    /// Typo list `t{i}` holds the words starting with `t[i].0` whose
-    /// length in characters is in `t[i].1..=t[i].2`.
-    pub t: Vec<(String, u32, u32)>,
-    /// Typo list `u{i}`: the same by the words' second letter.
-    pub u: Vec<(String, u32, u32)>,
+    /// By the words' first letter: lists `t{i}`.
+    pub t: Vec<(String, Vec<u32>)>,
+    /// By the words' second letter: lists `u{i}`.
+    pub u: Vec<(String, Vec<u32>)>,
+}
+
+/// The numbers of the lists of `table` ([`TypoTables`]) that hold words of
+/// `letter` with a length in `lo..=hi`.
+pub fn typo_lists_of(table: &[(String, Vec<u32>)], letter: char, lo: u32, hi: u32) -> Vec<usize> {
+    let mut base = 0;
+    for (l, bounds) in table {
+        let lists = bounds.len().saturating_sub(1);
+        if l.chars().eq(std::iter::once(letter)) {
+            // List k holds lengths (bounds[k], bounds[k + 1]], the first
+            // one from bounds[0] on.
+            return (0..lists)
+                .filter(|&k| {
+                    let first = if k == 0 { bounds[0] } else { bounds[k] + 1 };
+                    first <= hi && bounds[k + 1] >= lo
+                })
+                .map(|k| base + k)
+                .collect();
+        }
+        base += lists;
+    }
+    Vec::new()
 }
 
 /// Filter names (file `g`, for the search page's filter menus): (tag,
@@ -264,33 +298,72 @@ pub struct MetaPage {
     /// Sections: `[heading]` when the anchor is [`simple_anchor`] of the
     /// heading, else `[heading, anchor]` (see [`MetaPage::section`]).
     pub s: Vec<Vec<String>>,
-    /// The sections' texts, in order: a JSON array of strings, raw-deflated,
-    /// in base64 (see [`MetaPage::texts`]). One file per page carries what a
-    /// result shows, so a result costs one request, and a site has one search
-    /// file per page instead of one per section.
-    #[serde(default)]
-    pub x: String,
 }
 
 impl MetaPage {
     /// (heading, anchor) of section `i`.
     pub fn section(&self, i: usize) -> (String, String) {
-        match self.s.get(i).map(Vec::as_slice) {
-            Some([h]) => (h.clone(), simple_anchor(h)),
-            Some([h, a, ..]) => (h.clone(), a.clone()),
-            _ => (String::new(), String::new()),
-        }
+        self.s.get(i).map_or_else(|| (String::new(), String::new()), |h| heading_anchor(h))
+    }
+}
+
+/// The file of one section (`d{page}-{section}`, see [`doc_name`]): what a
+/// result shows when it shows that section first — its page's title, URL,
+/// tags and audiences, its own heading and its text. A result costs one
+/// request, and only for the section it shows: a page's file of all its
+/// texts cost 5 KB a result on the benchmark corpus, a section's file 1 KB.
+/// Only a result that also lists other sections of its page loads the
+/// page's headings ([`MetaPage`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocFile {
+    pub t: String,
+    pub u: String,
+    pub g: Vec<String>,
+    pub a: Vec<String>,
+    /// The section's `[heading]` or `[heading, anchor]`, as in [`MetaPage::s`].
+    pub h: Vec<String>,
+    /// The section's text, raw-deflated, in base64 (see [`DocFile::text`]).
+    pub x: String,
+}
+
+impl DocFile {
+    /// (heading, anchor) of the section.
+    pub fn section(&self) -> (String, String) {
+        heading_anchor(&self.h)
     }
 
-    /// The field [`MetaPage::x`] for these section texts.
-    pub fn pack_texts(texts: &[&str]) -> String {
-        codec::base64(&codec::deflate(&String::from_utf8_lossy(&json(&texts))))
+    /// The field [`DocFile::x`] for this text.
+    pub fn pack_text(text: &str) -> String {
+        codec::base64(&codec::deflate(text))
     }
 
-    /// The texts of the page's sections (unpacks [`MetaPage::x`]).
-    pub fn texts(&self) -> Result<Vec<String>, DecodeError> {
-        let json = codec::inflate(&codec::unbase64(&self.x)?)?;
-        serde_json::from_str(&json).map_err(|e| DecodeError(e.to_string()))
+    /// The section's text (unpacks [`DocFile::x`]).
+    pub fn text(&self) -> Result<String, DecodeError> {
+        codec::inflate(&codec::unbase64(&self.x)?)
+    }
+}
+
+/// The shard name of section `section` of page `page` ([`DocFile`]).
+pub fn doc_name(page: u32, section: u32) -> String {
+    format!("d{page}-{section}")
+}
+
+/// A section's `[heading]` or `[heading, anchor]` as (heading, anchor).
+fn heading_anchor(h: &[String]) -> (String, String) {
+    match h {
+        [h] => (h.clone(), simple_anchor(h)),
+        [h, a, ..] => (h.clone(), a.clone()),
+        [] => (String::new(), String::new()),
+    }
+}
+
+/// A section's heading as [`MetaPage::s`] and [`DocFile::h`] store it: the
+/// anchor only where [`simple_anchor`] would not give it.
+pub fn stored_heading(heading: &str, anchor: &str) -> Vec<String> {
+    if anchor == simple_anchor(heading) {
+        vec![heading.to_string()]
+    } else {
+        vec![heading.to_string(), anchor.to_string()]
     }
 }
 

@@ -157,10 +157,18 @@ fn the_vocabulary_lists_every_block_and_the_blocks_decode() {
             assert!(b.len() < POSTINGS_FILE_BYTES + 1024 * 4, "{n}: {}", b.len());
         }
     }
-    // Section texts round-trip, in the page's file; there is no other file per page.
+    // Each section's text round-trips, in its own file, with its page's
+    // title and URL and its heading; the page's file has no texts.
+    let d: DocFile = serde_json::from_slice(shard(&e, "d7-2")).unwrap();
+    assert_eq!(d.text().unwrap(), "text 7 2");
+    assert_eq!((d.t.as_str(), d.u.as_str()), (ps[7].title.as_str(), ps[7].path.as_str()));
+    assert_eq!(d.section(), (ps[7].sections[2].heading.clone(), ps[7].sections[2].anchor.clone()));
     let m: MetaPage = serde_json::from_slice(shard(&e, "m7")).unwrap();
-    assert_eq!(m.texts().unwrap()[2], "text 7 2");
-    assert_eq!(e.shards.iter().filter(|(n, _)| n.starts_with(['m', 'x'])).count(), ps.len());
+    assert_eq!(m.s.len(), ps[7].sections.len());
+    assert!(!String::from_utf8_lossy(shard(&e, "m7")).contains("text 7"), "the page's file carries no texts");
+    let sections: usize = ps.iter().map(|p| p.sections.len()).sum();
+    assert_eq!(e.shards.iter().filter(|(n, _)| n.starts_with('d')).count(), sections);
+    assert_eq!(e.shards.iter().filter(|(n, _)| n.starts_with('m')).count(), ps.len());
 }
 
 #[test]
@@ -180,6 +188,12 @@ fn anchors_are_stored_only_when_the_simple_rule_misses() {
     let e = build_all(&ps, &[], &BTreeMap::new());
     let m: MetaPage = serde_json::from_slice(shard(&e, "m0")).unwrap();
     assert_eq!(m.s, [vec![""], vec!["Über uns", "über-uns"], vec!["The end"]]);
+    // A section's own file stores its heading by the same rule.
+    let d: DocFile = serde_json::from_slice(shard(&e, "d0-1")).unwrap();
+    assert_eq!(d.h, ["Über uns", "über-uns"]);
+    assert_eq!(d.section(), ("Über uns".into(), "über-uns".into()));
+    let d: DocFile = serde_json::from_slice(shard(&e, "d0-2")).unwrap();
+    assert_eq!((d.h.as_slice(), d.section()), (&["The end".to_string()][..], ("The end".into(), "the-end".into())));
     assert_eq!(m.section(1), ("Über uns".into(), "über-uns".into()));
     assert_eq!(m.section(2), ("The end".into(), "the-end".into()));
     assert_eq!(m.section(0), (String::new(), String::new()));
@@ -197,8 +211,9 @@ fn vocabulary_shards_hold_whole_three_letter_groups() {
     let got: Vec<&str> = v0.words.iter().map(|w| w.word.as_str()).collect();
     assert_eq!(got, ["tea", "theory", "therapist", "therapy", "x", "ünïcode"]);
     let tables: TypoTables = serde_json::from_slice(shard(&e, "l")).unwrap();
-    assert_eq!(tables.t, [("t".into(), 3, 9), ("x".into(), 1, 1), ("ü".into(), 7, 7)]);
-    assert_eq!(tables.u, [("e".into(), 3, 3), ("h".into(), 6, 9), ("n".into(), 7, 7)]);
+    let entry = |l: &str, b: &[u32]| (l.to_string(), b.to_vec());
+    assert_eq!(tables.t, [entry("t", &[3, 9]), entry("x", &[1, 1]), entry("ü", &[7, 7])]);
+    assert_eq!(tables.u, [entry("e", &[3, 3]), entry("h", &[6, 9]), entry("n", &[7, 7])]);
     assert_eq!(vocab_shard_of(&e.manifest.vocab, "th"), Some(0));
     assert_eq!(vocab_shard_of(&e.manifest.vocab, "ab"), None);
 
@@ -229,10 +244,36 @@ fn vocabulary_shards_hold_whole_three_letter_groups() {
         }
         assert_eq!(found, many.keys().filter(|w| w.starts_with(p)).count(), "{p}");
     }
+    // Each letter once, its lists' lengths rising; every word is in the
+    // list its letter and length name, and in no other.
     let tables: TypoTables = serde_json::from_slice(shard(&e, "l")).unwrap();
-    for w in tables.t.windows(2) {
-        assert!(w[0].0 != w[1].0 || w[0].2 < w[1].1, "{w:?}");
+    for (table, prefix, nth) in [(&tables.t, "t", 0), (&tables.u, "u", 1)] {
+        assert!(table.windows(2).all(|w| w[0].0 < w[1].0), "{table:?}");
+        assert!(table.iter().all(|(_, b)| b.len() >= 2 && b.windows(2).all(|w| w[0] <= w[1])), "{table:?}");
+        let lists: usize = table.iter().map(|(_, b)| b.len() - 1).sum();
+        assert!(lists > table.len(), "some letters have several lists: {table:?}");
+        for w in many.keys() {
+            let (letter, len) = (w.chars().nth(nth).unwrap(), w.chars().count() as u32);
+            let named = typo_lists_of(table, letter, len, len);
+            assert_eq!(named.len(), 1, "{w}: {named:?}");
+            for i in 0..lists {
+                let list: TypoShard = serde_json::from_slice(shard(&e, &format!("{prefix}{i}"))).unwrap();
+                assert_eq!(list.w.iter().any(|(x, _)| x == w), i == named[0], "{w} in {prefix}{i}");
+            }
+        }
     }
+}
+
+#[test]
+fn typo_lists_are_found_by_letter_and_length() {
+    let table = vec![("a".to_string(), vec![2, 4, 7]), ("b".to_string(), vec![1, 3])];
+    assert_eq!(typo_lists_of(&table, 'a', 2, 2), [0]);
+    assert_eq!(typo_lists_of(&table, 'a', 4, 5), [0, 1]);
+    assert_eq!(typo_lists_of(&table, 'a', 5, 5), [1]);
+    assert_eq!(typo_lists_of(&table, 'a', 0, 1), Vec::<usize>::new());
+    assert_eq!(typo_lists_of(&table, 'a', 8, 9), Vec::<usize>::new());
+    assert_eq!(typo_lists_of(&table, 'b', 0, 9), [2]);
+    assert_eq!(typo_lists_of(&table, 'c', 0, 9), Vec::<usize>::new());
 }
 
 #[test]

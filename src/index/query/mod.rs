@@ -55,8 +55,8 @@ pub use words::osa_distance;
 use super::analysis;
 use super::codec::{self, Payload, Posting, Reader};
 use super::export::{
-    shard_key, vocab_key, vocab_shard_of, vocab_shards_of_prefix, FacetNames, Manifest, MetaPage, RecordShard,
-    TermRecord, TypoShard, TypoTables, VocabShard, VocabWord, FORMAT,
+    doc_name, shard_key, typo_lists_of, vocab_key, vocab_shard_of, vocab_shards_of_prefix, DocFile, FacetNames,
+    Manifest, MetaPage, RecordShard, TermRecord, TypoShard, TypoTables, VocabShard, VocabWord, FORMAT,
 };
 use crate::fsx::FsError;
 
@@ -262,8 +262,9 @@ pub struct Engine<S: Source> {
     /// Decoded blocks: (term, block index) → postings.
     blocks: HashMap<(u32, usize), Vec<Posting>>,
     meta: HashMap<u32, MetaPage>,
-    /// Section texts of the pages shown (unpacked from their files).
-    texts: HashMap<u32, Vec<String>>,
+    /// The files of the sections shown or checked, with their texts
+    /// unpacked, by (page, section).
+    docs: HashMap<(u32, u32), (DocFile, String)>,
     facets: Option<FacetNames>,
 }
 
@@ -314,7 +315,7 @@ impl<S: Source> Engine<S> {
             files: HashMap::new(),
             blocks: HashMap::new(),
             meta: HashMap::new(),
-            texts: HashMap::new(),
+            docs: HashMap::new(),
             facets: None,
         })
     }
@@ -376,15 +377,21 @@ impl<S: Source> Engine<S> {
         self.meta.get(&page).ok_or_else(|| corrupt(&format!("m{page}"), "not loaded"))
     }
 
-    /// The text of a section (from its page's file).
-    pub fn text(&mut self, page: u32, section: u32) -> Result<&str, SearchError> {
-        let name = format!("m{page}");
-        if !self.texts.contains_key(&page) {
-            let texts = self.page(page)?.texts().map_err(|e| corrupt(&name, e))?;
-            self.texts.insert(page, texts);
+    /// A section's file ([`DocFile`]) and its text: what a result shows.
+    pub fn doc(&mut self, page: u32, section: u32) -> Result<&(DocFile, String), SearchError> {
+        let key = (page, section);
+        if !self.docs.contains_key(&key) {
+            let name = doc_name(page, section);
+            let doc: DocFile = json(&name, self.fetch(&name)?)?;
+            let text = doc.text().map_err(|e| corrupt(&name, e))?;
+            self.docs.insert(key, (doc, text));
         }
-        let texts = self.texts.get(&page).ok_or_else(|| corrupt(&name, "not loaded"))?;
-        texts.get(section as usize).map(String::as_str).ok_or_else(|| corrupt(&name, "no such section"))
+        self.docs.get(&key).ok_or_else(|| corrupt(&doc_name(page, section), "not loaded"))
+    }
+
+    /// The text of a section (from its own file).
+    pub fn text(&mut self, page: u32, section: u32) -> Result<&str, SearchError> {
+        Ok(&self.doc(page, section)?.1)
     }
 
     fn facet_pages(&mut self, kind: &'static str, value: &str) -> Result<Vec<u32>, SearchError> {
@@ -413,10 +420,9 @@ impl<S: Source> Engine<S> {
     /// Whether section `section` of `page` says every phrase, each in its
     /// title (the first section only), heading or text.
     fn says_phrases(&mut self, page: u32, section: u32, phrases: &[Vec<String>]) -> Result<bool, SearchError> {
-        let meta = self.page(page)?;
-        let title = if section == 0 { meta.t.clone() } else { String::new() };
-        let heading = meta.section(section as usize).0;
-        let text = self.text(page, section)?.to_string();
+        let (doc, text) = self.doc(page, section)?.clone();
+        let title = if section == 0 { doc.t.clone() } else { String::new() };
+        let heading = doc.section().0;
         let mut surface = analysis::surface();
         Ok(phrases.iter().all(|p| [&title, &heading, &text].iter().any(|t| says(&mut surface, t, p))))
     }

@@ -107,6 +107,173 @@ fn a_wrong_missing_extra_or_swapped_first_letter_is_corrected() {
     assert_eq!(r.corrected_query().as_deref(), Some("ruptures"));
 }
 
+/// What correction gives when every list of both stages is read at once:
+/// the closest word within `max` edits of the typed one, by (distance,
+/// stage, longest common ending, most sections, smallest word), from the
+/// word's own group (stage 0), the words with its first letter (1), and,
+/// when none of those is one edit away, the words whose first letter is its
+/// second or whose second letter is its first or second (2).
+fn correct_everywhere(vocab: &[(String, u32)], word: &str) -> Option<String> {
+    let typed: Vec<char> = word.chars().collect();
+    let max = if typed.len() <= 4 { 1 } else { 2 };
+    let (lo, hi) = (typed.len().saturating_sub(max), typed.len() + max);
+    type Key = (usize, u32, std::cmp::Reverse<usize>, std::cmp::Reverse<u32>, String);
+    let mut best: Option<Key> = None;
+    let mut consider = |stage: u32, keep: &dyn Fn(&[char]) -> bool| {
+        for (w, df) in vocab {
+            let cs: Vec<char> = w.chars().collect();
+            if !keep(&cs) {
+                continue;
+            }
+            let Some(d) = osa_distance(&typed, &cs, max) else { continue };
+            let suffix = typed.iter().rev().zip(cs.iter().rev()).take_while(|(a, b)| a == b).count();
+            let k = (d, stage, std::cmp::Reverse(suffix), std::cmp::Reverse(*df), w.clone());
+            if best.as_ref().is_none_or(|b| k < *b) {
+                best = Some(k);
+            }
+        }
+        best.as_ref().is_some_and(|b| b.0 <= 1)
+    };
+    let group: Vec<char> = typed.iter().copied().take(export::GROUP_CHARS).collect();
+    let in_range = |cs: &[char]| (lo..=hi).contains(&cs.len());
+    let done = consider(0, &|cs| cs.iter().take(export::GROUP_CHARS).eq(group.iter()))
+        || consider(1, &|cs| in_range(cs) && cs[0] == typed[0])
+        || consider(2, &|cs| {
+            in_range(cs)
+                && typed.len() > 1
+                && (cs[0] == typed[1] || cs.get(1) == Some(&typed[1]) || cs.get(1) == Some(&typed[0]))
+        });
+    let _ = done;
+    best.map(|b| b.4)
+}
+
+#[test]
+fn correction_loads_lists_in_phases_and_finds_what_reading_them_all_finds() {
+    // Words over a small alphabet, so that many are an edit or two apart,
+    // with lists small enough that each letter has several.
+    let mut s = 0x9e37_79b9_7f4a_7c15u64;
+    let mut rnd = move |n: u64| {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s % n.max(1)
+    };
+    let letters = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'r', 's', 't', 'é'];
+    let word = |rnd: &mut dyn FnMut(u64) -> u64, len: usize| -> String {
+        (0..len).map(|_| letters[rnd(letters.len() as u64) as usize]).collect()
+    };
+    let mut words: BTreeSet<String> = BTreeSet::new();
+    while words.len() < 1500 {
+        let len = 3 + rnd(7) as usize;
+        words.insert(word(&mut rnd, len));
+    }
+    let words: Vec<String> = words.into_iter().collect();
+    let ps: Vec<SearchPage> = (0..40)
+        .map(|p| SearchPage {
+            title: format!("P{p}"),
+            path: format!("p{p}/"),
+            tags: vec![],
+            audience: vec![],
+            synonyms: vec![],
+            key_points: String::new(),
+            listing: false,
+            sections: vec![SearchSection {
+                heading: String::new(),
+                anchor: String::new(),
+                text: "x".into(),
+                extra: String::new(),
+            }],
+        })
+        .collect();
+    // Term t is on 1 + t % 40 sections: ties in distance are broken by it.
+    let postings: Vec<Vec<(u32, u32)>> =
+        (0..words.len()).map(|t| (0..=(t % 40) as u32).map(|d| (d, 1)).collect()).collect();
+    let vocab: BTreeMap<String, u32> = words.iter().enumerate().map(|(t, w)| (w.clone(), t as u32)).collect();
+    let dfs: Vec<(String, u32)> = words.iter().enumerate().map(|(t, w)| (w.clone(), 1 + (t % 40) as u32)).collect();
+    let e = export::build(&ps, postings, &vocab, export::page_shards(&ps));
+    let tables: TypoTables = match &e.shards.iter().find(|(n, _)| n == "l").unwrap().1 {
+        Payload::Json(b) => serde_json::from_slice(b).unwrap(),
+        Payload::Binary(_) => unreachable!(),
+    };
+    assert!(tables.t.iter().all(|(_, b)| b.len() > 2), "every letter has several lists: {:?}", tables.t);
+    let mut engine = open(&e);
+    let (mut checked, mut corrected, mut fewer) = (0, 0, 0);
+    for i in 0..600 {
+        // Typed: a word of the site with one to three edits, or any word.
+        let mut typed: Vec<char> = words[rnd(words.len() as u64) as usize].chars().collect();
+        for _ in 0..1 + rnd(3) {
+            let at = rnd(typed.len() as u64 + 1) as usize;
+            let c = letters[rnd(letters.len() as u64) as usize];
+            match rnd(4) {
+                0 if typed.len() > 3 => {
+                    typed.remove(at.min(typed.len() - 1));
+                }
+                1 => typed.insert(at, c),
+                2 if at + 1 < typed.len() => typed.swap(at, at + 1),
+                _ => {
+                    let last = typed.len() - 1;
+                    typed[at.min(last)] = c;
+                }
+            }
+        }
+        // One in ten: a word of the site with its first letter dropped,
+        // changed, doubled or swapped with the second (short words too,
+        // which get one edit: no later phase makes up for a missed list).
+        let mut first: Vec<char> = words[rnd(words.len() as u64) as usize].chars().collect();
+        let c = letters[rnd(letters.len() as u64) as usize];
+        match rnd(4) {
+            0 => drop(first.remove(0)),
+            1 => first[0] = c,
+            2 => first.insert(0, c),
+            _ => first.swap(0, 1),
+        }
+        let typed: String = match i % 10 {
+            0 => word(&mut rnd, 3 + i % 7),
+            1 => first.into_iter().collect(),
+            _ => typed.into_iter().collect(),
+        };
+        if vocab.contains_key(&typed) {
+            continue;
+        }
+        engine.source.1.clear();
+        let got = engine.correct(&typed).unwrap();
+        assert_eq!(got, correct_everywhere(&dfs, &typed), "{typed}");
+        checked += 1;
+        corrected += usize::from(got.is_some());
+        // The lists every length two edits reach, at once (the old way).
+        let n = typed.chars().count() as u32;
+        let c: Vec<char> = typed.chars().collect();
+        let all: BTreeSet<String> =
+            [(&tables.t, "t", c[0]), (&tables.t, "t", c[1]), (&tables.u, "u", c[1]), (&tables.u, "u", c[0])]
+                .into_iter()
+                .flat_map(|(t, p, l)| {
+                    typo_lists_of(t, l, n.saturating_sub(2), n + 2).into_iter().map(move |i| format!("{p}{i}"))
+                })
+                .collect();
+        let loaded = engine.source.1.iter().filter(|k| k.contains("/t") || k.contains("/u")).count();
+        fewer += usize::from(loaded < all.len());
+    }
+    assert!(checked > 500 && corrected > 300, "{checked} checked, {corrected} corrected");
+    // Every short word of the site with its first letter dropped or swapped
+    // with the second: one edit is all a short word gets, so no later phase
+    // makes up for a list that the first phases missed.
+    let mut short = 0;
+    for w in words.iter().filter(|w| w.chars().count() <= 5) {
+        let c: Vec<char> = w.chars().collect();
+        let mut swapped = c.clone();
+        swapped.swap(0, 1);
+        for typed in [c[1..].iter().collect::<String>(), swapped.into_iter().collect()] {
+            if typed.chars().count() < 3 || vocab.contains_key(&typed) {
+                continue;
+            }
+            assert_eq!(engine.correct(&typed).unwrap(), correct_everywhere(&dfs, &typed), "{typed}");
+            short += 1;
+        }
+    }
+    assert!(short > 300, "{short} short words checked");
+    assert!(fewer > checked / 2, "phases loaded fewer lists for {fewer} of {checked} words");
+}
+
 #[test]
 fn filters_restrict_pages() {
     let mut e = engine();

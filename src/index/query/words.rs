@@ -81,27 +81,48 @@ impl<S: Source> Engine<S> {
             self.typo_tables = Some(json("l", self.fetch("l")?)?);
         }
         let Some(tables) = self.typo_tables.clone() else { return Ok(best.map(|b| b.4)) };
-        let (lo, hi) = (typed.len().saturating_sub(max) as u32, (typed.len() + max) as u32);
-        let lists = |table: &[(String, u32, u32)], prefix: &str, letter: char| -> Vec<String> {
-            let letter = letter.to_string();
-            (table.iter().enumerate())
-                .filter(|(_, (f, a, b))| *f == letter && *a <= hi && *b >= lo)
-                .map(|(i, _)| format!("{prefix}{i}"))
-                .collect()
+        // Stage 1: words with the same first letter; stage 2: words whose
+        // first letter is the typed second (the first one extra, or the two
+        // swapped), or whose second letter is the typed second (the first
+        // one wrong) or first (the first one missing). A closer word wins,
+        // then an earlier stage. Each stage's lists are loaded in phases:
+        // first the lengths that one edit reaches, and the rest of the
+        // lengths (`max` edits) only when no word is one edit away. Every
+        // word one edit away from the typed one is in the first phases'
+        // lists (or in stage 1's, which phase 1 loaded), so the phases find
+        // the word that loading every list at once would.
+        let n = typed.len() as u32;
+        let (lo, hi) = (n.saturating_sub(max as u32), n + max as u32);
+        let lists = |table: &[(String, Vec<u32>)], prefix: &str, letter: char, lo: u32, hi: u32| -> Vec<String> {
+            typo_lists_of(table, letter, lo, hi).into_iter().map(|i| format!("{prefix}{i}")).collect()
         };
-        let mut stages = vec![lists(&tables.t, "t", typed[0])];
-        if let Some(&second) = typed.get(1) {
-            let mut other = lists(&tables.t, "t", second);
-            other.extend(lists(&tables.u, "u", second));
-            other.extend(lists(&tables.u, "u", typed[0]));
-            stages.push(other);
-        }
-        for (stage, names) in stages.into_iter().enumerate() {
-            let mut candidates = Vec::new();
-            for name in names {
-                candidates.extend(self.typo_list(&name)?.w.iter().cloned());
+        let stage2 = |lo: u32, hi: u32, near: bool| -> Vec<String> {
+            let Some(&second) = typed.get(1) else { return Vec::new() };
+            let mut v = lists(&tables.t, "t", second, lo, hi);
+            if near {
+                v.extend(lists(&tables.u, "u", second, n, n));
+                v.extend(lists(&tables.u, "u", typed[0], n + 1, n + 1));
+            } else {
+                v.extend(lists(&tables.u, "u", second, lo, hi));
+                v.extend(lists(&tables.u, "u", typed[0], lo, hi));
             }
-            consider(&mut best, &typed, max, stage as u32 + 1, &candidates);
+            v
+        };
+        let mut phases = vec![
+            vec![(1, lists(&tables.t, "t", typed[0], n.saturating_sub(1), n + 1))],
+            vec![(2, stage2(n.saturating_sub(1), n + 1, true))],
+        ];
+        if max > 1 {
+            phases.push(vec![(1, lists(&tables.t, "t", typed[0], lo, hi)), (2, stage2(lo, hi, false))]);
+        }
+        for phase in phases {
+            for (stage, names) in phase {
+                let mut candidates = Vec::new();
+                for name in names {
+                    candidates.extend(self.typo_list(&name)?.w.iter().cloned());
+                }
+                consider(&mut best, &typed, max, stage, &candidates);
+            }
             if best.as_ref().is_some_and(|b| b.0 <= 1) {
                 break;
             }

@@ -50,7 +50,7 @@
 
   // ---- analysis (src/index/analysis.rs) --------------------------------
 
-  var FORMAT = 4;
+  var FORMAT = 5;
   var EXACT = 2;
   var PREFIX = 1;
   var SUB_RESULTS = 2;
@@ -211,8 +211,9 @@
     out = out.replace(/-+$/, "");
     return out || "section";
   }
+  // Raw DEFLATE bytes → text; null where the browser cannot inflate.
   function inflate(bytes) {
-    if (typeof DecompressionStream !== "function") return Promise.resolve("");
+    if (typeof DecompressionStream !== "function") return Promise.resolve(null);
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate-raw"));
     return new Response(stream).text();
   }
@@ -327,21 +328,46 @@
       consider(best, typed, max, 0, own);
       if (best.c && best.c.d <= 1) return best.c.w;
       var tables = await shard("l");
-      var lo = Math.max(typed.length - max, 0), hi = typed.length + max;
-      function lists(table, prefix, letter) {
-        var out = [];
-        table.forEach(function (t, i) { if (t[0] === letter && t[1] <= hi && t[2] >= lo) out.push(prefix + i); });
+      // The lists of `letter` in `table` holding words of length lo..hi
+      // (typo_lists_of in src/index/export).
+      function lists(table, prefix, letter, lo, hi) {
+        var out = [], base = 0;
+        for (var i = 0; i < table.length; i++) {
+          var b = table[i][1], n = Math.max(b.length - 1, 0);
+          if (table[i][0] === letter) {
+            for (var k = 0; k < n; k++) {
+              var first = k === 0 ? b[0] : b[k] + 1;
+              if (first <= hi && b[k + 1] >= lo) out.push(prefix + (base + k));
+            }
+            return out;
+          }
+          base += n;
+        }
         return out;
       }
-      var stages = [lists(tables.t, "t", typed[0])];
-      if (typed.length > 1) {
-        stages.push(lists(tables.t, "t", typed[1]).concat(lists(tables.u, "u", typed[1]), lists(tables.u, "u", typed[0])));
+      // Stages and phases as in correct() in src/index/query/words.rs: the
+      // lengths one edit reaches first, the rest only if nothing is that close.
+      var n = typed.length, lo = Math.max(n - max, 0), hi = n + max;
+      function stage2(lo, hi, near) {
+        if (n < 2) return [];
+        var v = lists(tables.t, "t", typed[1], lo, hi);
+        if (near) return v.concat(lists(tables.u, "u", typed[1], n, n), lists(tables.u, "u", typed[0], n + 1, n + 1));
+        return v.concat(lists(tables.u, "u", typed[1], lo, hi), lists(tables.u, "u", typed[0], lo, hi));
       }
-      for (var i = 0; i < stages.length; i++) {
-        var loaded = await Promise.all(stages[i].map(function (n) { return shard(n); }));
-        var candidates = [];
-        loaded.forEach(function (s) { candidates = candidates.concat(s.w); });
-        consider(best, typed, max, i + 1, candidates);
+      var phases = [
+        [[1, lists(tables.t, "t", typed[0], Math.max(n - 1, 0), n + 1)]],
+        [[2, stage2(Math.max(n - 1, 0), n + 1, true)]],
+      ];
+      if (max > 1) phases.push([[1, lists(tables.t, "t", typed[0], lo, hi)], [2, stage2(lo, hi, false)]]);
+      for (var i = 0; i < phases.length; i++) {
+        var loaded = await Promise.all(phases[i].map(function (p) {
+          return Promise.all(p[1].map(function (name) { return shard(name); }));
+        }));
+        phases[i].forEach(function (p, j) {
+          var candidates = [];
+          loaded[j].forEach(function (s) { candidates = candidates.concat(s.w); });
+          consider(best, typed, max, p[0], candidates);
+        });
         if (best.c && best.c.d <= 1) break;
       }
       return best.c ? best.c.w : null;
@@ -575,11 +601,11 @@
     // Whether section `section` of `page` says every phrase, in its title
     // (first section only), heading or text (says_phrases in query.rs).
     async function saysPhrases(p, section, list) {
-      var m = await page(p);
-      var texts = await sectionTexts(p, m);
-      // No texts where the browser cannot inflate: nothing to check against.
-      if (!texts.length) return true;
-      var fields = [section === 0 ? m.t : "", (m.s[section] || [""])[0], texts[section] || ""];
+      var d = await doc(p, section);
+      var text = await docText(p, section, d);
+      // No text where the browser cannot inflate: nothing to check against.
+      if (text === null) return true;
+      var fields = [section === 0 ? d.t : "", d.h[0] || "", text];
       return list.every(function (ph) { return fields.some(function (t) { return says(t, ph); }); });
     }
 
@@ -597,8 +623,9 @@
         });
         // The candidates' files in one round of requests, not one by one
         // (query.rs reads them as it goes: a file there costs no round trip).
-        var candidates = Array.from(new Set(docs.map(function (d) { return d.page; })));
-        await Promise.all(candidates.map(function (p) { return page(p).then(function (m) { return sectionTexts(p, m); }); }));
+        await Promise.all(docs.map(function (d) {
+          return doc(d.page, d.section).then(function (f) { return docText(d.page, d.section, f); });
+        }));
         var out = [], at = new Map(), sections = 0;
         for (var i = 0; i < docs.length; i++) {
           var d = docs[i];
@@ -665,37 +692,51 @@
       return { words: matched, count: r.count, pages: r.pages, corrected: corrected };
     }
 
+    // A page's file: its title, URL, tags, audience and section headings
+    // (MetaPage in src/index/export).
     function page(p) { return shard("m" + p); }
-    // The texts of a page's sections: its file's `x`, a JSON array deflated
-    // (MetaPage::texts in src/index/export.rs); none where the browser
-    // cannot inflate.
-    var pageTexts = new Map();
-    function sectionTexts(p, m) {
-      if (!pageTexts.has(p)) {
-        pageTexts.set(p, m.x ? inflate(payload(m.x)).then(function (t) { return t ? JSON.parse(t) : []; }) : Promise.resolve([]));
+    // A section's file: its page's title, URL, tags and audience, its own
+    // heading, and its text, deflated (DocFile in src/index/export).
+    function doc(p, section) { return shard("d" + p + "-" + section); }
+    // A section's text from its file; null where the browser cannot inflate.
+    var docTexts = new Map();
+    function docText(p, section, d) {
+      var key = p + "-" + section;
+      if (!docTexts.has(key)) {
+        docTexts.set(key, inflate(payload(d.x)));
       }
-      return pageTexts.get(p);
+      return docTexts.get(key);
     }
 
-    // Display data for ranked pages from..to: one file per page, with its
-    // sections' headings and texts.
+    // Display data for ranked pages from..to: the file of each one's best
+    // section, and its page's headings when it lists other sections too.
     async function describe(ranked, from, to) {
       var hits = ranked.pages.slice(from, to);
-      var metas = await Promise.all(hits.map(function (h) { return page(h.page); }));
+      var files = await Promise.all(hits.map(function (h) {
+        var best = h.docs[0];
+        return Promise.all([
+          doc(h.page, best.section),
+          h.docs.length > 1 ? page(h.page) : null,
+        ]);
+      }));
       var texts = await Promise.all(hits.map(function (h, i) {
-        return sectionTexts(h.page, metas[i]).then(function (t) { return t[h.docs[0].section] || ""; }, function () { return ""; });
+        return docText(h.page, h.docs[0].section, files[i][0]).then(function (t) { return t || ""; }, function () { return ""; });
       }));
       return hits.map(function (h, i) {
-        var m = metas[i];
-        function sec(d) {
-          var s = m.s[d.section] || ["", ""];
-          var anchor = s.length > 1 ? s[1] : simpleAnchor(s[0]);
-          return { heading: s[0], anchor: anchor, score: d.score, matched: d.matched };
+        var d = files[i][0], m = files[i][1];
+        function heading(stored) {
+          var s = stored || ["", ""];
+          return { heading: s[0], anchor: s.length > 1 ? s[1] : simpleAnchor(s[0]) };
         }
-        var best = sec(h.docs[0]);
+        function sec(hit) {
+          var s = heading(m && m.s[hit.section]);
+          return { heading: s.heading, anchor: s.anchor, score: hit.score, matched: hit.matched };
+        }
+        var own = heading(d.h);
+        var best = { heading: own.heading, anchor: own.anchor, score: h.docs[0].score, matched: h.docs[0].matched };
         best.text = texts[i];
         return {
-          page: h.page, title: m.t, path: m.u, tags: m.g, audience: m.a,
+          page: h.page, title: d.t, path: d.u, tags: d.g, audience: d.a,
           best: best,
           subs: h.docs.slice(1, 1 + SUB_RESULTS).map(sec),
         };
