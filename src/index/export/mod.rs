@@ -12,7 +12,7 @@
 //! | `v*` vocabulary (binary) | whole groups: word → term and the term's record shard | one per query word |
 //! | `r*` term records (binary) | per term, in term order: section and page counts, its **head** (best postings) and the table of its other blocks | the records of the query's terms |
 //! | `p*` postings (binary) | blocks of postings, packed | only the blocks the ranking still needs |
-//! | `l`, `t*` / `u*` typo lists (JSON) | the lists' table; words by first / second letter and length, with section counts | only to correct a word that its own group cannot |
+//! | `l`, `t*` / `u*` typo lists (JSON) | the lists' table; words by first / second letter and length, with section counts | only to correct a word that its own group cannot, and only the lengths an edit reaches |
 //! | `d{page}-{section}` (JSON) | a section's page title, URL, tags and audience, its heading (and anchor unless [`simple_anchor`]) and its text (deflated) | one per result shown |
 //! | `m{page}` (JSON) | title, URL, tags, audience, and every section's heading (and anchor unless [`simple_anchor`]) | one per result that lists other sections of its page |
 //! | `g`, `ft*` / `fa*` (JSON) | tag and audience names with page counts (for the search page's menus); the pages of each | only when a filter is used |
@@ -280,10 +280,43 @@ impl RecordShard {
 /// A word for typo correction: (word, sections with its term).
 pub type TypoEntry = (String, u32);
 
-/// Words, sorted.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Words, sorted. The file is one flat JSON array, `["word", sections,
+/// "word", sections, …]`: a pair's own brackets were an eighth of a list.
+#[derive(Debug, Clone, PartialEq)]
 pub struct TypoShard {
     pub w: Vec<TypoEntry>,
+}
+
+impl Serialize for TypoShard {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.w.len() * 2))?;
+        for (word, sections) in &self.w {
+            seq.serialize_element(word)?;
+            seq.serialize_element(sections)?;
+        }
+        seq.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for TypoShard {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Item {
+            Word(String),
+            Sections(u32),
+        }
+        let items = Vec::<Item>::deserialize(d)?;
+        let w = items
+            .chunks(2)
+            .map(|pair| match pair {
+                [Item::Word(w), Item::Sections(n)] => Ok((w.clone(), *n)),
+                _ => Err(serde::de::Error::custom("a typo list is pairs of a word and a number")),
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(TypoShard { w })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

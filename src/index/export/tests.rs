@@ -305,3 +305,14 @@ fn the_files_written_one_by_one_are_the_site_files() {
     });
     assert!(failed.is_err_and(|e| e.ends_with("/m3.js")));
 }
+
+#[test]
+fn a_typo_list_is_a_flat_array_of_words_and_counts() {
+    let list = TypoShard { w: vec![("made".into(), 4631), ("may".into(), 27)] };
+    let text = serde_json::to_string(&list).unwrap();
+    assert_eq!(text, r#"["made",4631,"may",27]"#);
+    assert_eq!(serde_json::from_str::<TypoShard>(&text).unwrap(), list);
+    for bad in [r#"["made"]"#, r#"["made","may"]"#, r#"[4631,"made"]"#, r#"{"w":[]}"#] {
+        assert!(serde_json::from_str::<TypoShard>(bad).is_err(), "{bad}");
+    }
+}

@@ -365,7 +365,10 @@
         }));
         phases[i].forEach(function (p, j) {
           var candidates = [];
-          loaded[j].forEach(function (s) { candidates = candidates.concat(s.w); });
+          // A list is [word, sections, word, sections, …].
+          loaded[j].forEach(function (s) {
+            for (var k = 0; k + 1 < s.length; k += 2) candidates.push([s[k], s[k + 1]]);
+          });
           consider(best, typed, max, p[0], candidates);
         });
         if (best.c && best.c.d <= 1) break;
