@@ -9,12 +9,15 @@
 // prints JSON: for each query, the top LIMIT pages (as `haven search --json`
 // prints them: url, score, matched, sections[].url/score) and every file the
 // query loaded, with its size in bytes (`loaded`, `bytes`).
+// With HAVEN_NO_INFLATE=1 the engine runs as in a browser without
+// DecompressionStream.
 "use strict";
 const fs = require("fs");
 const path = require("path");
 const vm = require("vm");
 
 globalThis.window = globalThis;
+if (process.env.HAVEN_NO_INFLATE === "1") delete globalThis.DecompressionStream;
 const source = path.join(__dirname, "..", "themes", "default", "static", "search.js");
 vm.runInThisContext(fs.readFileSync(source, "utf8"), { filename: source });
 

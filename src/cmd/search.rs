@@ -18,7 +18,7 @@ use crate::cite::escape;
 use crate::cli::SearchArgs;
 use crate::cmd::Verbosity;
 use crate::config::Overrides;
-use crate::index::query::{DirSource, DocHit, Engine, Query, Ranked, SearchError, WordMatch};
+use crate::index::query::{DirSource, DocHit, DocSection, Engine, Query, Ranked, SearchError, WordMatch};
 use crate::index::{analysis, export, inverted, Info, INFO_FILE, STATIC_DIR};
 
 /// Other matching sections listed under a page's best one (same as search.js).
@@ -130,12 +130,12 @@ pub fn search(dir: &Path, query: &Query<'_>, limit: usize) -> Result<Output, Sea
         let best = hit.docs[0];
         // What the browser loads: the best section's file, and the page's
         // headings only when other sections are listed.
-        let (page, fallback) = engine.doc(best.page, best.section)?.clone();
-        let (heading, anchor) = page.section();
+        let shown = engine.doc(best.page, best.section)?;
+        let DocSection { title, path, tags, audience, heading, anchor, text: fallback } = shown;
         let headings = if hit.docs.len() > 1 { Some(engine.page(hit.page)?.clone()) } else { None };
         let section = |d: &DocHit| headings.as_ref().map(|m| m.section(d.section as usize)).unwrap_or_default();
-        let page_url = format!("{}{}", info.base_path, page.u);
-        let url = format!("{}{}", info.base_path, inverted::url(&page.u, &anchor));
+        let page_url = format!("{}{}", info.base_path, path);
+        let url = format!("{}{}", info.base_path, inverted::url(&path, &anchor));
         let (snippet, highlights) = match snippets.get(&fallback) {
             Some(s) => s,
             None => (excerpt_text(&fallback, SNIPPET_CHARS), Vec::new()),
@@ -146,23 +146,23 @@ pub fn search(dir: &Path, query: &Query<'_>, limit: usize) -> Result<Output, Sea
             .map(|d| {
                 let (h, a) = section(d);
                 SubHit {
-                    heading: if h.is_empty() { page.t.clone() } else { h },
-                    url: format!("{}{}", info.base_path, inverted::url(&page.u, &a)),
+                    heading: if h.is_empty() { title.clone() } else { h },
+                    url: format!("{}{}", info.base_path, inverted::url(&path, &a)),
                     score: d.score,
                 }
             })
             .collect();
         results.push(Hit {
-            title_html: escape(&page.t),
-            title: page.t,
+            title_html: escape(&title),
+            title,
             url,
             page_url,
             heading,
             anchor,
             score: best.score,
             matched: best.matched,
-            tags: page.g,
-            audience: page.a,
+            tags,
+            audience,
             snippet_html: marked_html(&snippet, &highlights),
             snippet,
             highlights,

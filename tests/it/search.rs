@@ -91,7 +91,19 @@ fn node() -> Option<Command> {
 
 /// Run the browser engine on `queries` against the built site.
 fn browser_engine(t: &SiteTest, base: &str, limit: usize, queries: &[String]) -> Option<Vec<Value>> {
+    browser_engine_with(t, base, limit, queries, &[])
+}
+
+/// [`browser_engine`] with environment variables for `search-engine.js`.
+fn browser_engine_with(
+    t: &SiteTest,
+    base: &str,
+    limit: usize,
+    queries: &[String],
+    env: &[(&str, &str)],
+) -> Option<Vec<Value>> {
     let mut cmd = node()?;
+    cmd.envs(env.iter().copied());
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/search-engine.js");
     cmd.arg(script).arg(t.root().join("public/search")).arg(base).arg(limit.to_string()).args(queries);
     let out = cmd.output().expect("run node");
@@ -369,6 +381,58 @@ fn both_engines_correct_typos_alike_where_letters_have_many_lists() {
         corrected += usize::from(!cli["corrected"].is_null());
     }
     assert!(corrected >= 45, "{corrected} of {} corrected", queries.len());
+}
+
+#[test]
+fn pages_of_many_sections_share_text_files_and_both_engines_read_them_alike() {
+    // Pages of 24 sections: runs of sections share a text file, and every
+    // section must still show its own heading, anchor and text.
+    let mut t = SiteTest::new();
+    for p in 0..3 {
+        let body: String =
+            (0..24).map(|i| format!("## Part {i}\n\nSection {i} of page {p} says keyword{p}x{i} once.\n\n")).collect();
+        t = t.file(&format!("content/long/p{p}.md"), &article(&format!("Long page {p}"), "", &body));
+    }
+    t.build();
+    let manifest = std::fs::read_to_string(t.root().join("public/search/manifest.js")).unwrap();
+    let per_file = manifest.split("\"sections_per_file\":").nth(1).and_then(|r| r.split([',', '}']).next()).unwrap();
+    assert!(per_file.parse::<u32>().unwrap() >= 2, "{manifest}");
+    let queries: Vec<String> =
+        ["keyword1x0", "keyword1x7", "keyword2x23", "\"page 0 says keyword0x13\""].map(String::from).to_vec();
+    let Some(browser) = browser_engine(&t, "/kb/", 10, &queries) else { return };
+    for (q, b) in queries.iter().zip(browser) {
+        let cli = search_json(&t, &[q.as_str()]);
+        assert_eq!(rows(&b), rows(&cli), "query {q:?}");
+        let want = q.trim_matches('"').rsplit(' ').next().unwrap();
+        let (p, i) = want.trim_start_matches("keyword").split_once('x').unwrap();
+        assert_eq!(urls(&cli), [format!("/kb/long/p{p}/#part-{i}")], "{q}: {cli:#}");
+        let text = b["results"][0]["text"].as_str().unwrap();
+        assert_eq!(text, format!("Section {i} of page {p} says {want} once."), "{q}");
+        assert!(cli["results"][0]["snippet"].as_str().unwrap().contains(want), "{q}: {cli:#}");
+    }
+}
+
+#[test]
+fn a_browser_that_cannot_inflate_still_lists_every_result() {
+    // Section files are deflated; without DecompressionStream the page's
+    // file stands in: the same results, titles and links, without excerpts.
+    // (Phrases are not checked against texts there: not compared here.)
+    let t = site();
+    t.build();
+    let queries = ["secure base", "repair bond", "working alliance", "ttachment "].map(String::from);
+    let Some(plain) = browser_engine_with(&t, "/kb/", 10, &queries, &[("HAVEN_NO_INFLATE", "1")]) else { return };
+    let Some(full) = browser_engine(&t, "/kb/", 10, &queries) else { return };
+    for ((q, p), f) in queries.iter().zip(plain).zip(full) {
+        assert!(!rows(&f).is_empty(), "{q}");
+        assert_eq!(rows(&p), rows(&f), "{q}");
+        let results = |v: &Value| v["results"].as_array().unwrap().clone();
+        assert!(results(&p).iter().all(|r| r["text"] == ""), "{q}: {p:#}");
+        assert!(results(&f).iter().all(|r| r["text"] != ""), "{q}: {f:#}");
+        let loaded = |v: &Value| {
+            v["loaded"].as_array().unwrap().iter().map(|l| l[0].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        };
+        assert!(loaded(&p).iter().any(|k| k.contains("/m")), "{q}: the page's file stands in");
+    }
 }
 
 #[test]

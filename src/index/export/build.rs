@@ -83,8 +83,9 @@ pub fn split_term(mut list: Vec<Posting>) -> (Vec<Posting>, Vec<(u32, Vec<Postin
 /// the section's text), and the facets. [`crate::index::build_export`] makes
 /// them while tantivy indexes.
 pub fn page_shards(pages: &[SearchPage]) -> Vec<(String, Payload)> {
-    // A file per page and one per section; the texts are compressed in
-    // parallel.
+    // A file per page and one per run of its sections; the texts are
+    // compressed in parallel.
+    let per_file = sections_per_file(pages) as usize;
     let mut shards: Vec<(String, Payload)> = pages
         .par_iter()
         .enumerate()
@@ -92,19 +93,19 @@ pub fn page_shards(pages: &[SearchPage]) -> Vec<(String, Payload)> {
             let headings: Vec<Vec<String>> = p.sections.iter().map(|s| stored_heading(&s.heading, &s.anchor)).collect();
             let docs: Vec<(String, Payload)> = p
                 .sections
-                .iter()
-                .zip(&headings)
+                .chunks(per_file)
+                .zip(headings.chunks(per_file))
                 .enumerate()
-                .map(|(s, (section, h))| {
+                .map(|(run, (sections, h))| {
                     let doc = DocFile {
                         t: p.title.clone(),
                         u: p.path.clone(),
                         g: p.tags.clone(),
                         a: p.audience.clone(),
-                        h: h.clone(),
-                        x: DocFile::pack_text(&section.text),
+                        h: h.to_vec(),
+                        x: sections.iter().map(|s| s.text.clone()).collect(),
                     };
-                    (doc_name(i as u32, s as u32), Payload::Json(json(&doc)))
+                    (doc_name(i as u32, (run * per_file) as u32, per_file as u32), Payload::Binary(doc.encode()))
                 })
                 .collect();
             let meta = MetaPage {
@@ -330,6 +331,7 @@ pub fn build(
         pages: pages.len() as u32,
         stop: crate::index::analysis::STOP_WORDS.iter().map(|s| s.to_string()).collect(),
         question: crate::index::analysis::QUESTION_WORDS.iter().map(|s| s.to_string()).collect(),
+        sections_per_file: sections_per_file(pages),
         vocab: vocab_table,
     };
     Export { manifest, shards }

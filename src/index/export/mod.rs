@@ -13,7 +13,7 @@
 //! | `r*` term records (binary) | per term, in term order: section and page counts, its **head** (best postings) and the table of its other blocks | the records of the query's terms |
 //! | `p*` postings (binary) | blocks of postings, packed | only the blocks the ranking still needs |
 //! | `l`, `t*` / `u*` typo lists (JSON) | the lists' table; words by first / second letter and length, with section counts | only to correct a word that its own group cannot, and only the lengths an edit reaches |
-//! | `d{page}-{section}` (JSON) | a section's page title, URL, tags and audience, its heading (and anchor unless [`simple_anchor`]) and its text (deflated) | one per result shown |
+//! | `d{page}-{run}` (binary: deflated JSON) | a run of a page's sections ([`DocFile`], usually one): the page's title, URL, tags and audience, their headings (and anchors unless [`simple_anchor`]) and texts | one per result shown |
 //! | `m{page}` (JSON) | title, URL, tags, audience, and every section's heading (and anchor unless [`simple_anchor`]) | one per result that lists other sections of its page |
 //! | `g`, `ft*` / `fa*` (JSON) | tag and audience names with page counts (for the search page's menus); the pages of each | only when a filter is used |
 //!
@@ -87,6 +87,8 @@ pub struct Manifest {
     pub stop: Vec<String>,
     /// Question words ([`crate::index::analysis::QUESTION_WORDS`]).
     pub question: Vec<String>,
+    /// Sections a [`DocFile`] holds ([`sections_per_file`]).
+    pub sections_per_file: u32,
     /// Vocabulary shard `v{i}` holds the groups (see [`vocab_key`]) from
     /// `vocab[i]` up to (not including) `vocab[i + 1]`, in code-point order.
     pub vocab: Vec<String>,
@@ -340,45 +342,69 @@ impl MetaPage {
     }
 }
 
-/// The file of one section (`d{page}-{section}`, see [`doc_name`]): what a
-/// result shows when it shows that section first — its page's title, URL,
-/// tags and audiences, its own heading and its text. A result costs one
-/// request, and only for the section it shows: a page's file of all its
-/// texts cost 5 KB a result on the benchmark corpus, a section's file 1 KB.
-/// Only a result that also lists other sections of its page loads the
-/// page's headings ([`MetaPage`]).
+/// The file of a run of a page's sections (`d{page}-{run}`, see
+/// [`doc_name`]): what a result shows when it shows one of them first —
+/// its page's title, URL, tags and audiences, and the sections' headings
+/// and texts. A result costs one request, for a few sections: a page's file
+/// of all its texts cost 5 KB a result on the benchmark corpus, a section's
+/// file 1 KB. Only a result that also lists other sections of its page loads
+/// the page's headings ([`MetaPage`]).
+///
+/// A run is [`Manifest::sections_per_file`] sections ([`sections_per_file`]):
+/// one on most sites; more where pages have many sections each, so a page
+/// has about [`TEXT_FILES_PER_PAGE`] files, not one per section (on the
+/// long-article corpus, 24 sections a page: 244,000 files at 10,000 pages
+/// made the build 20% slower).
+///
+/// The file is binary: the JSON of this struct, raw-deflated ([`DocFile::encode`]),
+/// which is 2–3% smaller than JSON around deflated texts, and lets the
+/// build hold it deflated (a quarter less than base64) until it is written.
+/// A browser that cannot inflate shows the page's file ([`MetaPage`]) instead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocFile {
     pub t: String,
     pub u: String,
     pub g: Vec<String>,
     pub a: Vec<String>,
-    /// The section's `[heading]` or `[heading, anchor]`, as in [`MetaPage::s`].
-    pub h: Vec<String>,
-    /// The section's text, raw-deflated, in base64 (see [`DocFile::text`]).
-    pub x: String,
+    /// The sections' `[heading]` or `[heading, anchor]`, as in
+    /// [`MetaPage::s`], in order.
+    pub h: Vec<Vec<String>>,
+    /// The sections' texts, in order.
+    pub x: Vec<String>,
 }
 
 impl DocFile {
-    /// (heading, anchor) of the section.
-    pub fn section(&self) -> (String, String) {
-        heading_anchor(&self.h)
+    /// (heading, anchor) of the file's `k`th section.
+    pub fn section(&self, k: usize) -> (String, String) {
+        self.h.get(k).map_or_else(|| (String::new(), String::new()), |h| heading_anchor(h))
     }
 
-    /// The field [`DocFile::x`] for this text.
-    pub fn pack_text(text: &str) -> String {
-        codec::base64(&codec::deflate(text))
+    /// The file's bytes: this struct's JSON, raw-deflated.
+    pub fn encode(&self) -> Vec<u8> {
+        codec::deflate(&String::from_utf8_lossy(&json(self)))
     }
 
-    /// The section's text (unpacks [`DocFile::x`]).
-    pub fn text(&self) -> Result<String, DecodeError> {
-        codec::inflate(&codec::unbase64(&self.x)?)
+    /// Inverse of [`DocFile::encode`].
+    pub fn decode(bytes: &[u8]) -> Result<DocFile, DecodeError> {
+        serde_json::from_str(&codec::inflate(bytes)?).map_err(|e| DecodeError(e.to_string()))
     }
 }
 
-/// The shard name of section `section` of page `page` ([`DocFile`]).
-pub fn doc_name(page: u32, section: u32) -> String {
-    format!("d{page}-{section}")
+/// About how many files a page's section texts take ([`DocFile`]).
+pub const TEXT_FILES_PER_PAGE: usize = 8;
+
+/// Sections a [`DocFile`] holds on this site: the sections of an average
+/// page over [`TEXT_FILES_PER_PAGE`], rounded, at least one.
+pub fn sections_per_file(pages: &[SearchPage]) -> u32 {
+    let sections: usize = pages.iter().map(|p| p.sections.len()).sum();
+    let per_page = sections as f64 / pages.len().max(1) as f64;
+    (per_page / TEXT_FILES_PER_PAGE as f64).round().max(1.0) as u32
+}
+
+/// The shard name of the [`DocFile`] that holds section `section` of page
+/// `page`, with `per_file` sections a file.
+pub fn doc_name(page: u32, section: u32, per_file: u32) -> String {
+    format!("d{page}-{}", section / per_file.max(1))
 }
 
 /// A section's `[heading]` or `[heading, anchor]` as (heading, anchor).

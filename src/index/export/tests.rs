@@ -159,10 +159,11 @@ fn the_vocabulary_lists_every_block_and_the_blocks_decode() {
     }
     // Each section's text round-trips, in its own file, with its page's
     // title and URL and its heading; the page's file has no texts.
-    let d: DocFile = serde_json::from_slice(shard(&e, "d7-2")).unwrap();
-    assert_eq!(d.text().unwrap(), "text 7 2");
+    assert_eq!(e.manifest.sections_per_file, 1, "3 sections a page: a file each");
+    let d = DocFile::decode(shard(&e, "d7-2")).unwrap();
+    assert_eq!(d.x, ["text 7 2"]);
     assert_eq!((d.t.as_str(), d.u.as_str()), (ps[7].title.as_str(), ps[7].path.as_str()));
-    assert_eq!(d.section(), (ps[7].sections[2].heading.clone(), ps[7].sections[2].anchor.clone()));
+    assert_eq!(d.section(0), (ps[7].sections[2].heading.clone(), ps[7].sections[2].anchor.clone()));
     let m: MetaPage = serde_json::from_slice(shard(&e, "m7")).unwrap();
     assert_eq!(m.s.len(), ps[7].sections.len());
     assert!(!String::from_utf8_lossy(shard(&e, "m7")).contains("text 7"), "the page's file carries no texts");
@@ -189,11 +190,12 @@ fn anchors_are_stored_only_when_the_simple_rule_misses() {
     let m: MetaPage = serde_json::from_slice(shard(&e, "m0")).unwrap();
     assert_eq!(m.s, [vec![""], vec!["Über uns", "über-uns"], vec!["The end"]]);
     // A section's own file stores its heading by the same rule.
-    let d: DocFile = serde_json::from_slice(shard(&e, "d0-1")).unwrap();
-    assert_eq!(d.h, ["Über uns", "über-uns"]);
-    assert_eq!(d.section(), ("Über uns".into(), "über-uns".into()));
-    let d: DocFile = serde_json::from_slice(shard(&e, "d0-2")).unwrap();
-    assert_eq!((d.h.as_slice(), d.section()), (&["The end".to_string()][..], ("The end".into(), "the-end".into())));
+    let d = DocFile::decode(shard(&e, "d0-1")).unwrap();
+    assert_eq!(d.h, [vec!["Über uns", "über-uns"]]);
+    assert_eq!(d.section(0), ("Über uns".into(), "über-uns".into()));
+    let d = DocFile::decode(shard(&e, "d0-2")).unwrap();
+    assert_eq!(d.h, [vec!["The end"]]);
+    assert_eq!(d.section(0), ("The end".into(), "the-end".into()));
     assert_eq!(m.section(1), ("Über uns".into(), "über-uns".into()));
     assert_eq!(m.section(2), ("The end".into(), "the-end".into()));
     assert_eq!(m.section(0), (String::new(), String::new()));
@@ -315,4 +317,26 @@ fn a_typo_list_is_a_flat_array_of_words_and_counts() {
     for bad in [r#"["made"]"#, r#"["made","may"]"#, r#"[4631,"made"]"#, r#"{"w":[]}"#] {
         assert!(serde_json::from_str::<TypoShard>(bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn pages_of_many_sections_share_a_file_among_a_run_of_sections() {
+    // 24 sections a page: runs of 3, about 8 files a page.
+    let ps = pages(5, 24);
+    assert_eq!(sections_per_file(&ps), 3);
+    let e = build_all(&ps, &[], &BTreeMap::new());
+    assert_eq!(e.manifest.sections_per_file, 3);
+    assert_eq!(e.shards.iter().filter(|(n, _)| n.starts_with("d2-")).count(), 8);
+    assert_eq!(doc_name(2, 7, 3), "d2-2");
+    let d = DocFile::decode(shard(&e, "d2-2")).unwrap();
+    assert_eq!(d.x, ["text 2 6", "text 2 7", "text 2 8"]);
+    assert_eq!(d.section(1).0, ps[2].sections[7].heading);
+    // A last run may be shorter; small pages keep a file a section.
+    assert_eq!(sections_per_file(&pages(3, 25)), 3);
+    let e = build_all(&pages(3, 25), &[], &BTreeMap::new());
+    let last = DocFile::decode(shard(&e, "d1-8")).unwrap();
+    assert_eq!(last.x, ["text 1 24"]);
+    assert_eq!(sections_per_file(&pages(4, 11)), 1);
+    assert_eq!(sections_per_file(&pages(4, 12)), 2);
+    assert_eq!(sections_per_file(&[]), 1);
 }

@@ -245,6 +245,19 @@ pub fn says(surface: &mut tantivy::tokenizer::TextAnalyzer, text: &str, phrase: 
     words.windows(phrase.len()).any(|w| w == phrase)
 }
 
+/// A section as a result shows it ([`Engine::doc`]).
+#[derive(Debug, Clone)]
+pub struct DocSection {
+    pub title: String,
+    /// Site-relative URL path of the page.
+    pub path: String,
+    pub tags: Vec<String>,
+    pub audience: Vec<String>,
+    pub heading: String,
+    pub anchor: String,
+    pub text: String,
+}
+
 /// A loaded static index, fetching files on demand and keeping them.
 pub struct Engine<S: Source> {
     pub source: S,
@@ -262,9 +275,8 @@ pub struct Engine<S: Source> {
     /// Decoded blocks: (term, block index) → postings.
     blocks: HashMap<(u32, usize), Vec<Posting>>,
     meta: HashMap<u32, MetaPage>,
-    /// The files of the sections shown or checked, with their texts
-    /// unpacked, by (page, section).
-    docs: HashMap<(u32, u32), (DocFile, String)>,
+    /// The files of the sections shown or checked, by name.
+    docs: HashMap<String, DocFile>,
     facets: Option<FacetNames>,
 }
 
@@ -377,21 +389,29 @@ impl<S: Source> Engine<S> {
         self.meta.get(&page).ok_or_else(|| corrupt(&format!("m{page}"), "not loaded"))
     }
 
-    /// A section's file ([`DocFile`]) and its text: what a result shows.
-    pub fn doc(&mut self, page: u32, section: u32) -> Result<&(DocFile, String), SearchError> {
-        let key = (page, section);
-        if !self.docs.contains_key(&key) {
-            let name = doc_name(page, section);
-            let doc: DocFile = json(&name, self.fetch(&name)?)?;
-            let text = doc.text().map_err(|e| corrupt(&name, e))?;
-            self.docs.insert(key, (doc, text));
+    /// What a result shows of a section: from the file of its run of
+    /// sections ([`DocFile`]).
+    pub fn doc(&mut self, page: u32, section: u32) -> Result<DocSection, SearchError> {
+        let per_file = self.manifest.sections_per_file.max(1);
+        let name = doc_name(page, section, per_file);
+        if !self.docs.contains_key(&name) {
+            let bytes = binary(&name, self.fetch(&name)?)?;
+            let doc = DocFile::decode(&bytes).map_err(|e| corrupt(&name, e))?;
+            self.docs.insert(name.clone(), doc);
         }
-        self.docs.get(&key).ok_or_else(|| corrupt(&doc_name(page, section), "not loaded"))
-    }
-
-    /// The text of a section (from its own file).
-    pub fn text(&mut self, page: u32, section: u32) -> Result<&str, SearchError> {
-        Ok(&self.doc(page, section)?.1)
+        let doc = self.docs.get(&name).ok_or_else(|| corrupt(&name, "not loaded"))?;
+        let k = (section % per_file) as usize;
+        let text = doc.x.get(k).ok_or_else(|| corrupt(&name, "no such section"))?;
+        let (heading, anchor) = doc.section(k);
+        Ok(DocSection {
+            title: doc.t.clone(),
+            path: doc.u.clone(),
+            tags: doc.g.clone(),
+            audience: doc.a.clone(),
+            heading,
+            anchor,
+            text: text.clone(),
+        })
     }
 
     fn facet_pages(&mut self, kind: &'static str, value: &str) -> Result<Vec<u32>, SearchError> {
@@ -420,9 +440,8 @@ impl<S: Source> Engine<S> {
     /// Whether section `section` of `page` says every phrase, each in its
     /// title (the first section only), heading or text.
     fn says_phrases(&mut self, page: u32, section: u32, phrases: &[Vec<String>]) -> Result<bool, SearchError> {
-        let (doc, text) = self.doc(page, section)?.clone();
-        let title = if section == 0 { doc.t.clone() } else { String::new() };
-        let heading = doc.section().0;
+        let DocSection { title, heading, text, .. } = self.doc(page, section)?;
+        let title = if section == 0 { title } else { String::new() };
         let mut surface = analysis::surface();
         Ok(phrases.iter().all(|p| [&title, &heading, &text].iter().any(|t| says(&mut surface, t, p))))
     }

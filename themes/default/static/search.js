@@ -605,10 +605,10 @@
     // (first section only), heading or text (says_phrases in query.rs).
     async function saysPhrases(p, section, list) {
       var d = await doc(p, section);
-      var text = await docText(p, section, d);
+      var text = docText(d, section);
       // No text where the browser cannot inflate: nothing to check against.
       if (text === null) return true;
-      var fields = [section === 0 ? d.t : "", d.h[0] || "", text];
+      var fields = [section === 0 ? d.t : "", docHeading(d, section)[0] || "", text];
       return list.every(function (ph) { return fields.some(function (t) { return says(t, ph); }); });
     }
 
@@ -626,9 +626,7 @@
         });
         // The candidates' files in one round of requests, not one by one
         // (query.rs reads them as it goes: a file there costs no round trip).
-        await Promise.all(docs.map(function (d) {
-          return doc(d.page, d.section).then(function (f) { return docText(d.page, d.section, f); });
-        }));
+        await Promise.all(docs.map(function (d) { return doc(d.page, d.section); }));
         var out = [], at = new Map(), sections = 0;
         for (var i = 0; i < docs.length; i++) {
           var d = docs[i];
@@ -698,18 +696,32 @@
     // A page's file: its title, URL, tags, audience and section headings
     // (MetaPage in src/index/export).
     function page(p) { return shard("m" + p); }
-    // A section's file: its page's title, URL, tags and audience, its own
-    // heading, and its text, deflated (DocFile in src/index/export).
-    function doc(p, section) { return shard("d" + p + "-" + section); }
-    // A section's text from its file; null where the browser cannot inflate.
-    var docTexts = new Map();
-    function docText(p, section, d) {
-      var key = p + "-" + section;
-      if (!docTexts.has(key)) {
-        docTexts.set(key, inflate(payload(d.x)));
+    // The file of a run of a page's sections (manifest.sections_per_file of
+    // them): {t, u, g, a, h, x}, its page's title, URL, tags and audience,
+    // their headings and texts, as deflated JSON (DocFile in
+    // src/index/export). Where the browser cannot inflate, the page's file
+    // stands in, without texts (x null).
+    function perFile() { return Math.max(manifest.sections_per_file || 1, 1); }
+    var docFiles = new Map();
+    function doc(p, section) {
+      var run = Math.floor(section / perFile()), name = "d" + p + "-" + run;
+      if (!docFiles.has(name)) {
+        var d = shard(name).then(inflate).then(function (t) {
+          if (t !== null) return JSON.parse(t);
+          return page(p).then(function (m) {
+            var from = run * perFile();
+            return { t: m.t, u: m.u, g: m.g, a: m.a, h: m.s.slice(from, from + perFile()), x: null };
+          });
+        });
+        docFiles.set(name, d);
+        d.catch(function () { docFiles.delete(name); });
       }
-      return docTexts.get(key);
+      return docFiles.get(name);
     }
+    // A section's stored heading, and its text (null: not inflated), from
+    // its file.
+    function docHeading(d, section) { return d.h[section % perFile()] || [""]; }
+    function docText(d, section) { return d.x === null ? null : d.x[section % perFile()] || ""; }
 
     // Display data for ranked pages from..to: the file of each one's best
     // section, and its page's headings when it lists other sections too.
@@ -722,9 +734,7 @@
           h.docs.length > 1 ? page(h.page) : null,
         ]);
       }));
-      var texts = await Promise.all(hits.map(function (h, i) {
-        return docText(h.page, h.docs[0].section, files[i][0]).then(function (t) { return t || ""; }, function () { return ""; });
-      }));
+      var texts = hits.map(function (h, i) { return docText(files[i][0], h.docs[0].section) || ""; });
       return hits.map(function (h, i) {
         var d = files[i][0], m = files[i][1];
         function heading(stored) {
@@ -735,7 +745,7 @@
           var s = heading(m && m.s[hit.section]);
           return { heading: s.heading, anchor: s.anchor, score: hit.score, matched: hit.matched };
         }
-        var own = heading(d.h);
+        var own = heading(docHeading(d, h.docs[0].section));
         var best = { heading: own.heading, anchor: own.anchor, score: h.docs[0].score, matched: h.docs[0].matched };
         best.text = texts[i];
         return {
