@@ -333,15 +333,15 @@
       function lists(table, prefix, letter, lo, hi) {
         var out = [], base = 0;
         for (var i = 0; i < table.length; i++) {
-          var b = table[i][1], n = Math.max(b.length - 1, 0);
+          var b = table[i][1], count = Math.max(b.length - 1, 0);
           if (table[i][0] === letter) {
-            for (var k = 0; k < n; k++) {
+            for (var k = 0; k < count; k++) {
               var first = k === 0 ? b[0] : b[k] + 1;
               if (first <= hi && b[k + 1] >= lo) out.push(prefix + (base + k));
             }
             return out;
           }
-          base += n;
+          base += count;
         }
         return out;
       }
