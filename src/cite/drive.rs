@@ -71,6 +71,10 @@ impl<'f, 'g> Drive<'f, 'g> {
     ) -> Formatted {
         let f = self.formatter;
         let mut driver: BibliographyDriver<'_, Item> = BibliographyDriver::new();
+        #[cfg(test)]
+        if f.every_walk {
+            driver = driver.with_every_walk();
+        }
         for (g, take) in cites {
             driver.citation(CitationRequest::from_items(self.items(g, take), &f.style, f.locales));
         }

@@ -56,6 +56,11 @@ pub struct Formatter {
     citations_only: IndependentStyle,
     /// The style allows splitting the driver (see [`Split`]).
     splittable: bool,
+    /// Tests only: drive hayagriva as upstream does, walking the style's
+    /// layouts at every date it renders (`BibliographyDriver::with_every_walk`),
+    /// to compare with the walks it skips.
+    #[cfg(test)]
+    every_walk: bool,
 }
 
 /// The bundled CSL locales that formatting in `lang` can read, decoded
@@ -153,7 +158,15 @@ impl Formatter {
         let citations_only = IndependentStyle { bibliography: None, ..style.clone() };
         // No locale is asked for: the style's own, or en-US.
         let lang = style.default_locale.clone().unwrap_or_else(LocaleCode::en_us);
-        Formatter { style, locales: locales(&lang), position_free, citations_only, splittable }
+        Formatter {
+            style,
+            locales: locales(&lang),
+            position_free,
+            citations_only,
+            splittable,
+            #[cfg(test)]
+            every_walk: false,
+        }
     }
 
     /// Format every citation group (in order) and the bibliography of the cited

@@ -209,6 +209,19 @@ fn position_tests_turn_the_repeat_shortcut_off() {
     assert!(!STYLES[0].1.position_free || !archived("chicago-notes").position_free);
 }
 
+/// Each style's two formatters give the same citations and bibliography.
+fn formats_alike(
+    styles: &[(&str, Formatter, Formatter)],
+    groups: &[(Vec<(&Item, &CiteItem)>, bool)],
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    for (name, one, other) in styles {
+        let (a, b) = (one.format(groups), other.format(groups));
+        proptest::prop_assert_eq!(&a.citations, &b.citations, "{} citations", name);
+        proptest::prop_assert_eq!(&a.bibliography, &b.bibliography, "{} bibliography", name);
+    }
+    Ok(())
+}
+
 proptest::proptest! {
     // `PROPTEST_CASES` (the quick inner loop sets it) wins over the default of 64.
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
@@ -222,12 +235,19 @@ proptest::proptest! {
         order in proptest::collection::vec(0..8usize, 1..60),
     ) {
         let (sources, items) = (clashing_sources(), cite_items());
-        let groups = groups_of(&sources, &items, &pool, &order);
-        for (name, shortcut, every) in STYLES.iter() {
-            let (a, b) = (shortcut.format(&groups), every.format(&groups));
-            proptest::prop_assert_eq!(&a.citations, &b.citations, "{} citations", name);
-            proptest::prop_assert_eq!(&a.bibliography, &b.bibliography, "{} bibliography", name);
-        }
+        formats_alike(&STYLES, &groups_of(&sources, &items, &pool, &order))?;
+    }
+
+    /// The walks hayagriva skips change nothing: each style formats
+    /// citations and bibliography as with every walk, on sources built to
+    /// need year suffixes and other disambiguation.
+    #[test]
+    fn skipped_walks_format_as_every_walk(
+        pool in pool(18, 10),
+        order in proptest::collection::vec(0..10usize, 1..40),
+    ) {
+        let (sources, items) = (walk_sources(), cite_items());
+        formats_alike(&WALK_STYLES, &groups_of(&sources, &items, &pool, &order))?;
     }
 
     /// Drivers split over the groups (see `Split`) agree where they drive
@@ -257,6 +277,73 @@ proptest::proptest! {
             proptest::prop_assert_eq!(&bib, &all_bib, "{} bibliography against every group", name);
         }
     }
+}
+
+/// (style, formatter, the same formatter walking at every date): the
+/// [`STYLES`], and quiet ones that add a year suffix the layout does not
+/// name (so the skipped walk decides where it goes), one with position tests.
+static WALK_STYLES: std::sync::LazyLock<Vec<(&str, Formatter, Formatter)>> = std::sync::LazyLock::new(|| {
+    STYLES
+        .iter()
+        .map(|(name, _, _)| *name)
+        .chain(["elsevier-harvard", "american-political-science-association", "deutsche-sprache"])
+        .map(|name| (name, archived(name), Formatter { every_walk: true, ..archived(name) }))
+        .collect()
+});
+
+/// [`sources`], the last six replaced by sources without authors (whose
+/// names a style substitutes, with variables suppressed as it does): two of
+/// them with the same title and year, one undated.
+fn walk_sources() -> Vec<Item> {
+    let mut sources = clashing_sources();
+    sources.extend(
+        [
+            ("Grief", Some(2001)),
+            ("Grief", Some(2001)),
+            ("Trust", Some(2001)),
+            ("Trust", None),
+            ("Hope", Some(1990)),
+            ("Care", Some(2020)),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(i, (title, year))| {
+            let mut m = serde_json::json!({
+                "id": format!("n{i}"),
+                "type": if i % 2 == 0 { "book" } else { "webpage" },
+                "title": title,
+                "container-title": "Site",
+            });
+            if let Some(y) = year {
+                m["issued"] = serde_json::json!({ "date-parts": [[y]] });
+            }
+            serde_json::from_value(m).unwrap()
+        }),
+    );
+    sources
+}
+
+/// hayagriva skips its walk of a style's layouts at each date without a year
+/// suffix where the walk only reads (`hayagriva::quiet_walks`): exactly the
+/// bundled styles whose CSL never names `citation-number` or
+/// `citation-label` and never tests `disambiguate`, as their XML reads.
+/// APA (the default) is one of them.
+#[test]
+fn walks_are_skipped_only_for_styles_without_identifiers_or_disambiguate_tests() {
+    let mut quiet = Vec::new();
+    for archived in hayagriva::archive::ArchivedStyle::all() {
+        let names = archived.names();
+        let style = archived.get();
+        let xml = style.to_xml().unwrap();
+        let Style::Independent(style) = style else { continue };
+        let effects = ["citation-number", "citation-label", "disambiguate="].iter().any(|w| xml.contains(w));
+        assert_eq!(hayagriva::quiet_walks(&style), !effects, "{names:?}");
+        quiet.push((names, !effects));
+    }
+    let of = |n: &str| quiet.iter().find(|(names, _)| names.contains(&n)).map(|&(_, q)| q);
+    assert_eq!(of("apa"), Some(true));
+    assert_eq!(of("ieee"), Some(false));
+    assert!(quiet.iter().filter(|(_, q)| *q).count() >= 5, "{quiet:?}");
 }
 
 #[test]

@@ -51,11 +51,20 @@ pub struct BibliographyDriver<'a, T: EntryLike> {
     citations: Vec<CitationRequest<'a, T>>,
     /// Offset to apply to the citation number (for numeric styles).
     citation_number_offset: usize,
+    /// Haven patch: whether [`render_year_suffix_implicitly`] may skip its
+    /// walk where that cannot change the output (see [`quiet_walks`]).
+    ///
+    /// [`render_year_suffix_implicitly`]: rendering
+    skip_quiet_walks: bool,
 }
 
 impl<T: EntryLike> Default for BibliographyDriver<'_, T> {
     fn default() -> Self {
-        Self { citations: Vec::new(), citation_number_offset: 0 }
+        Self {
+            citations: Vec::new(),
+            citation_number_offset: 0,
+            skip_quiet_walks: true,
+        }
     }
 }
 
@@ -99,6 +108,14 @@ impl<'a, T: EntryLike> BibliographyDriver<'a, T> {
         self
     }
 
+    /// Haven patch: walk the style's layouts at every date, as upstream does,
+    /// even where [`quiet_walks`] says skipping cannot change the output (to
+    /// compare the two).
+    pub fn with_every_walk(mut self) -> Self {
+        self.skip_quiet_walks = false;
+        self
+    }
+
     /// Create a new citation with the given items.
     pub fn citation(&mut self, mut req: CitationRequest<'a, T>) {
         for (i, item) in req.items.iter_mut().enumerate() {
@@ -114,7 +131,9 @@ impl<T: EntryLike + Hash + PartialEq + Eq + Debug> BibliographyDriver<'_, T> {
     pub fn finish(mut self, request: BibliographyRequest<'_>) -> Rendered {
         // 1.  Assign citation numbers by bibliography ordering or by citation
         //     order and render them a first time without their locators.
-        let bib_style = request.style();
+        // Haven patch: each style's walks judged once per driver.
+        let mut quiet = QuietWalks { skip: self.skip_quiet_walks, seen: Vec::new() };
+        let bib_style = request.style().judge_walks(&mut quiet);
 
         // Only remember each entry once, even if it is cited multiple times.
         let mut entry_set = IndexSet::new();
@@ -147,7 +166,7 @@ impl<T: EntryLike + Hash + PartialEq + Eq + Debug> BibliographyDriver<'_, T> {
         let mut last_cite: Option<&CitationItem<T>> = None;
 
         for citation in &mut self.citations {
-            let style = citation.style();
+            let style = citation.style().judge_walks(&mut quiet);
 
             style.sort(
                 &mut citation.items,
@@ -282,7 +301,7 @@ impl<T: EntryLike + Hash + PartialEq + Eq + Debug> BibliographyDriver<'_, T> {
             }
 
             for cite in res.iter_mut() {
-                let style_ctx = cite.request.style();
+                let style_ctx = cite.request.style().judge_walks(&mut quiet);
                 for item in cite.items.iter_mut() {
                     if let Some(state) = rerender.get(&(item.entry as _)) {
                         item.cite_props.speculative.disambiguation = state.clone();
@@ -404,7 +423,7 @@ impl<T: EntryLike + Hash + PartialEq + Eq + Debug> BibliographyDriver<'_, T> {
         // Rerender.
         let mut final_citations: Vec<RenderedCitation> = Vec::new();
         for cite in res.iter_mut() {
-            let style_ctx = cite.request.style();
+            let style_ctx = cite.request.style().judge_walks(&mut quiet);
             // 5. Collapse grouped citations.
             if cite.request.items.iter().all(|c| c.purpose.is_none()) {
                 collapse_items(cite);
@@ -1617,6 +1636,10 @@ pub(crate) struct StyleContext<'a> {
     locale_files: &'a [Locale],
     /// Which locale we're using.
     locale_override: Option<LocaleCode>,
+    /// Haven patch: whether walking the style's layouts cannot change the
+    /// context outside `cs:substitute` (see [`quiet_walks`]). Only
+    /// [`BibliographyDriver::finish`] finds out; `false` elsewhere.
+    pub quiet_walks: bool,
 }
 
 impl<'a> StyleContext<'a> {
@@ -1625,7 +1648,19 @@ impl<'a> StyleContext<'a> {
         locale: Option<LocaleCode>,
         locale_files: &'a [Locale],
     ) -> Self {
-        Self { csl: style, locale_files, locale_override: locale }
+        Self {
+            csl: style,
+            locale_files,
+            locale_override: locale,
+            quiet_walks: false,
+        }
+    }
+
+    /// Haven patch: this context with [`StyleContext::quiet_walks`] set,
+    /// judged once per style in `memo`.
+    fn judge_walks(mut self, memo: &mut QuietWalks) -> Self {
+        self.quiet_walks = memo.of(self.csl);
+        self
     }
 
     fn ctx<'b, T: EntryLike>(
@@ -3299,6 +3334,86 @@ impl<'a, T: EntryLike> Context<'a, T> {
     fn set_special_form(&mut self, form: Option<SpecialForm>) {
         self.instance.kind = form;
     }
+}
+
+/// Haven patch: [`quiet_walks`] of each style a driver sees, by address (the
+/// styles are borrowed for the whole of [`BibliographyDriver::finish`]);
+/// always `false` unless `skip`.
+struct QuietWalks {
+    skip: bool,
+    seen: Vec<(*const IndependentStyle, bool)>,
+}
+
+impl QuietWalks {
+    fn of(&mut self, style: &IndependentStyle) -> bool {
+        if !self.skip {
+            return false;
+        }
+        let at = std::ptr::from_ref(style);
+        if let Some(&(_, quiet)) = self.seen.iter().find(|(p, _)| *p == at) {
+            return quiet;
+        }
+        let quiet = quiet_walks(style);
+        self.seen.push((at, quiet));
+        quiet
+    }
+}
+
+/// Haven patch: whether a walk over `style`'s layouts and macros (as
+/// `Context::renders_year_suffix_implicitly` makes with `will_render`) only
+/// reads the context, when no variables are being suppressed. A walk can
+/// change it only by resolving `citation-label` or `citation-number` (which
+/// records the identifier a citation used) or by testing `disambiguate`
+/// (which records that the style checks it); every other step reads. Errs
+/// towards `false`: such a variable or test anywhere in the style counts,
+/// reached or not.
+pub fn quiet_walks(style: &IndependentStyle) -> bool {
+    !walk_has_effects(style)
+}
+
+fn walk_has_effects(style: &IndependentStyle) -> bool {
+    fn identifier(v: Variable) -> bool {
+        matches!(
+            v,
+            Variable::Standard(StandardVariable::CitationLabel)
+                | Variable::Number(NumberVariable::CitationNumber)
+        )
+    }
+    fn number(v: NumberOrPageVariable) -> bool {
+        v == NumberOrPageVariable::Number(NumberVariable::CitationNumber)
+    }
+    fn branch(b: &citationberg::ChooseBranch) -> bool {
+        b.disambiguate.is_some()
+            || b.is_numeric.iter().flatten().any(|&v| identifier(v))
+            || b.variable.iter().flatten().any(|&v| identifier(v))
+            || elements(&b.children)
+    }
+    fn elements(es: &[LayoutRenderingElement]) -> bool {
+        es.iter().any(|e| match e {
+            LayoutRenderingElement::Text(t) => matches!(
+                t.target,
+                citationberg::TextTarget::Variable { var, .. } if identifier(var)
+            ),
+            LayoutRenderingElement::Number(n) => number(n.variable),
+            LayoutRenderingElement::Label(l) => number(l.variable),
+            LayoutRenderingElement::Date(_) => false,
+            LayoutRenderingElement::Names(n) => n.children.iter().any(|c| match c {
+                citationberg::NamesChild::Substitute(s) => elements(&s.children),
+                _ => false,
+            }),
+            LayoutRenderingElement::Group(g) => elements(&g.children),
+            LayoutRenderingElement::Choose(c) => {
+                c.branches().any(branch)
+                    || c.otherwise.as_ref().is_some_and(|o| elements(&o.children))
+            }
+        })
+    }
+    elements(&style.citation.layout.elements)
+        || style
+            .bibliography
+            .as_ref()
+            .is_some_and(|b| elements(&b.layout.elements))
+        || style.macros.iter().any(|m| elements(&m.children))
 }
 
 #[must_use = "format stack must be popped"]

@@ -940,6 +940,19 @@ fn render_date_part<T: EntryLike>(
 /// Render the year suffix if it is set and the style will not render it
 /// explicitly.
 fn render_year_suffix_implicitly<T: EntryLike>(ctx: &mut Context<T>) {
+    // Haven patch: without a year suffix, nothing below is rendered, and the
+    // walk of the style's layouts that it starts with (the cost of every date
+    // rendered) only reads the context when the style's walks are quiet and no
+    // variables are being suppressed. So skip it then.
+    if ctx.style.quiet_walks
+        && !ctx.writing.suppress_queried_variables
+        && !matches!(
+            ctx.instance.cite_props.speculative.disambiguation,
+            crate::csl::DisambiguateState::YearSuffix(_)
+        )
+    {
+        return;
+    }
     if ctx.renders_year_suffix_implicitly()
         && let Some(year_suffix) = ctx.resolve_standard_variable(
             LongShortForm::default(),
