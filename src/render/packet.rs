@@ -68,19 +68,27 @@ impl Ctx<'_> {
 /// `html` with every id (and every same-page link and ARIA reference to one)
 /// given `prefix`, so several pages' bodies can share one document; links
 /// to references (`#ref-…`) keep pointing at the packet's one list.
+///
+/// One pass over `html` for all five attributes (it looked for each of them
+/// again after every match: most of a packet's cost).
 fn prefix_ids(html: &str, prefix: &str) -> String {
+    static ATTRS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+        let attrs = [" id=\"", "href=\"#", "aria-describedby=\"", "aria-controls=\"", "aria-labelledby=\""];
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+            .build(attrs)
+            .expect("five literal patterns")
+    });
     let mut out = String::with_capacity(html.len() + html.len() / 20);
-    let mut rest = html;
-    let attrs = [" id=\"", "href=\"#", "aria-describedby=\"", "aria-controls=\"", "aria-labelledby=\""];
-    while let Some((at, attr)) = attrs.iter().filter_map(|a| rest.find(a).map(|i| (i, *a))).min_by_key(|(i, _)| *i) {
-        let end = at + attr.len();
-        out.push_str(&rest[..end]);
-        rest = &rest[end..];
-        if !rest.starts_with("ref-") {
+    let mut done = 0;
+    for m in ATTRS.find_iter(html) {
+        out.push_str(&html[done..m.end()]);
+        done = m.end();
+        if !html[done..].starts_with("ref-") {
             out.push_str(prefix);
         }
     }
-    out.push_str(rest);
+    out.push_str(&html[done..]);
     out
 }
 
@@ -95,5 +103,38 @@ mod tests {
             prefix_ids(html, "s2-"),
             r##"<h2 id="s2-a">A</h2><a href="#s2-a">x</a><a class="cite" id="s2-cite-1" href="#ref-k">(K)</a><a href="/b/#c">y</a><span aria-describedby="s2-tip-1"></span>"##
         );
+    }
+
+    /// The search for each attribute after every match, as `prefix_ids` was.
+    fn one_attribute_at_a_time(html: &str, prefix: &str) -> String {
+        let mut out = String::new();
+        let mut rest = html;
+        let attrs = [" id=\"", "href=\"#", "aria-describedby=\"", "aria-controls=\"", "aria-labelledby=\""];
+        while let Some((at, attr)) = attrs.iter().filter_map(|a| rest.find(a).map(|i| (i, *a))).min_by_key(|(i, _)| *i)
+        {
+            let end = at + attr.len();
+            out.push_str(&rest[..end]);
+            rest = &rest[end..];
+            if !rest.starts_with("ref-") {
+                out.push_str(prefix);
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    proptest::proptest! {
+        /// One pass finds what a search per attribute found, on text made of
+        /// the attributes, pieces of them, `ref-` and other characters.
+        #[test]
+        fn one_pass_prefixes_as_a_search_per_attribute(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                " id=\"", "href=\"#", "aria-describedby=\"", "aria-controls=\"", "aria-labelledby=\"",
+                "ref-", "id=\"", " ", "\"", "#", "href=\"", "aria-", "a", "é", "<p>", "x\"", "=",
+            ]), 0..40),
+        ) {
+            let html = parts.concat();
+            proptest::prop_assert_eq!(prefix_ids(&html, "s3-"), one_attribute_at_a_time(&html, "s3-"));
+        }
     }
 }
