@@ -149,7 +149,9 @@ fn issue_1110_input_does_not_crash() {
 
 proptest::proptest! {
     #[test]
-    fn tidy_is_the_join_and_replace_it_was(s in "[ \t\n\u{a0}\u{2003}.,;:()aZé]{0,40}") {
+    fn tidy_is_the_join_and_replace_it_was(
+        s in "[ \t\n\x0b\x0c\r\u{85}\u{a0}\u{1680}\u{2003}\u{2028}\u{202f}\u{205f}\u{3000}\u{200b}.,;:()aZé’😀]{0,40}"
+    ) {
         let was = s.split_whitespace().collect::<Vec<_>>().join(" ")
             .replace(" .", ".")
             .replace(" ,", ",")
