@@ -91,6 +91,7 @@ pub fn page_shards(pages: &[SearchPage]) -> Vec<(String, Payload)> {
         .enumerate()
         .flat_map_iter(|(i, p)| {
             let headings: Vec<Vec<String>> = p.sections.iter().map(|s| stored_heading(&s.heading, &s.anchor)).collect();
+            let head = PageHead { t: p.title.clone(), u: p.path.clone(), g: p.tags.clone(), a: p.audience.clone() };
             let docs: Vec<(String, Payload)> = p
                 .sections
                 .chunks(per_file)
@@ -98,23 +99,14 @@ pub fn page_shards(pages: &[SearchPage]) -> Vec<(String, Payload)> {
                 .enumerate()
                 .map(|(run, (sections, h))| {
                     let doc = DocFile {
-                        t: p.title.clone(),
-                        u: p.path.clone(),
-                        g: p.tags.clone(),
-                        a: p.audience.clone(),
+                        head: head.clone(),
                         h: h.to_vec(),
                         x: sections.iter().map(|s| s.text.clone()).collect(),
                     };
                     (doc_name(i as u32, (run * per_file) as u32, per_file as u32), Payload::Binary(doc.encode()))
                 })
                 .collect();
-            let meta = MetaPage {
-                t: p.title.clone(),
-                u: p.path.clone(),
-                g: p.tags.clone(),
-                a: p.audience.clone(),
-                s: headings,
-            };
+            let meta = MetaPage { head, s: headings };
             std::iter::once((format!("m{i}"), Payload::Json(json(&meta)))).chain(docs)
         })
         .collect();

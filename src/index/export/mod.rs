@@ -321,8 +321,10 @@ impl<'de> Deserialize<'de> for TypoShard {
     }
 }
 
+/// What a page's file ([`MetaPage`]) and each file of its section texts
+/// ([`DocFile`]) both begin with: the page's title, URL, tags and audiences.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MetaPage {
+pub struct PageHead {
     /// Title.
     pub t: String,
     /// Site-relative URL path.
@@ -330,6 +332,13 @@ pub struct MetaPage {
     /// Tags and audiences.
     pub g: Vec<String>,
     pub a: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetaPage {
+    /// Title, URL, tags and audiences (`t`, `u`, `g`, `a` in the JSON).
+    #[serde(flatten)]
+    pub head: PageHead,
     /// Sections: `[heading]` when the anchor is [`simple_anchor`] of the
     /// heading, else `[heading, anchor]` (see [`MetaPage::section`]).
     pub s: Vec<Vec<String>>,
@@ -362,10 +371,9 @@ impl MetaPage {
 /// A browser that cannot inflate shows the page's file ([`MetaPage`]) instead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocFile {
-    pub t: String,
-    pub u: String,
-    pub g: Vec<String>,
-    pub a: Vec<String>,
+    /// As in [`MetaPage::head`].
+    #[serde(flatten)]
+    pub head: PageHead,
     /// The sections' `[heading]` or `[heading, anchor]`, as in
     /// [`MetaPage::s`], in order.
     pub h: Vec<Vec<String>>,

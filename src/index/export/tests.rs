@@ -162,7 +162,7 @@ fn the_vocabulary_lists_every_block_and_the_blocks_decode() {
     assert_eq!(e.manifest.sections_per_file, 1, "3 sections a page: a file each");
     let d = DocFile::decode(shard(&e, "d7-2")).unwrap();
     assert_eq!(d.x, ["text 7 2"]);
-    assert_eq!((d.t.as_str(), d.u.as_str()), (ps[7].title.as_str(), ps[7].path.as_str()));
+    assert_eq!((d.head.t.as_str(), d.head.u.as_str()), (ps[7].title.as_str(), ps[7].path.as_str()));
     assert_eq!(d.section(0), (ps[7].sections[2].heading.clone(), ps[7].sections[2].anchor.clone()));
     let m: MetaPage = serde_json::from_slice(shard(&e, "m7")).unwrap();
     assert_eq!(m.s.len(), ps[7].sections.len());

@@ -404,10 +404,10 @@ impl<S: Source> Engine<S> {
         let text = doc.x.get(k).ok_or_else(|| corrupt(&name, "no such section"))?;
         let (heading, anchor) = doc.section(k);
         Ok(DocSection {
-            title: doc.t.clone(),
-            path: doc.u.clone(),
-            tags: doc.g.clone(),
-            audience: doc.a.clone(),
+            title: doc.head.t.clone(),
+            path: doc.head.u.clone(),
+            tags: doc.head.g.clone(),
+            audience: doc.head.a.clone(),
             heading,
             anchor,
             text: text.clone(),

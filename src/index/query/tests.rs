@@ -69,7 +69,7 @@ fn urls(e: &mut Engine<MemSource>, q: &str) -> Vec<String> {
         .map(|p| {
             let d = p.docs[0];
             let m = e.page(p.page).unwrap();
-            crate::index::inverted::url(&m.u, &m.section(d.section as usize).1)
+            crate::index::inverted::url(&m.head.u, &m.section(d.section as usize).1)
         })
         .collect()
 }
@@ -279,7 +279,7 @@ fn filters_restrict_pages() {
     let mut e = engine();
     let r = e.search(&Query { text: "attachment ", tag: Some("alliance"), ..Query::default() }, 10).unwrap();
     assert_eq!(r.pages.len(), 1);
-    assert_eq!(e.page(r.pages[0].page).unwrap().t, "The working alliance");
+    assert_eq!(e.page(r.pages[0].page).unwrap().head.t, "The working alliance");
     let err = e.search(&Query { text: "x", tag: Some("nope"), ..Query::default() }, 10).unwrap_err();
     assert!(err.to_string().contains("known: Alliance, Attachment"), "{err}");
 }
@@ -504,7 +504,7 @@ fn a_preferred_audience_counts_more_without_hiding_the_others() {
     let scores = |e: &mut Engine<MemSource>, prefer| {
         let r = e.search(&Query { text: "attachment ", prefer, ..Query::default() }, 10).unwrap();
         let mut v: Vec<(String, u32)> =
-            r.pages.iter().map(|p| (e.page(p.page).unwrap().u.clone(), p.docs[0].score)).collect();
+            r.pages.iter().map(|p| (e.page(p.page).unwrap().head.u.clone(), p.docs[0].score)).collect();
         v.sort();
         v
     };
