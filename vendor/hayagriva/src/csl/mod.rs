@@ -51,10 +51,9 @@ pub struct BibliographyDriver<'a, T: EntryLike> {
     citations: Vec<CitationRequest<'a, T>>,
     /// Offset to apply to the citation number (for numeric styles).
     citation_number_offset: usize,
-    /// Haven patch: whether [`render_year_suffix_implicitly`] may skip its
-    /// walk where that cannot change the output (see [`quiet_walks`]).
-    ///
-    /// [`render_year_suffix_implicitly`]: rendering
+    /// Haven patch: whether `render_year_suffix_implicitly` (in
+    /// `rendering`) may skip its walk where that cannot change the output
+    /// (see [`quiet_walks`]).
     skip_quiet_walks: bool,
 }
 
