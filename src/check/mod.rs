@@ -405,13 +405,27 @@ pub struct ClaimSentence {
 /// pass per sentence), percentages and "N participants".
 pub struct Claims {
     phrases: Option<aho_corasick::AhoCorasick>,
+    /// The longest run of each phrase between whitespace and `.,;:`, in any
+    /// ASCII case: a block without one cannot hold a phrase ([`Claims::may_match`]).
+    /// `None` if a phrase has no such run.
+    runs: Option<aho_corasick::AhoCorasick>,
 }
 
 impl Claims {
     /// `phrases` in lower case.
     pub fn new(phrases: &[String]) -> Claims {
-        let phrases = phrases.iter().filter(|p| !p.is_empty());
-        Claims { phrases: aho_corasick::AhoCorasick::new(phrases).ok() }
+        let phrases: Vec<&String> = phrases.iter().filter(|p| !p.is_empty()).collect();
+        let longest: Option<Vec<&str>> = phrases
+            .iter()
+            .map(|p| {
+                p.split(|c: char| c.is_whitespace() || matches!(c, '.' | ',' | ';' | ':'))
+                    .max_by_key(|run| run.len())
+                    .filter(|run| !run.is_empty())
+            })
+            .collect();
+        let runs =
+            longest.and_then(|runs| aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(runs).ok());
+        Claims { phrases: aho_corasick::AhoCorasick::new(phrases).ok(), runs }
     }
 
     /// The sentences of `p` that read like claims, in order.
@@ -449,9 +463,27 @@ impl Claims {
     /// Whether some sentence of `block` may read like a claim: every claim
     /// has one of the phrases or a digit, and a sentence's tidied text is
     /// part of its block's.
+    ///
+    /// Most blocks hold neither, and are told so without tidying them (on
+    /// long articles, tidying and lower-casing every block was most of the
+    /// lint stage). Tidying and lower-casing neither add nor remove an ASCII
+    /// digit. In an ASCII block without `(` (tidying removes `( )`, which
+    /// joins the text around it), tidying joins a word to the next only
+    /// where that opens with `.`, `,`, `;` or `:`, and lower-casing keeps
+    /// every byte in place: so each phrase's longest run between whitespace
+    /// and those marks ([`Claims::runs`]) lies within one word of the block,
+    /// in some case.
     fn may_match(&self, block: &str) -> bool {
+        if block.bytes().any(|b| b.is_ascii_digit()) {
+            return true;
+        }
+        if let Some(runs) = &self.runs {
+            if block.is_ascii() && !block.contains('(') && !runs.is_match(block) {
+                return false;
+            }
+        }
         let lower = crate::parse::tidy(block).to_lowercase();
-        lower.bytes().any(|b| b.is_ascii_digit()) || self.phrases.as_ref().is_some_and(|ac| ac.is_match(&lower))
+        self.phrases.as_ref().is_some_and(|ac| ac.is_match(&lower))
     }
 
     /// Whether `sentence` reads like an empirical claim.
@@ -579,6 +611,53 @@ mod tests {
         let trial = Claims::new(&["trial".to_string()]);
         assert!(trial.matches("In a trial, …") && trial.matches("The trial."));
         assert!(!trial.matches("Many retrials") && !trial.matches("trialled"));
+    }
+
+    /// What `Claims::may_match` answered when it tidied every block.
+    fn may_match_was(claims: &Claims, block: &str) -> bool {
+        let lower = crate::parse::tidy(block).to_lowercase();
+        lower.bytes().any(|b| b.is_ascii_digit()) || claims.phrases.as_ref().is_some_and(|ac| ac.is_match(&lower))
+    }
+
+    /// The blocks that tidying turns into a phrase although the block itself
+    /// does not hold it, each past one of `may_match`'s guards.
+    #[test]
+    fn may_match_sees_phrases_that_tidying_makes() {
+        let cases = [
+            ("ab", "a( )b"),     // `( )` removed: the words join
+            ("b.c", "x b .c y"), // no space before a word that opens with `.`
+            ("ä b", "Ä b"),      // lower-cased outside ASCII
+            ("research shows", "Research\n  shows"),
+        ];
+        for (phrase, block) in cases {
+            let claims = Claims::new(&[phrase.to_string()]);
+            assert!(may_match_was(&claims, block), "{phrase:?} in {block:?}");
+            assert!(claims.may_match(block), "{phrase:?} in {block:?}");
+        }
+        let claims = Claims::new(&["research shows".to_string()]);
+        assert!(!claims.may_match("Your therapist listens, and shows it."));
+    }
+
+    proptest::proptest! {
+        /// Blocks told apart without tidying are told apart as tidying did,
+        /// for phrases with spaces, marks and parentheses, on blocks made of
+        /// letters in both cases, whitespace, marks, parentheses, a digit and
+        /// letters outside ASCII.
+        #[test]
+        fn may_match_answers_as_tidying_every_block_did(
+            phrases in proptest::collection::vec(proptest::sample::select(vec![
+                "ab", "a b", "b.c", "c, a", "ab:", "(a", "a)", "( )", "a ( ) b", "ab  c", ". .", "ä b", "b", "cab",
+            ]), 0..4),
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "a", "b", "c", "A", "B", "C", "ab", " ", "  ", "\t", "\n", "\u{a0}", ".", ",", ";", ":", "(", ")", "( )",
+                "7", "é", "Ä",
+            ]), 0..14),
+        ) {
+            let block = parts.concat();
+            let phrases: Vec<String> = phrases.into_iter().map(String::from).collect();
+            let claims = Claims::new(&phrases);
+            proptest::prop_assert_eq!(claims.may_match(&block), may_match_was(&claims, &block), "{:?}", phrases);
+        }
     }
 
     #[test]
