@@ -14,7 +14,7 @@
 //! - **Section text** is raw DEFLATE (RFC 1951) of its UTF-8 (the browser
 //!   inflates it with `DecompressionStream("deflate-raw")`).
 
-use std::io::{Read, Write};
+use std::io::Read;
 
 /// One posting: a section (page, section within the page) and its score.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -143,42 +143,41 @@ pub fn unbase64(s: &str) -> Result<Vec<u8>, DecodeError> {
     base64::engine::general_purpose::STANDARD.decode(s).map_err(|_| err("bad base64"))
 }
 
-/// The compression level of [`deflate`]: 3, zlib-ng's fastest level that
-/// still searches for matches. Against zlib's default (6), on the
-/// long-article corpus at 10,000 pages, the static search files grow 1.2%
-/// (253.9 against 250.9 MB) and the build takes 5% less (11.34 against
-/// 11.89 s, alternating pairs), deflate being its largest single cost; at
-/// the default corpus a cold query fetches 0.6–1.1% more. Level 2 wrote
-/// 3.3% more, level 1 26%; the best level (9) saves only 8.6 KB of 79.8 MB
-/// at the default corpus for 20% more compressing.
+/// The compression level of [`deflate`]: libdeflate's fastest, 1.
 ///
-/// flate2 runs on its zlib-rs backend (a port of zlib-ng; `Cargo.toml`): on
-/// the long-article corpus it compressed at level 6 at 73 against
-/// miniz_oxide's 32 MB/s, and the output was 0.2% larger.
-const LEVEL: flate2::Compression = flate2::Compression::new(3);
+/// The section texts of the search files are most of what a build
+/// compresses, in files of 1–3 KB. On those of the long-article corpus
+/// (8,512 files, 26.2 MB of JSON at 1,000 pages) libdeflate's level 1
+/// compressed at 102–103 MB/s into 12.95 MB, where zlib-rs (flate2's
+/// backend, a port of zlib-ng) at level 3, which Haven used before, managed
+/// 55 MB/s into 12.89 MB (+0.5%); on the shipped site's 419 files, 55
+/// against 29 MB/s, 0.187 against 0.186 MB. zlib-rs's own level 1 writes
+/// 26% more, and its level 2 was no faster than its 3. A small file costs
+/// zlib more than its bytes: every stream starts by clearing a 128 KB hash
+/// table.
+const LEVEL: i32 = 1;
 
-/// Raw DEFLATE of `text`.
+/// Raw DEFLATE of `text` (what a browser's `DecompressionStream("deflate-raw")`
+/// and [`inflate`] read).
 ///
-/// Each thread keeps one encoder and resets it between texts: setting up a
-/// best-compression encoder (allocating and clearing its tables) cost about
-/// five times as much as compressing a typical section, and a reset encoder
-/// writes the same bytes as a new one.
+/// Each thread keeps one compressor: making one allocates its tables, and
+/// one compressor writes the same bytes for a text whatever it compressed
+/// before.
 pub fn deflate(text: &str) -> Vec<u8> {
-    use flate2::write::DeflateEncoder;
     thread_local! {
-        static ENCODER: std::cell::RefCell<DeflateEncoder<Vec<u8>>> =
-            std::cell::RefCell::new(DeflateEncoder::new(Vec::new(), LEVEL));
+        static COMPRESSOR: std::cell::RefCell<Option<libdeflater::Compressor>> = const { std::cell::RefCell::new(None) };
     }
-    ENCODER.with_borrow_mut(|e| {
-        // Writing to a Vec cannot fail; `reset` finishes this stream, hands
-        // its bytes back and leaves the encoder ready for the next text.
-        match e.write_all(text.as_bytes()) {
-            Ok(()) => e.reset(Vec::new()).unwrap_or_default(),
-            Err(_) => {
-                let _ = e.reset(Vec::new());
-                Vec::new()
-            }
-        }
+    COMPRESSOR.with_borrow_mut(|c| {
+        let c = c.get_or_insert_with(|| {
+            libdeflater::Compressor::new(libdeflater::CompressionLvl::new(LEVEL).unwrap_or_default())
+        });
+        let mut out = vec![0; c.deflate_compress_bound(text.len())];
+        // The buffer is the bound libdeflate gives for the text, so it
+        // cannot run out of room: an error is impossible, and would leave
+        // the output empty.
+        let len = c.deflate_compress(text.as_bytes(), &mut out).unwrap_or(0);
+        out.truncate(len);
+        out
     })
 }
 
@@ -287,19 +286,24 @@ mod tests {
     }
 
     #[test]
-    fn a_reused_encoder_writes_what_a_new_one_does() {
+    fn a_reused_compressor_writes_what_a_new_one_does() {
         let fresh = |t: &str| {
-            let mut e = flate2::write::DeflateEncoder::new(Vec::new(), LEVEL);
-            e.write_all(t.as_bytes()).unwrap();
-            e.finish().unwrap()
+            let mut c = libdeflater::Compressor::new(libdeflater::CompressionLvl::new(LEVEL).unwrap());
+            let mut out = vec![0; c.deflate_compress_bound(t.len())];
+            let len = c.deflate_compress(t.as_bytes(), &mut out).unwrap();
+            out.truncate(len);
+            out
         };
         let long = "bond, goals and tasks; rupture and repair. ".repeat(2000);
+        let varied: String = (0..3000u32).map(|i| char::from_u32(0x61 + (i * 7919 % 26)).unwrap_or('a')).collect();
         // The same texts twice over on one thread: nothing of one text's
         // stream (window, pending bits) may reach the next.
-        for t in ["alliance", "", &long, "alliance", "a", &long, ""].iter().cycle().take(14) {
+        for t in ["alliance", "", &long, "alliance", "a", &varied, &long, "", "Ünïcode — ok"].iter().cycle().take(18)
+        {
             let ours = deflate(t);
             assert_eq!(ours, fresh(t), "{} bytes of input", t.len());
             assert_eq!(inflate(&ours).unwrap(), *t);
         }
+        assert!(deflate(&long).len() < long.len() / 50, "repetition is compressed");
     }
 }
