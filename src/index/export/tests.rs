@@ -53,6 +53,8 @@ fn terms_split_into_head_score_ordered_tiers_and_page_ordered_rest() {
     let list: Vec<Posting> =
         (0..3000u32).map(|i| Posting { page: i / 3, section: i % 3, score: 1 + (i * 7919) % 3001 }).collect();
     let (head, blocks) = split_term(list.clone());
+    let reversed: Vec<Posting> = list.iter().rev().copied().collect();
+    assert_eq!(split_term(reversed), (head.clone(), blocks.clone()), "the order postings come in does not matter");
     assert_eq!(head.len(), HEAD);
     let tiers: Vec<u32> = blocks.iter().map(|b| b.0).collect();
     assert!(tiers.windows(2).all(|w| w[0] <= w[1]), "{tiers:?}");
@@ -339,4 +341,41 @@ fn pages_of_many_sections_share_a_file_among_a_run_of_sections() {
     assert_eq!(sections_per_file(&pages(4, 11)), 1);
     assert_eq!(sections_per_file(&pages(4, 12)), 2);
     assert_eq!(sections_per_file(&[]), 1);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+
+    /// The best postings of a term, as sorting the whole list by rank would
+    /// give them, and the others in the order they came: lists from empty
+    /// to past the last tier, scores from one value (ties everywhere) to
+    /// many, in page order or shuffled.
+    #[test]
+    fn best_first_ranks_as_sorting_everything_would(
+        len in proptest::prop_oneof![0usize..80, 1300usize..1500, 1500usize..5000],
+        spread in proptest::prop_oneof![proptest::strategy::Just(1u32), proptest::strategy::Just(3u32), 1u32..70000],
+        n in proptest::prop_oneof![proptest::strategy::Just(HEAD + 1344), 1usize..2000],
+        seed in proptest::prelude::any::<u64>(),
+        shuffled in proptest::prelude::any::<bool>(),
+    ) {
+        // Distinct (page, section): up to 4 sections a page, some skipped.
+        let mut x = seed | 1;
+        let mut next = move || { x ^= x << 13; x ^= x >> 7; x ^= x << 17; x };
+        let mut list = Vec::with_capacity(len);
+        let (mut page, mut section) = (0u32, 0u32);
+        while list.len() < len {
+            if next() % 3 == 0 { page += 1 + (next() % 3) as u32; section = 0; }
+            list.push(Posting { page, section, score: (next() % u64::from(spread)) as u32 });
+            section += 1 + (next() % 2) as u32;
+        }
+        if shuffled {
+            for i in (1..list.len()).rev() { list.swap(i, (next() % (i as u64 + 1)) as usize); }
+        }
+        let mut ranked = list.clone();
+        ranked.sort_by(|a, b| b.score.cmp(&a.score).then((a.page, a.section).cmp(&(b.page, b.section))));
+        ranked.truncate(n);
+        let best: std::collections::HashSet<(u32, u32)> = ranked.iter().map(|p| (p.page, p.section)).collect();
+        let rest: Vec<Posting> = list.iter().filter(|p| !best.contains(&(p.page, p.section))).copied().collect();
+        proptest::prop_assert_eq!(build::best_first(list, n), (ranked, rest));
+    }
 }
