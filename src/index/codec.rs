@@ -165,12 +165,11 @@ const LEVEL: i32 = 1;
 /// before.
 pub fn deflate(text: &str) -> Vec<u8> {
     thread_local! {
-        static COMPRESSOR: std::cell::RefCell<Option<libdeflater::Compressor>> = const { std::cell::RefCell::new(None) };
+        static COMPRESSOR: std::cell::RefCell<libdeflater::Compressor> = std::cell::RefCell::new(
+            libdeflater::Compressor::new(libdeflater::CompressionLvl::new(LEVEL).unwrap_or_default()),
+        );
     }
     COMPRESSOR.with_borrow_mut(|c| {
-        let c = c.get_or_insert_with(|| {
-            libdeflater::Compressor::new(libdeflater::CompressionLvl::new(LEVEL).unwrap_or_default())
-        });
         let mut out = vec![0; c.deflate_compress_bound(text.len())];
         // The buffer is the bound libdeflate gives for the text, so it
         // cannot run out of room: an error is impossible, and would leave
